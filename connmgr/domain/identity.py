@@ -1,0 +1,41 @@
+"""Who a connection is connected as, read from claims or a who-am-I answer."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def lookup(data: Mapping[str, Any], dotted: str) -> Any:
+    """`data["a"]["b"]` for "a.b"; None where the path does not exist."""
+    value: Any = data
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def account_label(data: Mapping[str, Any], keys: Sequence[str]) -> str | None:
+    """The first of `keys` that holds a non-empty string or number."""
+    for key in keys:
+        value = lookup(data, key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+def unverified_claims(token: str) -> dict[str, Any] | None:
+    """A JWT's payload for display only: nothing here is trusted for a decision."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return payload if isinstance(payload, dict) else None

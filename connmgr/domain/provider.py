@@ -1,0 +1,146 @@
+"""A template made concrete: a person's values checked, normalised and rendered.
+
+`resolve_provider` is where a typed-in value becomes a URL, so it is also
+where values are held to their kind: a tenant cannot smuggle a `/` or `@` into
+a host name, and an endpoint on the open network must use HTTPS.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from connmgr.domain.errors import ConfigError
+from connmgr.domain.template import ENDPOINTS, FieldSpec, ProviderTemplate
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+
+
+def is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _http_url(value: str) -> bool:
+    u = urlsplit(value)
+    return u.scheme in ("http", "https") and bool(u.hostname)
+
+
+def _normalise(template: ProviderTemplate, spec: FieldSpec, value: str) -> str:
+    def bad(what: str) -> ConfigError:
+        return ConfigError(template.name, f"{spec.label} {what}", f"correct the {spec.label} field")
+
+    value = value.strip() if not spec.secret else value
+    if spec.kind == "name" and not _NAME.fullmatch(value):
+        raise bad("may only hold letters, digits, '.', '_' and '-'")
+    if spec.kind == "url" and not _http_url(value):
+        raise bad("must be a full http:// or https:// URL")
+    if spec.kind == "origin":
+        # A site may be typed as a bare host; an explicit scheme (a local test server) is kept.
+        u = urlsplit(value if "://" in value else f"https://{value}")
+        if u.scheme not in ("http", "https") or not u.hostname or u.path not in ("", "/") or u.query:
+            raise bad("must be a host name such as example.com")
+        value = f"{u.scheme}://{u.netloc}"
+    if spec.kind == "choice" and spec.choice(value) is None:
+        raise bad(f"must be one of {', '.join(c.value for c in spec.choices)}")
+    return value
+
+
+def _render(template: ProviderTemplate, pattern: str, values: Mapping[str, str]) -> str:
+    names = [name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None]
+    for name in names:
+        if not values.get(name):
+            spec = template.field(name)
+            label = spec.label if spec else name
+            raise ConfigError(template.name, f"the {label} is needed to build its endpoints", f"fill in {label}")
+    return pattern.format_map(values)
+
+
+def _check_endpoint(template: ProviderTemplate, name: str, url: str) -> None:
+    u = urlsplit(url)
+    if not _http_url(url):
+        raise ConfigError(template.name, f"the {name} {url!r} is not an http(s) URL", "correct the template")
+    if u.scheme == "http" and not is_loopback(u.hostname):
+        raise ConfigError(template.name, f"the {name} uses plain http on the open network", "use its https:// address")
+
+
+@dataclass(frozen=True)
+class Provider:
+    """Everything one connection needs to talk to its vendor; no I/O."""
+
+    template: ProviderTemplate
+    flow: str
+    values: Mapping[str, str] = field(repr=False)
+    endpoints: Mapping[str, str]
+    issuer_in_response: bool = False  # RFC 9207, from discovery: the redirect must name its issuer
+
+    @property
+    def vendor(self) -> str:
+        return self.template.name
+
+    def value(self, name: str) -> str:
+        return self.values.get(name, "")
+
+    def endpoint(self, name: str) -> str:
+        url = self.endpoints.get(name, "")
+        if not url:
+            raise ConfigError(self.vendor, f"no {name.replace('_', ' ')} is known", f"set {name} in Advanced")
+        return url
+
+    def has_endpoint(self, name: str) -> bool:
+        return bool(self.endpoints.get(name))
+
+    def with_discovered(self, discovered: Mapping[str, str], *, issuer_in_response: bool = False) -> Provider:
+        """Endpoints from a discovery document; ones the person typed in still win."""
+        merged = dict(self.endpoints)
+        for name, url in discovered.items():
+            if url and not self.values.get(name):
+                _check_endpoint(self.template, name, url)
+                merged[name] = url
+        return replace(self, endpoints=MappingProxyType(merged), issuer_in_response=issuer_in_response)
+
+    def render(self, pattern: str) -> str:
+        """A template string (an API header, an export value) filled from this connection."""
+        return _render(self.template, pattern, {**self.values, **self.endpoints})
+
+
+def resolve_provider(template: ProviderTemplate, values: Mapping[str, str], flow: str | None = None) -> Provider:
+    """Check and normalise the person's values and render the endpoints for `flow`."""
+    flow = flow or template.flows[0]
+    if flow not in template.flows:
+        raise ConfigError(
+            template.name, f"the {flow.replace('_', ' ')} flow is not offered", f"use {' or '.join(template.flows)}"
+        )
+    unknown = sorted(set(values) - {f.name for f in template.fields})
+    if unknown:
+        raise ConfigError(template.name, f"there is no field {unknown[0]!r}", "check the field names")
+    template = template.with_choices(values)
+    normalised: dict[str, str] = {}
+    for spec in template.fields_for(flow):
+        raw = values.get(spec.name) or spec.default_for(flow) or ""
+        if not raw:
+            if spec.required:
+                raise ConfigError(template.name, f"{spec.label} is required", f"fill in {spec.label}")
+            continue
+        normalised[spec.name] = _normalise(template, spec, raw)
+
+    endpoints: dict[str, str] = {}
+    for name in ENDPOINTS:  # issuer first: other endpoints may be built from it
+        override = normalised.get(name)
+        pattern = template.endpoints.get(name, "")
+        # The issuer is kept exactly as given (it is compared verbatim), but joins paths without a "//".
+        context = {**normalised, **endpoints, "issuer": endpoints.get("issuer", "").rstrip("/")}
+        url = override or (_render(template, pattern, context) if pattern else "")
+        if url:
+            _check_endpoint(template, name, url)
+            endpoints[name] = url
+    return Provider(template, flow, MappingProxyType(normalised), MappingProxyType(endpoints))

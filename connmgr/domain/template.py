@@ -1,0 +1,362 @@
+"""Provider templates: each vendor's OAuth dialect written down as data.
+
+A template is a TOML table (see `connmgr/templates/`). `build_catalog` turns
+the raw tables into frozen `ProviderTemplate`s: it resolves `extends`,
+validates every key (a typo in a user's template is reported, not ignored) and
+leaves choice overlays to be applied once the person has chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from connmgr.domain.errors import TemplateError
+
+FLOWS = ("authorization_code", "client_credentials", "password")
+OPERATIONS = ("exchange", "refresh", "revoke", "client_credentials", "direct_code")
+ENDPOINTS = ("issuer", "authorize_url", "token_url", "revoke_url", "code_url", "userinfo_url", "jwks_url")
+FIELD_KINDS = ("text", "secret", "url", "origin", "name", "choice")
+REQUEST_STYLES = ("form", "json", "headers")
+CLIENT_AUTH = ("none", "client_secret_post", "client_secret_basic", "omit")
+TOKEN_IN = ("bearer", "header:", "query:")
+
+Raw = Mapping[str, Any]
+
+
+def deep_merge(base: Raw, over: Raw) -> dict[str, Any]:
+    """Tables merge key by key; any other value in `over` replaces the base's."""
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    hint: str
+    overlay: Raw
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    default: str | None = None
+    hint: str = ""
+    placeholder: str = ""
+    flows: frozenset[str] | None = None  # None: every flow
+    advanced: bool = False
+    transient: bool = False  # used for one request, never stored (a password)
+    order: int = 100
+    choices: tuple[Choice, ...] = ()
+    flow_defaults: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def secret(self) -> bool:
+        return self.kind == "secret"
+
+    def applies_to(self, flow: str) -> bool:
+        return self.flows is None or flow in self.flows
+
+    def default_for(self, flow: str) -> str | None:
+        return self.flow_defaults.get(flow, self.default)
+
+    def choice(self, value: str) -> Choice | None:
+        return next((c for c in self.choices if c.value == value), None)
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """How one operation travels: body style, client authentication, parameters."""
+
+    style: str
+    client_auth: str
+    params: tuple[str, ...]
+    names: Mapping[str, str]
+
+    def wire_name(self, param: str) -> str:
+        if param in self.names:
+            return self.names[param]
+        return "x-" + param.replace("_", "-") if self.style == "headers" else param
+
+
+@dataclass(frozen=True)
+class AuthorizeSpec:
+    params: tuple[str, ...]
+    extra: Mapping[str, str]
+    pkce: bool
+    nonce: bool
+
+
+@dataclass(frozen=True)
+class CallbackSpec:
+    status_param: str | None  # VaultRE's `reason`: a parameter whose value says success or not
+    success_value: str
+    denied_values: frozenset[str]
+    returns_state: bool
+
+
+@dataclass(frozen=True)
+class TokenResponseSpec:
+    access_token_keys: tuple[str, ...]
+    expires_in_unit: str  # "s" or "ms"
+
+
+@dataclass(frozen=True)
+class ApiSpec:
+    """How an API call carries the token, and where the identity is in the answer."""
+
+    token_in: str
+    headers: Mapping[str, str]
+    account_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProviderTemplate:
+    id: str
+    name: str
+    description: str
+    protocol: str
+    flows: tuple[str, ...]
+    browser: str
+    discovery: bool
+    fields: tuple[FieldSpec, ...]
+    endpoints: Mapping[str, str]
+    authorize: AuthorizeSpec
+    callback: CallbackSpec
+    requests: Mapping[str, RequestSpec]
+    token_response: TokenResponseSpec
+    api: ApiSpec
+    account_claims: tuple[str, ...]
+    export: Mapping[str, str]
+    revoke_hint: str
+    source: str
+    raw: Raw = field(repr=False, compare=False)
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def fields_for(self, flow: str) -> tuple[FieldSpec, ...]:
+        return tuple(f for f in self.fields if f.applies_to(flow))
+
+    def with_choices(self, values: Mapping[str, str]) -> ProviderTemplate:
+        """The template as the person's choices (token kind, client auth, ...) reshape it."""
+        raw: Raw = self.raw
+        for spec in self.fields:
+            chosen = spec.choice(values.get(spec.name) or spec.default or "") if spec.choices else None
+            if chosen is not None:
+                raw = deep_merge(raw, chosen.overlay)
+        return self if raw is self.raw else _build(self.id, raw, self.source)
+
+
+class _Reader:
+    """Typed access to one raw table; every mistake names the template and key."""
+
+    def __init__(self, template_id: str, table: Raw, where: str) -> None:
+        if not isinstance(table, Mapping):
+            raise _bad(template_id, f"{where} must be a table")
+        self.template_id, self.table, self.where = template_id, table, where
+
+    def check_keys(self, allowed: set[str]) -> None:
+        unknown = sorted(set(self.table) - allowed)
+        if unknown:
+            raise _bad(self.template_id, f"{self.where} has unknown key {unknown[0]!r}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
+        value = self.table.get(key, default)
+        if value is not None and not isinstance(value, kind):
+            raise _bad(self.template_id, f"{self.where}.{key} has the wrong type")
+        return value
+
+    def strings(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        value = self.get(key, list, list(default))
+        if not all(isinstance(v, str) for v in value):
+            raise _bad(self.template_id, f"{self.where}.{key} must be a list of strings")
+        return tuple(value)
+
+    def string_map(self, key: str) -> Mapping[str, str]:
+        value = self.get(key, Mapping, {})
+        if not all(isinstance(v, str) for v in value.values()):
+            raise _bad(self.template_id, f"{self.where}.{key} must map names to strings")
+        return MappingProxyType(dict(value))
+
+    def one_of(self, key: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.get(key, str, default)
+        if not any(value == a or (a.endswith(":") and value.startswith(a)) for a in allowed):
+            raise _bad(self.template_id, f"{self.where}.{key} must be one of {', '.join(allowed)}")
+        return str(value)
+
+    def sub(self, key: str) -> _Reader:
+        return _Reader(self.template_id, self.table.get(key, {}), f"{self.where}.{key}")
+
+
+def _bad(template_id: str, what: str) -> TemplateError:
+    return TemplateError(f"Template {template_id!r}", what, "fix the template file")
+
+
+_TOP_KEYS = {
+    "extends", "name", "description", "protocol", "flows", "browser", "discovery", "fields", "endpoints",
+    "authorize", "callback", "requests", "token_response", "api", "account", "export", "revoke_hint",
+}  # fmt: skip
+_FIELD_KEYS = {
+    "label", "kind", "required", "default", "hint", "placeholder", "flows", "advanced", "transient",
+    "order", "choices", "flow_defaults",
+}  # fmt: skip
+
+
+def _field(template_id: str, name: str, raw: Raw) -> FieldSpec:
+    r = _Reader(template_id, raw, f"fields.{name}")
+    r.check_keys(_FIELD_KEYS)
+    choices = []
+    for value, craw in r.get("choices", Mapping, {}).items():
+        c = _Reader(template_id, craw, f"fields.{name}.choices.{value}")
+        c.check_keys({"label", "hint", "overlay"})
+        choices.append(Choice(value, c.get("label", str, value), c.get("hint", str, ""), c.get("overlay", Mapping, {})))
+    kind = r.one_of("kind", FIELD_KINDS, "text")
+    if kind == "choice" and not choices:
+        raise _bad(template_id, f"fields.{name} is a choice without choices")
+    flows = r.get("flows", list)
+    return FieldSpec(
+        name=name,
+        label=r.get("label", str, name),
+        kind=kind,
+        required=r.get("required", bool, False),
+        default=r.get("default", str),
+        hint=r.get("hint", str, ""),
+        placeholder=r.get("placeholder", str, ""),
+        flows=None if flows is None else frozenset(r.strings("flows")),
+        advanced=r.get("advanced", bool, False),
+        transient=r.get("transient", bool, False),
+        order=r.get("order", int, 100),
+        choices=tuple(choices),
+        flow_defaults=r.string_map("flow_defaults"),
+    )
+
+
+def _requests(r: _Reader) -> Mapping[str, RequestSpec]:
+    r.check_keys({"style", "client_auth", "names", *OPERATIONS})
+    style = r.one_of("style", REQUEST_STYLES, "form")
+    client_auth = r.one_of("client_auth", CLIENT_AUTH, "client_secret_basic")
+    names = r.string_map("names")
+    specs = {}
+    for op in OPERATIONS:
+        o = r.sub(op)
+        o.check_keys({"style", "client_auth", "names", "params"})
+        specs[op] = RequestSpec(
+            style=o.one_of("style", REQUEST_STYLES, style),
+            client_auth=o.one_of("client_auth", CLIENT_AUTH, client_auth),
+            params=o.strings("params"),
+            names=MappingProxyType({**names, **o.string_map("names")}),
+        )
+    return MappingProxyType(specs)
+
+
+def _build(template_id: str, raw: Raw, source: str) -> ProviderTemplate:
+    r = _Reader(template_id, raw, "template")
+    r.check_keys(_TOP_KEYS)
+    fields = sorted(
+        (_field(template_id, name, f) for name, f in r.get("fields", Mapping, {}).items()),
+        key=lambda f: (f.order, f.name),
+    )
+    endpoints = r.string_map("endpoints")
+    if unknown := sorted(set(endpoints) - set(ENDPOINTS)):
+        raise _bad(template_id, f"endpoints has unknown endpoint {unknown[0]!r}")
+    flows = r.strings("flows", FLOWS[:1])
+    if bad_flows := sorted(set(flows) - set(FLOWS)):
+        raise _bad(template_id, f"flows has unknown flow {bad_flows[0]!r}")
+    a, cb, tr, api, acc = (r.sub(k) for k in ("authorize", "callback", "token_response", "api", "account"))
+    a.check_keys({"params", "extra", "pkce", "nonce"})
+    cb.check_keys({"status_param", "success_value", "denied_values", "returns_state"})
+    tr.check_keys({"access_token_keys", "expires_in_unit"})
+    api.check_keys({"token_in", "headers", "account_keys"})
+    acc.check_keys({"claims"})
+    return ProviderTemplate(
+        id=template_id,
+        name=r.get("name", str, template_id),
+        description=r.get("description", str, ""),
+        protocol=r.one_of("protocol", ("oauth2", "oidc"), "oauth2"),
+        flows=flows,
+        browser=r.one_of("browser", ("embedded", "system"), "embedded"),
+        discovery=r.get("discovery", bool, False),
+        fields=tuple(fields),
+        endpoints=endpoints,
+        authorize=AuthorizeSpec(
+            params=a.strings("params"),
+            extra=a.string_map("extra"),
+            pkce=a.get("pkce", bool, False),
+            nonce=a.get("nonce", bool, False),
+        ),
+        callback=CallbackSpec(
+            status_param=cb.get("status_param", str),
+            success_value=cb.get("success_value", str, ""),
+            denied_values=frozenset(cb.strings("denied_values")),
+            returns_state=cb.get("returns_state", bool, True),
+        ),
+        requests=_requests(r.sub("requests")),
+        token_response=TokenResponseSpec(
+            access_token_keys=tr.strings("access_token_keys", ("access_token",)),
+            expires_in_unit=tr.one_of("expires_in_unit", ("s", "ms"), "s"),
+        ),
+        api=ApiSpec(
+            token_in=api.one_of("token_in", TOKEN_IN, "bearer"),
+            headers=api.string_map("headers"),
+            account_keys=api.strings("account_keys"),
+        ),
+        account_claims=acc.strings("claims"),
+        export=r.string_map("export"),
+        revoke_hint=r.get("revoke_hint", str, ""),
+        source=source,
+        raw=MappingProxyType(dict(raw)),
+    )
+
+
+@dataclass(frozen=True)
+class TemplateCatalog:
+    """Every template by id, `extends` resolved."""
+
+    templates: Mapping[str, ProviderTemplate]
+
+    def __iter__(self) -> Iterator[ProviderTemplate]:
+        return iter(sorted(self.templates.values(), key=lambda t: t.name.lower()))
+
+    def __contains__(self, template_id: object) -> bool:
+        return template_id in self.templates
+
+    def get(self, template_id: str) -> ProviderTemplate:
+        try:
+            return self.templates[template_id]
+        except KeyError:
+            known = ", ".join(sorted(self.templates))
+            raise TemplateError(f"Template {template_id!r}", "no such template", f"choose one of {known}") from None
+
+
+def build_catalog(sources: Mapping[str, tuple[Raw, str]]) -> TemplateCatalog:
+    """Build templates from raw tables by id, each with the file it came from."""
+    resolved: dict[str, Raw] = {}
+
+    def flatten(template_id: str, chain: tuple[str, ...]) -> Raw:
+        if template_id in chain:
+            raise _bad(template_id, f"extends itself through {' -> '.join((*chain, template_id))}")
+        if template_id not in resolved:
+            if template_id not in sources:
+                raise _bad(chain[-1], f"extends unknown template {template_id!r}")
+            raw = dict(sources[template_id][0])
+            parent = raw.pop("extends", None)
+            if parent is not None and not isinstance(parent, str):
+                raise _bad(template_id, "extends must be a template id")
+            resolved[template_id] = deep_merge(flatten(parent, (*chain, template_id)), raw) if parent else raw
+        return resolved[template_id]
+
+    return TemplateCatalog(
+        MappingProxyType({tid: _build(tid, flatten(tid, ()), src) for tid, (_, src) in sources.items()})
+    )

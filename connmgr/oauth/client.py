@@ -1,0 +1,154 @@
+"""The OAuth engine: every operation a connection needs, in its vendor's dialect.
+
+One generic client interprets the template: which endpoint, which parameters,
+which request style, which client authentication, how the answer is shaped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from connmgr.domain.errors import ConfigError, GrantError, ProtocolError, TokenRejected, VendorError
+from connmgr.domain.provider import Provider
+from connmgr.domain.tokens import TokenSet, normalise_token_response
+from connmgr.oauth.discovery import Discovery, discover
+from connmgr.oauth.idtoken import JwksCache, validate_id_token
+from connmgr.oauth.transport import Call, new_http_client, read_json, send
+from connmgr.oauth.wire import api_request, build_request
+
+log = logging.getLogger("connmgr.oauth")
+
+
+class OAuthClient:
+    def __init__(self, http: httpx.AsyncClient | None = None, *, now: Callable[[], float] = time.time) -> None:
+        self._http = http or new_http_client()
+        self._owns_http = http is None
+        self._jwks = JwksCache()
+        self._discovered: dict[str, Discovery] = {}
+        self.now = now
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> OAuthClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def prepare(self, provider: Provider) -> Provider:
+        """The provider with endpoints from discovery, for templates that discover them."""
+        if not provider.template.discovery:
+            return provider
+        issuer = provider.endpoint("issuer")
+        if issuer not in self._discovered:
+            self._discovered[issuer] = await discover(self._http, provider)
+        found = self._discovered[issuer]
+        return provider.with_discovered(found.endpoints, issuer_in_response=found.issuer_in_response)
+
+    async def _token_call(
+        self,
+        provider: Provider,
+        operation: str,
+        url: str,
+        values: dict[str, str],
+        *,
+        todo: str,
+        previous: TokenSet | None = None,
+    ) -> TokenSet:
+        call = Call(provider.vendor, "the token endpoint", todo, secrets=_secrets(provider, values))
+        response, body = await send(self._http, build_request(provider, operation, url, values), call)
+        data = read_json(response, body, call)
+        return normalise_token_response(
+            data, provider.template.token_response, vendor=provider.vendor, now=self.now(), previous=previous
+        )
+
+    async def exchange_code(self, provider: Provider, code: str, *, code_verifier: str | None = None) -> TokenSet:
+        values = {"code": code} | ({"code_verifier": code_verifier} if code_verifier else {})
+        return await self._token_call(
+            provider, "exchange", provider.endpoint("token_url"), values, todo="sign in again"
+        )
+
+    async def refresh(self, provider: Provider, tokens: TokenSet) -> TokenSet:
+        if not tokens.refresh_token:
+            raise GrantError(provider.vendor, "this connection has no refresh token", "sign in again")
+        return await self._token_call(
+            provider,
+            "refresh",
+            provider.endpoint("token_url"),
+            {"refresh_token": tokens.refresh_token},
+            todo="sign in again",
+            previous=tokens,
+        )
+
+    async def client_credentials(self, provider: Provider) -> TokenSet:
+        return await self._token_call(
+            provider,
+            "client_credentials",
+            provider.endpoint("token_url"),
+            {},
+            todo="check the client ID, secret and scopes",
+        )
+
+    async def request_code(self, provider: Provider, username: str, password: str) -> str:
+        """The direct code request (no browser): the password is sent once and kept nowhere."""
+        values = {"username": username, "password": password}
+        call = Call(provider.vendor, "the code endpoint", "check the username and password", _secrets(provider, values))
+        request = build_request(provider, "direct_code", provider.endpoint("code_url"), values)
+        response, body = await send(self._http, request, call)
+        data = read_json(response, body, call)
+        code = data.get("code") if isinstance(data, dict) else None
+        if not isinstance(code, str) or not code:
+            raise ProtocolError(provider.vendor, "the code endpoint answered without a code", "try again")
+        return code
+
+    async def revoke(self, provider: Provider, tokens: TokenSet) -> None:
+        """Revoke the refresh token, then the access token (RFC 7009). A 200 is done, even for a
+        token the server no longer knew; a 5xx keeps the token so the caller can retry."""
+        url = provider.endpoint("revoke_url")
+        for kind, token in (("refresh_token", tokens.refresh_token), ("access_token", tokens.access_token)):
+            if not token:
+                continue
+            values = {"token": token, "token_type_hint": kind}
+            call = Call(provider.vendor, "the revocation endpoint", "try again later", _secrets(provider, values))
+            response, body = await send(self._http, build_request(provider, "revoke", url, values), call)
+            if response.status_code != 200:
+                read_json(response, body, call)  # raises the typed error the answer means
+                raise VendorError(
+                    provider.vendor, f"the revocation endpoint answered HTTP {response.status_code}", "try again"
+                )
+
+    async def whoami(self, provider: Provider, tokens: TokenSet) -> dict[str, Any]:
+        """Call the vendor's who-am-I endpoint with the token sent the vendor's way."""
+        call = Call(provider.vendor, "the API", "refresh the connection or sign in again", (tokens.access_token,))
+        request = api_request(provider, provider.endpoint("userinfo_url"), tokens.access_token)
+        response, body = await send(self._http, request, call)
+        if response.status_code in (401, 403):
+            raise TokenRejected(
+                provider.vendor,
+                f"the API refused the access token (HTTP {response.status_code})",
+                "refresh the connection or sign in again",
+            )
+        data = read_json(response, body, call)
+        if not isinstance(data, dict):
+            raise ProtocolError(provider.vendor, "the who-am-I answer is not a JSON object", "check its URL")
+        return data
+
+    async def id_token_claims(self, provider: Provider, tokens: TokenSet, *, nonce: str | None) -> dict[str, Any]:
+        if not tokens.id_token:
+            raise ConfigError(provider.vendor, "the sign-in returned no id token", "add the openid scope")
+        return await validate_id_token(self._http, self._jwks, provider, tokens.id_token, nonce=nonce, now=self.now)
+
+
+def _secrets(provider: Provider, values: dict[str, str]) -> tuple[str, ...]:
+    """Everything in a request that must never be quoted back in an error message."""
+    keys = ("code", "refresh_token", "token", "password", "code_verifier")
+    return tuple(v for k, v in values.items() if k in keys and v) + tuple(
+        v for k in ("client_secret", "api_key") if (v := provider.value(k))
+    )

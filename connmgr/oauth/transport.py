@@ -1,0 +1,169 @@
+"""Sending one request to a vendor and reading its answer defensively.
+
+Every failure of the wire becomes a typed error with one sentence: a timeout,
+a refused connection, a certificate that does not verify, an answer over
+1 MiB, an HTML page where JSON was promised, a 5xx or 429 (with Retry-After).
+Vendor-supplied text is scrubbed of the request's own secrets before it is
+quoted, since some servers echo what they were sent.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import ssl
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from connmgr.domain.errors import (
+    ClientRejected,
+    GrantError,
+    NetworkError,
+    ProtocolError,
+    ServiceUnavailable,
+    TLSError,
+    VendorError,
+    clip,
+)
+
+log = logging.getLogger("connmgr.oauth")
+
+MAX_RESPONSE_BYTES = 1 << 20
+DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+
+
+def new_http_client(**kwargs: Any) -> httpx.AsyncClient:
+    """The one way connmgr makes an HTTP client: certificate checks on, redirects off for OAuth calls."""
+    kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+    kwargs.setdefault("follow_redirects", False)
+    kwargs.setdefault("headers", {"User-Agent": "connmgr", "Accept": "application/json"})
+    return httpx.AsyncClient(**kwargs)
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a request is for, so its failures can be told in a person's words."""
+
+    vendor: str
+    what: str  # e.g. "the token endpoint"
+    todo_on_refusal: str = "check the connection settings and try again"
+    secrets: tuple[str, ...] = ()
+
+    def scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return clip(text)
+
+
+def _is_tls_failure(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+async def send(client: httpx.AsyncClient, request: httpx.Request, call: Call) -> tuple[httpx.Response, bytes]:
+    """Send and read at most 1 MiB of the answer; transport failures become typed errors."""
+    log.debug("%s %s (%s)", request.method, request.url.copy_with(query=None), call.what)
+    try:
+        response = await client.send(request, stream=True)
+        try:
+            body = bytearray()
+            async for chunk in response.aiter_bytes():  # decoded, so a compressed bomb is capped too
+                body += chunk
+                if len(body) > MAX_RESPONSE_BYTES:
+                    raise ProtocolError(call.vendor, f"{call.what} sent an answer over 1 MiB", "check the endpoint URL")
+        finally:
+            await response.aclose()
+    except httpx.DecodingError:
+        raise ProtocolError(call.vendor, f"{call.what} sent an undecodable answer", "check its URL") from None
+    except httpx.TimeoutException:
+        raise NetworkError(call.vendor, f"{call.what} did not answer in time", "check the network and retry") from None
+    except httpx.TransportError as exc:
+        if _is_tls_failure(exc):
+            raise TLSError(
+                call.vendor,
+                f"the certificate of {request.url.host} could not be verified",
+                "check the address; connmgr never skips certificate checks",
+            ) from None
+        raise NetworkError(
+            call.vendor, f"{call.what} at {request.url.host} could not be reached", "check the network and retry"
+        ) from None
+    log.debug("%s answered HTTP %s, %d bytes", call.what, response.status_code, len(body))
+    return response, bytes(body)
+
+
+def _looks_like_html(response: httpx.Response, body: bytes) -> bool:
+    ctype = response.headers.get("content-type", "").lower()
+    return "html" in ctype or body.lstrip()[:1] == b"<"
+
+
+def read_json(response: httpx.Response, body: bytes, call: Call) -> Any:
+    """The JSON answer of a successful call, or the typed error its status and body mean."""
+    status = response.status_code
+    if status == 429 or status >= 500:
+        raise ServiceUnavailable(
+            call.vendor,
+            f"{call.what} is unavailable (HTTP {status})",
+            "try again in a few minutes",
+            retry_after=_retry_after(response.headers.get("retry-after")),
+        )
+    if _looks_like_html(response, body):
+        raise ProtocolError(
+            call.vendor,
+            f"{call.what} answered with a web page instead of JSON (HTTP {status})",
+            "check its URL; the vendor may also be having an outage",
+        )
+    try:
+        data = json.loads(body) if body.strip() else None
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError(
+            call.vendor, f"{call.what} answered with something that is not JSON (HTTP {status})", "check its URL"
+        ) from None
+    if 300 <= status < 400:
+        raise ProtocolError(call.vendor, f"{call.what} redirected elsewhere (HTTP {status})", "check its URL")
+    if status >= 400:
+        raise _refusal(status, data, call)
+    return data
+
+
+def _texts(data: Any, keys: Iterable[str]) -> list[str]:
+    if not isinstance(data, dict):
+        return []
+    return [v for k in keys if isinstance(v := data.get(k), str) and v.strip()]
+
+
+def _refusal(status: int, data: Any, call: Call) -> Exception:
+    """Map an OAuth error answer (RFC 6749 §5.2) or a vendor's own error shape to a typed error."""
+    error = next(iter(_texts(data, ["error"])), "")
+    described = _texts(data, ["error_description", "message", "error_message", "detail", "code"])
+    text = call.scrub(described[0] if described else error or f"HTTP {status}")
+    if error == "invalid_grant":
+        return GrantError(call.vendor, f"{call.what} no longer accepts this grant (“{text}”)", "sign in again")
+    if error in ("invalid_client", "unauthorized_client") or (status == 401 and not error):
+        return ClientRejected(
+            call.vendor, f"{call.what} rejected the client credentials (“{text}”)", "check the client ID and secret"
+        )
+    return VendorError(call.vendor, f"{call.what} refused the request (“{text}”)", call.todo_on_refusal)

@@ -1,0 +1,90 @@
+"""Connecting an account: from a provider to tokens and the identity they belong to.
+
+The browser part (showing the authorize URL, catching the redirect) belongs to
+whoever drives the sign-in (the window, or a test driver); this module does
+the rest: prepare the request, judge the redirect, exchange the code at once,
+and find out who signed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connmgr.domain.authorize import AuthorizeRequest, build_authorize_request
+from connmgr.domain.callback import AuthorizationFailed, CodeReceived, Denied, parse_callback
+from connmgr.domain.identity import account_label, unverified_claims
+from connmgr.domain.provider import Provider
+from connmgr.domain.tokens import TokenSet
+from connmgr.oauth.client import OAuthClient
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A sign-in in progress: the prepared provider and the request the browser opens."""
+
+    provider: Provider
+    request: AuthorizeRequest
+
+
+@dataclass(frozen=True)
+class Connected:
+    provider: Provider
+    tokens: TokenSet
+    account: str | None
+    claims: Mapping[str, Any] = field(default_factory=dict)  # validated id-token claims, if any
+
+
+async def start_sign_in(client: OAuthClient, provider: Provider, *, redirect_uri: str | None = None) -> SignIn:
+    provider = await client.prepare(provider)
+    return SignIn(provider, build_authorize_request(provider, redirect_uri=redirect_uri))
+
+
+async def finish_sign_in(
+    client: OAuthClient, sign_in: SignIn, callback_url: str
+) -> Connected | Denied | AuthorizationFailed:
+    """Judge the intercepted redirect; on a code, exchange it straight away (vcita codes live 30 s)."""
+    provider, request = sign_in.provider, sign_in.request
+    result = parse_callback(
+        callback_url,
+        registered=request.redirect_uri,
+        state=request.state,
+        vendor=provider.vendor,
+        spec=provider.template.callback,
+        issuer=provider.endpoints.get("issuer"),
+        issuer_required=provider.issuer_in_response,
+    )
+    if not isinstance(result, CodeReceived):
+        return result
+    tokens = await client.exchange_code(provider, result.code, code_verifier=request.code_verifier)
+    return await identify(client, provider, tokens, nonce=request.nonce)
+
+
+async def connect_client_credentials(client: OAuthClient, provider: Provider) -> Connected:
+    provider = await client.prepare(provider)
+    return await identify(client, provider, await client.client_credentials(provider), nonce=None)
+
+
+async def connect_with_password(client: OAuthClient, provider: Provider, username: str, password: str) -> Connected:
+    """The vendor's direct code request (no browser), then the usual exchange."""
+    provider = await client.prepare(provider)
+    code = await client.request_code(provider, username, password)
+    return await identify(client, provider, await client.exchange_code(provider, code), nonce=None)
+
+
+async def identify(client: OAuthClient, provider: Provider, tokens: TokenSet, *, nonce: str | None) -> Connected:
+    """Who the tokens belong to: validated id-token claims first, then the vendor's who-am-I call.
+
+    A JWT access token (Keycloak's carries the tenant) is read for the label only, never trusted.
+    """
+    template = provider.template
+    claims: dict[str, Any] = {}
+    if tokens.id_token and template.protocol == "oidc":
+        claims = await client.id_token_claims(provider, tokens, nonce=nonce)
+    account = account_label(claims, template.account_claims) if claims else None
+    if account is None and (shown := unverified_claims(tokens.access_token)):
+        account = account_label(shown, template.account_claims)
+    if account is None and provider.has_endpoint("userinfo_url"):
+        account = account_label(await client.whoami(provider, tokens), template.api.account_keys)
+    return Connected(provider, tokens, account, claims)

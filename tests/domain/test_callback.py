@@ -1,0 +1,115 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from connmgr.domain.callback import AuthorizationFailed, CodeReceived, Denied, is_redirect_uri, parse_callback
+from connmgr.domain.errors import CallbackError
+from connmgr.templates import load_catalog
+
+CATALOG = load_catalog().catalog
+STD = CATALOG.get("oauth2").callback
+VAULTRE = CATALOG.get("vaultre").callback
+IOFFICE = CATALOG.get("ioffice").callback
+CB = "https://app.example.com/cb"
+
+
+def parse(url, *, registered=CB, state="S", spec=STD, **kw):
+    return parse_callback(url, registered=registered, state=state, vendor="Acme", spec=spec, **kw)
+
+
+def test_code_from_query():
+    assert parse(f"{CB}?code=abc&state=S") == CodeReceived("abc", {})
+
+
+def test_code_from_fragment_with_vendor_extras_and_no_state_where_the_vendor_sends_none():
+    result = parse(f"{CB}#code=abc&appCode=XYZ", spec=IOFFICE)
+    assert result == CodeReceived("abc", {"appCode": "XYZ"})
+
+
+def test_state_is_still_checked_when_a_vendor_that_omits_it_sends_one():
+    with pytest.raises(CallbackError, match="state mismatch"):
+        parse(f"{CB}#code=abc&state=other", spec=IOFFICE)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://evil.example.com/cb?code=abc&state=S", "returned to https://evil.example.com/cb"),
+        ("https://app.example.com/other?code=abc&state=S", "not to the registered redirect URI"),
+        ("http://app.example.com/cb?code=abc&state=S", "not to the registered redirect URI"),
+        ("https://app.example.com:8443/cb?code=abc&state=S", "not to the registered redirect URI"),
+        (f"{CB}?code=abc", "without the state"),
+        (f"{CB}?code=abc&state=T", "state mismatch"),
+        (f"{CB}?code=abc&state=S#code=def&state=S", "both its query and its fragment"),
+        (f"{CB}?code=a&code=b&state=S", "repeated the parameter 'code'"),
+        (f"{CB}?state=S", "neither a code nor an error"),
+        (f"{CB}?code=&state=S", "neither a code nor an error"),
+    ],
+)
+def test_untrustworthy_redirects_raise(url, message):
+    with pytest.raises(CallbackError, match=message) as caught:
+        parse(url)
+    assert "abc" not in caught.value.sentence  # the code never appears in a message
+
+
+def test_registered_query_must_come_back_exactly():
+    registered = "https://demo.com/some-stuff/auth?exampleparameter=value1"
+    ok = parse(f"{registered}&reason=success&code=c1&state=S", registered=registered, spec=VAULTRE)
+    assert ok == CodeReceived("c1", {})
+    for wrong in ("exampleparameter=value4", "differentparameter=value1", "exampleparameter=value1&exampleparameter=x"):
+        with pytest.raises(CallbackError, match="query does not match"):
+            parse(f"https://demo.com/some-stuff/auth?{wrong}&reason=success&code=c&state=S", registered=registered,
+                  spec=VAULTRE)
+
+
+def test_vaultre_cancel_and_success_reasons():
+    denied = parse(f"{CB}?reason=User%20denied%20request&state=S", spec=VAULTRE)
+    assert isinstance(denied, Denied)
+    assert denied.sentence == "Acme: the sign-in was cancelled or access was denied (User denied request); nothing was saved."
+    assert parse(f"{CB}?reason=User+denied+request&state=S", spec=VAULTRE) == denied
+    failed = parse(f"{CB}?reason=Client%20disabled&state=S", spec=VAULTRE)
+    assert failed == AuthorizationFailed("Acme", "Client disabled")
+
+
+def test_standard_denied_and_vendor_error_text():
+    assert isinstance(parse(f"{CB}?error=access_denied&state=S"), Denied)
+    failed = parse(f"{CB}?error=invalid_scope&error_description=Scope+%27admin%27+unknown&state=S")
+    assert isinstance(failed, AuthorizationFailed)
+    assert "“Scope 'admin' unknown”" in failed.sentence
+
+
+def test_rfc9207_issuer():
+    iss = "https://id.example.com"
+    assert parse(f"{CB}?code=c&state=S&iss=https%3A%2F%2Fid.example.com", issuer=iss) == CodeReceived("c", {})
+    with pytest.raises(CallbackError, match="names another issuer"):
+        parse(f"{CB}?code=c&state=S&iss=https%3A%2F%2Fevil.example", issuer=iss)
+    with pytest.raises(CallbackError, match="did not name its issuer"):
+        parse(f"{CB}?code=c&state=S", issuer=iss, issuer_required=True)
+
+
+def test_redirect_uri_matching_normalises_default_ports_and_host_case():
+    assert is_redirect_uri("https://APP.example.com:443/cb#code=x", CB)
+    assert not is_redirect_uri("https://app.example.com/cb/extra", CB)
+    assert not is_redirect_uri("https://app.example.com:99999/cb", CB)
+
+
+@given(st.text(max_size=300))
+def test_any_text_is_a_result_or_a_callback_error(text):
+    try:
+        result = parse(text)
+    except CallbackError as exc:
+        assert exc.sentence.startswith("Acme: ")
+    else:
+        assert isinstance(result, CodeReceived | Denied | AuthorizationFailed)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["code", "state", "error", "iss", "reason", "x"]), st.text(max_size=20)),
+                max_size=6), st.booleans())
+def test_random_parameters_never_crash(pairs, in_fragment):
+    from urllib.parse import urlencode
+
+    sep = "#" if in_fragment else "?"
+    try:
+        parse(f"{CB}{sep}{urlencode(pairs)}", spec=VAULTRE, issuer="https://i")
+    except CallbackError:
+        pass

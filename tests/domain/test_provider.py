@@ -1,0 +1,77 @@
+import pytest
+
+from connmgr.domain.errors import ConfigError
+from connmgr.domain.provider import resolve_provider
+from connmgr.templates import load_catalog
+
+CATALOG = load_catalog().catalog
+
+
+def test_docbyte_issuer_and_keycloak_endpoints_from_account_environment_tenant():
+    p = resolve_provider(
+        CATALOG.get("docbyte"), {"client_id": "c", "account": "acme", "environment": "prod", "tenant": "t1"}
+    )
+    assert p.flow == "client_credentials"
+    assert p.endpoint("issuer") == "https://keycloak.acme.prod.docbyte.cloud/realms/t1"
+    assert p.endpoint("token_url") == "https://keycloak.acme.prod.docbyte.cloud/realms/t1/protocol/openid-connect/token"
+    assert p.value("scope") == "openid"  # the client-credentials default from the document
+    code = resolve_provider(
+        CATALOG.get("docbyte"),
+        {"client_id": "c", "account": "a", "environment": "e", "tenant": "t", "redirect_uri": "https://x/cb"},
+        "authorization_code",
+    )
+    assert code.value("scope") == "openid email profile"
+
+
+def test_endpoint_overrides_by_name_win():
+    p = resolve_provider(
+        CATALOG.get("docbyte"),
+        {"client_id": "c", "account": "a", "environment": "e", "tenant": "t", "issuer": "http://127.0.0.1:9/realms/t"},
+    )
+    assert p.endpoint("userinfo_url") == "http://127.0.0.1:9/realms/t/protocol/openid-connect/userinfo"
+    p = resolve_provider(
+        CATALOG.get("vcita"),
+        {"client_id": "c", "client_secret": "s", "redirect_uri": "https://x/cb", "token_url": "https://staging/t"},
+    )
+    assert p.endpoint("token_url") == "https://staging/t"
+    assert p.endpoint("authorize_url") == "https://app.vcita.com/app/oauth/authorize"
+
+
+def test_site_is_normalised_to_an_origin():
+    for typed in ("acme.iofficeconnect.com", "https://acme.iofficeconnect.com/", " acme.iofficeconnect.com "):
+        p = resolve_provider(CATALOG.get("ioffice"), {"client_id": "c", "site": typed, "redirect_uri": "https://x/cb"})
+        assert p.endpoint("authorize_url") == "https://acme.iofficeconnect.com/login.html"
+
+
+@pytest.mark.parametrize(
+    ("template", "values", "message"),
+    [
+        ("ioffice", {"client_id": "c", "redirect_uri": "https://x/cb"}, "Site address is required"),
+        ("ioffice", {"client_id": "c", "site": "acme.com/evil?x", "redirect_uri": "https://x/cb"}, "host name"),
+        ("docbyte", {"client_id": "c", "account": "a/b", "environment": "e", "tenant": "t"}, "may only hold"),
+        ("docbyte", {"client_id": "c", "account": "a@evil", "environment": "e", "tenant": "t"}, "may only hold"),
+        ("oauth2", {"client_id": "c", "token_url": "http://example.com/t", "authorize_url": "https://e/a",
+                    "redirect_uri": "https://x/cb"}, "plain http on the open network"),
+        ("oauth2", {"client_id": "c", "token_url": "ftp://e/t", "authorize_url": "https://e/a",
+                    "redirect_uri": "https://x/cb"}, "full http"),
+        ("vaultre", {"client_id": "c", "api_key": "k", "redirect_uri": "https://x/cb", "token_kind": "admin"},
+         "must be one of account, user"),
+        ("vcita", {"client_id": "c", "client_secret": "s", "redirect_uri": "https://x", "colour": "x"}, "no field"),
+    ],
+)
+def test_bad_values_are_config_errors_naming_the_field(template, values, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        resolve_provider(CATALOG.get(template), values)
+    assert caught.value.sentence.startswith(CATALOG.get(template).name + ": ")
+
+
+def test_a_flow_the_vendor_does_not_offer_is_refused():
+    with pytest.raises(ConfigError, match="client credentials flow is not offered"):
+        resolve_provider(CATALOG.get("vcita"), {"client_id": "c"}, "client_credentials")
+
+
+def test_secrets_stay_out_of_repr():
+    p = resolve_provider(
+        CATALOG.get("vcita"), {"client_id": "c", "client_secret": "s3cr3t-value", "redirect_uri": "https://x/cb"}
+    )
+    assert "s3cr3t-value" not in repr(p)
