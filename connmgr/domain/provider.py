@@ -123,7 +123,7 @@ def resolve_provider(template: ProviderTemplate, values: Mapping[str, str], flow
     unknown = sorted(set(values) - {f.name for f in template.fields})
     if unknown:
         raise ConfigError(template.name, f"there is no field {unknown[0]!r}", "check the field names")
-    template = template.with_choices(values)
+    template = template.with_choices(values, flow)
     normalised: dict[str, str] = {}
     for spec in template.fields_for(flow):
         raw = values.get(spec.name) or spec.default_for(flow) or ""

@@ -149,10 +149,10 @@ class ProviderTemplate:
     def fields_for(self, flow: str) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields if f.applies_to(flow))
 
-    def with_choices(self, values: Mapping[str, str]) -> ProviderTemplate:
-        """The template as the person's choices (token kind, client auth, ...) reshape it."""
+    def with_choices(self, values: Mapping[str, str], flow: str) -> ProviderTemplate:
+        """The template as the person's choices (token kind, client auth, ...) reshape it for `flow`."""
         raw: Raw = self.raw
-        for spec in self.fields:
+        for spec in self.fields_for(flow):
             chosen = spec.choice(values.get(spec.name) or spec.default or "") if spec.choices else None
             if chosen is not None:
                 raw = deep_merge(raw, chosen.overlay)

@@ -16,6 +16,7 @@ import httpx
 from connmgr.domain.errors import ConfigError, GrantError, ProtocolError, TokenRejected, VendorError
 from connmgr.domain.provider import Provider
 from connmgr.domain.tokens import TokenSet, normalise_token_response
+from connmgr.logs import redact
 from connmgr.oauth.discovery import Discovery, discover
 from connmgr.oauth.idtoken import JwksCache, validate_id_token
 from connmgr.oauth.transport import Call, new_http_client, read_json, send
@@ -65,9 +66,11 @@ class OAuthClient:
         call = Call(provider.vendor, "the token endpoint", todo, secrets=_secrets(provider, values))
         response, body = await send(self._http, build_request(provider, operation, url, values), call)
         data = read_json(response, body, call)
-        return normalise_token_response(
+        tokens = normalise_token_response(
             data, provider.template.token_response, vendor=provider.vendor, now=self.now(), previous=previous
         )
+        redact(tokens.access_token, tokens.refresh_token, tokens.id_token)
+        return tokens
 
     async def exchange_code(self, provider: Provider, code: str, *, code_verifier: str | None = None) -> TokenSet:
         values = {"code": code} | ({"code_verifier": code_verifier} if code_verifier else {})
@@ -106,6 +109,7 @@ class OAuthClient:
         code = data.get("code") if isinstance(data, dict) else None
         if not isinstance(code, str) or not code:
             raise ProtocolError(provider.vendor, "the code endpoint answered without a code", "try again")
+        redact(code)
         return code
 
     async def revoke(self, provider: Provider, tokens: TokenSet) -> None:
@@ -149,6 +153,8 @@ class OAuthClient:
 def _secrets(provider: Provider, values: dict[str, str]) -> tuple[str, ...]:
     """Everything in a request that must never be quoted back in an error message."""
     keys = ("code", "refresh_token", "token", "password", "code_verifier")
-    return tuple(v for k, v in values.items() if k in keys and v) + tuple(
+    found = tuple(v for k, v in values.items() if k in keys and v) + tuple(
         v for k in ("client_secret", "api_key") if (v := provider.value(k))
     )
+    redact(*found)
+    return found

@@ -15,8 +15,8 @@ import httpx
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OctKey
-from joserfc.jwt import ClaimsOption
 from joserfc.jws import extract_compact
+from joserfc.jwt import ClaimsOption
 
 from connmgr.domain.errors import IdTokenError, ProtocolError
 from connmgr.domain.provider import Provider

@@ -134,7 +134,7 @@ def read_json(response: httpx.Response, body: bytes, call: Call) -> Any:
         raise ProtocolError(
             call.vendor,
             f"{call.what} answered with a web page instead of JSON (HTTP {status})",
-            "check its URL; the vendor may also be having an outage",
+            "check its URL, or wait if the vendor has an outage",
         )
     try:
         data = json.loads(body) if body.strip() else None

@@ -12,7 +12,9 @@ def _query(url):
 
 
 def test_rfc7636_appendix_b_vector():
-    assert pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert (
+        pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
 
 
 def test_vaultre_sends_only_documented_parameters():
@@ -31,7 +33,9 @@ def test_vaultre_sends_only_documented_parameters():
 
 
 def test_ioffice_sends_all_five_parameters():
-    p = resolve_provider(CATALOG.get("ioffice"), {"client_id": "cid", "site": "a.example", "redirect_uri": "https://x/cb"})
+    p = resolve_provider(
+        CATALOG.get("ioffice"), {"client_id": "cid", "site": "a.example", "redirect_uri": "https://x/cb"}
+    )
     q = _query(build_authorize_request(p).url)
     assert set(q) == {"response_type", "client_id", "redirect_uri", "scope", "state"}
     assert q["scope"] == "email"
@@ -54,10 +58,15 @@ def test_oidc_sends_pkce_and_nonce_and_fresh_state_each_time():
 
 
 def test_loopback_redirect_replaces_the_configured_one():
-    p = resolve_provider(CATALOG.get("oauth2"), {
-        "client_id": "c", "authorize_url": "https://as.example/auth?tenant=x", "token_url": "https://as.example/t",
-        "redirect_uri": "https://x/cb",
-    })
+    p = resolve_provider(
+        CATALOG.get("oauth2"),
+        {
+            "client_id": "c",
+            "authorize_url": "https://as.example/auth?tenant=x",
+            "token_url": "https://as.example/t",
+            "redirect_uri": "https://x/cb",
+        },
+    )
     req = build_authorize_request(p, redirect_uri="http://127.0.0.1:5000/cb")
     q = _query(req.url)
     assert q["redirect_uri"] == "http://127.0.0.1:5000/cb" and q["tenant"] == "x"

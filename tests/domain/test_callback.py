@@ -58,14 +58,20 @@ def test_registered_query_must_come_back_exactly():
     assert ok == CodeReceived("c1", {})
     for wrong in ("exampleparameter=value4", "differentparameter=value1", "exampleparameter=value1&exampleparameter=x"):
         with pytest.raises(CallbackError, match="query does not match"):
-            parse(f"https://demo.com/some-stuff/auth?{wrong}&reason=success&code=c&state=S", registered=registered,
-                  spec=VAULTRE)
+            parse(
+                f"https://demo.com/some-stuff/auth?{wrong}&reason=success&code=c&state=S",
+                registered=registered,
+                spec=VAULTRE,
+            )
 
 
 def test_vaultre_cancel_and_success_reasons():
     denied = parse(f"{CB}?reason=User%20denied%20request&state=S", spec=VAULTRE)
     assert isinstance(denied, Denied)
-    assert denied.sentence == "Acme: the sign-in was cancelled or access was denied (User denied request); nothing was saved."
+    assert (
+        denied.sentence
+        == "Acme: the sign-in was cancelled or access was denied (User denied request); nothing was saved."
+    )
     assert parse(f"{CB}?reason=User+denied+request&state=S", spec=VAULTRE) == denied
     failed = parse(f"{CB}?reason=Client%20disabled&state=S", spec=VAULTRE)
     assert failed == AuthorizationFailed("Acme", "Client disabled")
@@ -103,8 +109,12 @@ def test_any_text_is_a_result_or_a_callback_error(text):
         assert isinstance(result, CodeReceived | Denied | AuthorizationFailed)
 
 
-@given(st.lists(st.tuples(st.sampled_from(["code", "state", "error", "iss", "reason", "x"]), st.text(max_size=20)),
-                max_size=6), st.booleans())
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["code", "state", "error", "iss", "reason", "x"]), st.text(max_size=20)), max_size=6
+    ),
+    st.booleans(),
+)
 def test_random_parameters_never_crash(pairs, in_fragment):
     from urllib.parse import urlencode
 

@@ -50,12 +50,31 @@ def test_site_is_normalised_to_an_origin():
         ("ioffice", {"client_id": "c", "site": "acme.com/evil?x", "redirect_uri": "https://x/cb"}, "host name"),
         ("docbyte", {"client_id": "c", "account": "a/b", "environment": "e", "tenant": "t"}, "may only hold"),
         ("docbyte", {"client_id": "c", "account": "a@evil", "environment": "e", "tenant": "t"}, "may only hold"),
-        ("oauth2", {"client_id": "c", "token_url": "http://example.com/t", "authorize_url": "https://e/a",
-                    "redirect_uri": "https://x/cb"}, "plain http on the open network"),
-        ("oauth2", {"client_id": "c", "token_url": "ftp://e/t", "authorize_url": "https://e/a",
-                    "redirect_uri": "https://x/cb"}, "full http"),
-        ("vaultre", {"client_id": "c", "api_key": "k", "redirect_uri": "https://x/cb", "token_kind": "admin"},
-         "must be one of account, user"),
+        (
+            "oauth2",
+            {
+                "client_id": "c",
+                "token_url": "http://example.com/t",
+                "authorize_url": "https://e/a",
+                "redirect_uri": "https://x/cb",
+            },
+            "plain http on the open network",
+        ),
+        (
+            "oauth2",
+            {
+                "client_id": "c",
+                "token_url": "ftp://e/t",
+                "authorize_url": "https://e/a",
+                "redirect_uri": "https://x/cb",
+            },
+            "full http",
+        ),
+        (
+            "vaultre",
+            {"client_id": "c", "api_key": "k", "redirect_uri": "https://x/cb", "token_kind": "admin"},
+            "must be one of account, user",
+        ),
         ("vcita", {"client_id": "c", "client_secret": "s", "redirect_uri": "https://x", "colour": "x"}, "no field"),
     ],
 )

@@ -30,12 +30,20 @@ def test_header_style_wire_names_follow_the_vendor_document():
 
 def test_choice_overlay_switches_vaultre_authorize_script():
     vaultre = CATALOG.get("vaultre")
-    assert "oauth-authorize.cgi" in vaultre.with_choices({"token_kind": "account"}).endpoints["authorize_url"]
-    assert "oauth-authorize-user.cgi" in vaultre.with_choices({"token_kind": "user"}).endpoints["authorize_url"]
+    assert (
+        "oauth-authorize.cgi"
+        in vaultre.with_choices({"token_kind": "account"}, "authorization_code").endpoints["authorize_url"]
+    )
+    assert (
+        "oauth-authorize-user.cgi"
+        in vaultre.with_choices({"token_kind": "user"}, "authorization_code").endpoints["authorize_url"]
+    )
 
 
 def test_user_templates_extend_shipped_ones_and_broken_ones_are_reported(tmp_path):
-    (tmp_path / "acme.toml").write_text('extends = "oidc"\nname = "Acme SSO"\n[fields.issuer]\ndefault = "https://sso.acme.test"\n')
+    (tmp_path / "acme.toml").write_text(
+        'extends = "oidc"\nname = "Acme SSO"\n[fields.issuer]\ndefault = "https://sso.acme.test"\n'
+    )
     (tmp_path / "broken.toml").write_text("name = [unclosed")
     (tmp_path / "typo.toml").write_text('extends = "oauth2"\n[requests]\nstyel = "json"\n')
     loaded = load_catalog(tmp_path)

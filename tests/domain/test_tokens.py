@@ -48,7 +48,11 @@ def test_refresh_without_a_new_refresh_token_keeps_the_old_one():
     old = TokenSet("A0", refresh_token="R0", id_token="I0", refresh_expires_at=NOW + 100, scope="openid")
     t = norm({"access_token": "A1", "expires_in": 300}, previous=old)
     assert (t.access_token, t.refresh_token, t.refresh_expires_at, t.id_token, t.scope) == (
-        "A1", "R0", NOW + 100, "I0", "openid"
+        "A1",
+        "R0",
+        NOW + 100,
+        "I0",
+        "openid",
     )
     rotated = norm({"access_token": "A2", "refresh_token": "R1"}, previous=old)
     assert rotated.refresh_token == "R1"
@@ -87,8 +91,19 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=10,
 )
-token_keys = st.sampled_from(["access_token", "token", "expires_in", "refresh_token", "refresh_expires_in",
-                              "created_at", "token_type", "id_token", "scope"])
+token_keys = st.sampled_from(
+    [
+        "access_token",
+        "token",
+        "expires_in",
+        "refresh_token",
+        "refresh_expires_in",
+        "created_at",
+        "token_type",
+        "id_token",
+        "scope",
+    ]
+)
 
 
 @given(st.dictionaries(token_keys, json_values, max_size=9) | json_values, st.sampled_from([S, MS, VAULTRE]))
