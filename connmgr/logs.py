@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from typing import TextIO
 
 MASK = "[redacted]"
 _MIN_SECRET = 6  # shorter values (a "1", a "true") would redact ordinary words
@@ -60,9 +61,9 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure(level: int = logging.WARNING, stream: object = None) -> logging.Handler:
+def configure(level: int = logging.WARNING, stream: TextIO | None = None) -> logging.Handler:
     """Install one redacting handler on the root logger (CLI and GUI entry points call this)."""
-    handler = logging.StreamHandler(stream)  # type: ignore[arg-type]
+    handler: logging.Handler = logging.StreamHandler(stream)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
