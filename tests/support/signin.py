@@ -41,35 +41,39 @@ class _FormParser(HTMLParser):
         super().__init__()
         self.base_url = base_url
         self.forms: list[Form] = []
+        self._form: Form | None = None  # the form being read; controls outside any form belong to none
         self._button: tuple[str, str, list[str]] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
             action = urljoin(self.base_url, a.get("action") or self.base_url)
-            self.forms.append(Form(action=action, method=(a.get("method") or "get").lower()))
-        elif not self.forms:
+            self._form = Form(action=action, method=(a.get("method") or "get").lower())
+            self.forms.append(self._form)
+        elif self._form is None:
             return
         elif tag == "input":
             kind = a.get("type", "text").lower()
             if kind == "submit":
                 label = a.get("value", "")
-                self.forms[-1].buttons[label] = (a.get("name", ""), a.get("value", ""))
+                self._form.buttons[label] = (a.get("name", ""), a.get("value", ""))
             elif a.get("name") and (kind not in ("checkbox", "radio") or "checked" in a):
-                self.forms[-1].fields[a["name"]] = a.get("value", "")
+                self._form.fields[a["name"]] = a.get("value", "")
         elif tag == "button":
             self._button = (a.get("name", ""), a.get("value", ""), [])
         elif tag == "select" and a.get("name"):
-            self.forms[-1].fields.setdefault(a["name"], "")
+            self._form.fields.setdefault(a["name"], "")
 
     def handle_data(self, data: str) -> None:
         if self._button is not None:
             self._button[2].append(data)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "button" and self._button is not None and self.forms:
+        if tag == "form":
+            self._form = None
+        elif tag == "button" and self._button is not None and self._form is not None:
             name, value, text = self._button
-            self.forms[-1].buttons["".join(text).strip()] = (name, value)
+            self._form.buttons["".join(text).strip()] = (name, value)
             self._button = None
 
 

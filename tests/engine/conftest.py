@@ -1,0 +1,28 @@
+import pytest
+
+from connmgr.domain.provider import resolve_provider
+from connmgr.oauth.client import OAuthClient
+from connmgr.templates import load_catalog
+from tests.simulators.fixtures import CLIENT_ID, REDIRECT_URI
+
+CATALOG = load_catalog().catalog
+
+
+@pytest.fixture
+async def client():
+    async with OAuthClient() as c:
+        yield c
+
+
+def provider_for(template_id, seeded, flow=None, **values):
+    """A provider pointed at a running simulator through the template's own host fields."""
+    base = seeded.sim.base_url
+    if template_id == "vaultre":
+        hosts = {"login_host": base, "api_host": base, "api_key": seeded.sim.api_key}
+    elif template_id == "vcita":
+        hosts = {"brand_host": base, "api_host": base, "client_secret": seeded.client.client_secret or ""}
+    else:
+        hosts = {"site": base}
+    return resolve_provider(
+        CATALOG.get(template_id), {"client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI, **hosts, **values}, flow
+    )
