@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.simulators.fixtures"]
+pytest_plugins = ["tests.simulators.fixtures", "tests.support.oidc_fixtures"]

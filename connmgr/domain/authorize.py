@@ -55,6 +55,8 @@ def build_authorize_request(provider: Provider, *, redirect_uri: str | None = No
     if nonce:
         params.append(("nonce", nonce))
     params += [(k, provider.render(v)) for k, v in spec.extra.items()]
+    if provider.template.protocol == "oidc" and "offline_access" in scope.split() and "prompt" not in spec.extra:
+        params.append(("prompt", "consent"))  # OIDC Core §11: offline_access is ignored without it
     base = urlsplit(provider.endpoint("authorize_url"))
     query = urlencode(parse_qsl(base.query, keep_blank_values=True) + params)
     return AuthorizeRequest(

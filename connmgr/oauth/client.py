@@ -19,7 +19,7 @@ from connmgr.domain.tokens import TokenSet, normalise_token_response
 from connmgr.logs import redact
 from connmgr.oauth.discovery import Discovery, discover
 from connmgr.oauth.idtoken import JwksCache, validate_id_token
-from connmgr.oauth.transport import Call, new_http_client, read_json, send
+from connmgr.oauth.transport import Call, new_http_client, oauth_error_code, read_json, send
 from connmgr.oauth.wire import api_request, build_request
 
 log = logging.getLogger("connmgr.oauth")
@@ -122,6 +122,10 @@ class OAuthClient:
             values = {"token": token, "token_type_hint": kind}
             call = Call(provider.vendor, "the revocation endpoint", "try again later", _secrets(provider, values))
             response, body = await send(self._http, build_request(provider, "revoke", url, values), call)
+            if kind == "access_token" and oauth_error_code(body) == "unsupported_token_type":
+                # RFC 7009 §2.2.1: this server cannot revoke access tokens; it expires on its own.
+                log.info("%s cannot revoke access tokens; the last one expires on its own", provider.vendor)
+                continue
             if response.status_code != 200:
                 read_json(response, body, call)  # raises the typed error the answer means
                 raise VendorError(

@@ -149,6 +149,15 @@ def read_json(response: httpx.Response, body: bytes, call: Call) -> Any:
     return data
 
 
+def oauth_error_code(body: bytes) -> str:
+    """The RFC 6749 `error` code of an answer, or "" when it has none."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return next(iter(_texts(data, ["error"])), "")
+
+
 def _texts(data: Any, keys: Iterable[str]) -> list[str]:
     if not isinstance(data, dict):
         return []

@@ -77,14 +77,16 @@ async def identify(client: OAuthClient, provider: Provider, tokens: TokenSet, *,
     """Who the tokens belong to: validated id-token claims first, then the vendor's who-am-I call.
 
     A JWT access token (Keycloak's carries the tenant) is read for the label only, never trusted.
+    An opaque `sub` is the last resort: a person recognises an email or a tenant, not a UUID.
     """
     template = provider.template
     claims: dict[str, Any] = {}
     if tokens.id_token and template.protocol == "oidc":
         claims = await client.id_token_claims(provider, tokens, nonce=nonce)
-    account = account_label(claims, template.account_claims) if claims else None
-    if account is None and (shown := unverified_claims(tokens.access_token)):
-        account = account_label(shown, template.account_claims)
+    shown = unverified_claims(tokens.access_token) or {}
+    readable = [k for k in template.account_claims if k != "sub"]
+    account = account_label(claims, readable) or account_label(shown, readable)
     if account is None and provider.has_endpoint("userinfo_url"):
         account = account_label(await client.whoami(provider, tokens), template.api.account_keys)
+    account = account or account_label(claims, ["sub"]) or account_label(shown, ["sub"])
     return Connected(provider, tokens, account, claims)

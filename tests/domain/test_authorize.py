@@ -71,3 +71,18 @@ def test_loopback_redirect_replaces_the_configured_one():
     q = _query(req.url)
     assert q["redirect_uri"] == "http://127.0.0.1:5000/cb" and q["tenant"] == "x"
     assert req.redirect_uri == "http://127.0.0.1:5000/cb"
+
+
+def test_offline_access_asks_for_consent_as_oidc_requires():
+    values = {
+        "client_id": "c",
+        "issuer": "https://id.example",
+        "redirect_uri": "https://x/cb",
+        "authorize_url": "https://id.example/auth",
+    }
+    plain = build_authorize_request(resolve_provider(CATALOG.get("oidc"), values))
+    offline = build_authorize_request(
+        resolve_provider(CATALOG.get("oidc"), values | {"scope": "openid offline_access"})
+    )
+    assert "prompt" not in _query(plain.url)
+    assert _query(offline.url)["prompt"] == "consent"

@@ -37,8 +37,10 @@ def test_any_value_round_trips_or_is_refused(values):
         text = merge_env("", values, header="h")
     except ConfigError as exc:
         assert "no .env reader agrees" in exc.sentence
-        assert "${" in "".join(values.values()) or "\\" in "".join(values.values()) or any(
-            not c.isprintable() and c not in "\n\t" for c in "".join(values.values())
+        assert (
+            "${" in "".join(values.values())
+            or "\\" in "".join(values.values())
+            or any(not c.isprintable() and c not in "\n\t" for c in "".join(values.values()))
         )
         return
     assert read_back(text) == values
@@ -49,8 +51,11 @@ def test_merge_replaces_only_its_own_keys_and_keeps_every_other_line():
         "# database\nDB_URL=postgres://x\n\nexport ACME_ACCESS_TOKEN='old'\nOTHER=1 # trailing\n"
         "ACME_REFRESH_TOKEN='multi\nline'\nACME_ACCESS_TOKEN=duplicate\n"
     )
-    merged = merge_env(existing, {"ACME_ACCESS_TOKEN": "new", "ACME_REFRESH_TOKEN": "r", "ACME_TOKEN_TYPE": "Bearer"},
-                       header="connmgr: Acme")
+    merged = merge_env(
+        existing,
+        {"ACME_ACCESS_TOKEN": "new", "ACME_REFRESH_TOKEN": "r", "ACME_TOKEN_TYPE": "Bearer"},
+        header="connmgr: Acme",
+    )
     assert merged == (
         "# database\nDB_URL=postgres://x\n\nACME_ACCESS_TOKEN='new'\nOTHER=1 # trailing\n"
         "ACME_REFRESH_TOKEN='r'\n\n# connmgr: Acme\nACME_TOKEN_TYPE='Bearer'\n"
@@ -60,10 +65,12 @@ def test_merge_replaces_only_its_own_keys_and_keeps_every_other_line():
 
 def test_a_value_no_reader_agrees_on_is_refused():
     for value in ("it's $5", "${HOME}", "bell\x07"):
-        with pytest.raises(ConfigError, match="no .env reader agrees"):
+        with pytest.raises(ConfigError, match=r"no \.env reader agrees"):
             quote("K", value)
 
 
-@pytest.mark.parametrize(("name", "prefix"), [("Acme iOFFICE (prod)", "ACME_IOFFICE_PROD"), ("2nd-office", "_2ND_OFFICE")])
+@pytest.mark.parametrize(
+    ("name", "prefix"), [("Acme iOFFICE (prod)", "ACME_IOFFICE_PROD"), ("2nd-office", "_2ND_OFFICE")]
+)
 def test_prefix_from_name(name, prefix):
     assert env_prefix(name) == prefix
