@@ -300,9 +300,7 @@ class Simulator(ABC):
             raise self.page_error("This sign-in has expired or was already used. Start again from the app.")
         user = self.users.get(form.get("username", ""))
         if user is None or user.password != form.get("password", ""):
-            page = pages.login_page(
-                self.vendor, self.sign_in_path, pending.id, "Incorrect username or password."
-            )
+            page = pages.login_page(self.vendor, self.sign_in_path, pending.id, "Incorrect username or password.")
             return html_response(page)
         pending.user = user
         return self.on_signed_in(pending, user)

@@ -67,9 +67,7 @@ class IOfficeSimulator(Simulator):
         client = self.client_for_browser(params["client_id"], params["redirect_uri"])
         if params["response_type"] != "code":
             raise self.page_error("response_type must be code.")
-        return self.begin_sign_in(
-            client, params["redirect_uri"], state=params["state"], scope=params["scope"]
-        )
+        return self.begin_sign_in(client, params["redirect_uri"], state=params["state"], scope=params["scope"])
 
     def on_signed_in(self, pending: PendingAuthorization, user: User) -> Response:
         code = self.codes.issue(pending.grant(), CODE_LIFETIME)
@@ -86,9 +84,7 @@ class IOfficeSimulator(Simulator):
         user = self.users.get(headers["x-auth-username"])
         if user is None or user.password != headers["x-auth-password"]:
             raise _error(401, "invalid_credentials", "Incorrect username or password.")
-        return json_response(
-            {"code": self.codes.issue(self.direct_grant(client, user, headers), CODE_LIFETIME)}
-        )
+        return json_response({"code": self.codes.issue(self.direct_grant(client, user, headers), CODE_LIFETIME)})
 
     def direct_grant(self, client: Client, user: User, headers: dict[str, str]) -> Grant:
         """iOFFICE's direct request names no redirect URI or scope: the token request supplies them."""
@@ -101,9 +97,7 @@ class IOfficeSimulator(Simulator):
             client = self._client(headers["x-client-id"])
             grant = self.codes.take(headers["x-auth-code"])
             if grant is None or grant.client is not client:
-                raise _error(
-                    400, "invalid_grant", "The authorization code is invalid, expired or already used."
-                )
+                raise _error(400, "invalid_grant", "The authorization code is invalid, expired or already used.")
             grant = _bind(grant, headers["x-redirect-uri"], headers["x-scope"])
         elif grant_type == "refresh_token":
             headers = _checked_headers(request, _REFRESH_GRANT_HEADERS)
@@ -117,9 +111,7 @@ class IOfficeSimulator(Simulator):
             # expires, as the documents say nothing of ending it.
             self.refresh_tokens.revoke(refresh_token)
         else:
-            raise _error(
-                400, "unsupported_grant_type", "x-grant-type must be authorization_code or refresh_token."
-            )
+            raise _error(400, "unsupported_grant_type", "x-grant-type must be authorization_code or refresh_token.")
         return json_response(
             {
                 "token_type": "Bearer",

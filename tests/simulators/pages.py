@@ -30,9 +30,7 @@ def login_page(vendor: str, action: str, flow_id: str, error: str | None = None)
     )
 
 
-def consent_page(
-    vendor: str, action: str, flow_id: str, *, heading: str, message: str, approve: str, deny: str
-) -> str:
+def consent_page(vendor: str, action: str, flow_id: str, *, heading: str, message: str, approve: str, deny: str) -> str:
     return _document(
         vendor,
         heading,

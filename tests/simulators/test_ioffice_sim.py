@@ -106,9 +106,7 @@ async def fresh_tokens(http: httpx.AsyncClient, seeded: Seeded) -> dict[str, str
 
 async def me(http: httpx.AsyncClient, seeded: Seeded, access_token: str) -> httpx.Response:
     """The who-am-I call, carrying the token the way the variant's document says."""
-    header = (
-        {"Authorization": f"Bearer {access_token}"} if is_eptura(seeded) else {"x-access-token": access_token}
-    )
+    header = {"Authorization": f"Bearer {access_token}"} if is_eptura(seeded) else {"x-access-token": access_token}
     return await http.get(seeded.sim.base_url + ME_PATH, headers=header)
 
 
@@ -164,9 +162,7 @@ async def test_token_parameters_count_only_as_headers(workplace: Seeded, http: h
     assert (await token(http, workplace, x_auth_code=code)).status_code == 200  # the code was not used up
 
 
-async def test_direct_code_request_needs_the_right_password(
-    workplace: Seeded, http: httpx.AsyncClient
-) -> None:
+async def test_direct_code_request_needs_the_right_password(workplace: Seeded, http: httpx.AsyncClient) -> None:
     headers = direct_code_headers(workplace, password="wrong")
     response = await http.post(workplace.sim.base_url + AUTH_PATH, headers=headers)
     assert response.status_code == 401
@@ -184,9 +180,7 @@ async def test_code_lives_five_minutes_and_works_once(ioffice_sim: Seeded, http:
     assert (await token(http, ioffice_sim, x_auth_code=code)).json()["error"] == "invalid_grant"
 
 
-async def test_refresh_rotates_and_the_old_refresh_token_is_dead(
-    workplace: Seeded, http: httpx.AsyncClient
-) -> None:
+async def test_refresh_rotates_and_the_old_refresh_token_is_dead(workplace: Seeded, http: httpx.AsyncClient) -> None:
     first = await fresh_tokens(http, workplace)
     workplace.sim.clock.advance(3601)  # "before or after the token expiration"
     other_scope = grant_headers(workplace, x_refresh_token=first["refresh_token"]) | {"x-scope": "other"}

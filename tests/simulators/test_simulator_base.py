@@ -76,9 +76,7 @@ async def test_stop_cuts_an_injected_delay_short_and_closes_the_socket(
 
 
 async def test_requests_are_logged_as_sent(ioffice_sim: Seeded, http: httpx.AsyncClient) -> None:
-    await http.post(
-        ioffice_sim.sim.base_url + AUTH_PATH, headers=direct_code_headers(ioffice_sim), content=b"{}"
-    )
+    await http.post(ioffice_sim.sim.base_url + AUTH_PATH, headers=direct_code_headers(ioffice_sim), content=b"{}")
     logged = ioffice_sim.sim.requests[-1]
     assert (logged.method, logged.path, logged.body) == ("POST", AUTH_PATH, b"{}")
     assert logged.headers["x-client-id"] == ioffice_sim.client.client_id  # names lower-cased
@@ -87,13 +85,9 @@ async def test_requests_are_logged_as_sent(ioffice_sim: Seeded, http: httpx.Asyn
     assert ioffice_sim.sim.requests[-1].query == {"access_token": "abc"}
 
 
-async def test_issued_secrets_lists_every_code_and_token(
-    ioffice_sim: Seeded, http: httpx.AsyncClient
-) -> None:
+async def test_issued_secrets_lists_every_code_and_token(ioffice_sim: Seeded, http: httpx.AsyncClient) -> None:
     sim = ioffice_sim.sim
-    code = (await http.post(sim.base_url + AUTH_PATH, headers=direct_code_headers(ioffice_sim))).json()[
-        "code"
-    ]
+    code = (await http.post(sim.base_url + AUTH_PATH, headers=direct_code_headers(ioffice_sim))).json()["code"]
     grant_headers = {
         "Content-Type": "application/json",
         "x-grant-type": "authorization_code",

@@ -31,9 +31,7 @@ def authorize_url(seeded: Seeded, path: str, redirect_uri: str | None = None, **
     return f"{seeded.sim.base_url}{path}?{urlencode(params)}"
 
 
-async def answer_consent(
-    url: str, button: str, *, username: str = USERNAME, redirect_uri: str = REDIRECT_URI
-) -> str:
+async def answer_consent(url: str, button: str, *, username: str = USERNAME, redirect_uri: str = REDIRECT_URI) -> str:
     """Sign in, press `button` on Office Integrations, return the callback URL."""
     async with SignInDriver(stop_at=redirect_uri) as browser:
         login = await browser.open(url)

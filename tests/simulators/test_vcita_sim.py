@@ -59,9 +59,7 @@ async def exchange(http: httpx.AsyncClient, seeded: Seeded, code: str, **overrid
     return await http.post(seeded.sim.base_url + TOKEN_PATH, json=token_request(seeded, code, **overrides))
 
 
-async def test_allow_then_json_exchange_gives_the_documented_token(
-    vcita_sim: Seeded, http: httpx.AsyncClient
-) -> None:
+async def test_allow_then_json_exchange_gives_the_documented_token(vcita_sim: Seeded, http: httpx.AsyncClient) -> None:
     vcita_sim.sim.clock.advance(3600)  # created_at must come from the simulator's clock
     callback = await sign_in(vcita_sim)
     assert list(callback) == ["code", "state"]
@@ -114,9 +112,7 @@ async def test_exchange_accepts_json_only(vcita_sim: Seeded, http: httpx.AsyncCl
     assert (await exchange(http, vcita_sim, code)).status_code == 200
 
 
-async def test_exchange_checks_client_secret_and_redirect_uri(
-    vcita_sim: Seeded, http: httpx.AsyncClient
-) -> None:
+async def test_exchange_checks_client_secret_and_redirect_uri(vcita_sim: Seeded, http: httpx.AsyncClient) -> None:
     code = (await sign_in(vcita_sim))["code"]
     wrong_secret = await exchange(http, vcita_sim, code, client_secret="guess")
     assert wrong_secret.status_code == 401
@@ -139,8 +135,6 @@ async def test_code_lives_30_seconds_and_works_once(vcita_sim: Seeded, http: htt
 async def test_revoked_token_is_refused(vcita_sim: Seeded, http: httpx.AsyncClient) -> None:
     token = (await exchange(http, vcita_sim, (await sign_in(vcita_sim))["code"])).json()["access_token"]
     assert vcita_sim.sim.revoke_token(token)
-    userinfo = await http.get(
-        vcita_sim.sim.base_url + USERINFO_PATH, headers={"Authorization": f"Bearer {token}"}
-    )
+    userinfo = await http.get(vcita_sim.sim.base_url + USERINFO_PATH, headers={"Authorization": f"Bearer {token}"})
     assert userinfo.status_code == 401
     assert userinfo.json()["error"] == "invalid_token"

@@ -58,9 +58,7 @@ class VcitaSimulator(Simulator):
         # The callback is documented as always carrying $STATE back, so the request must carry one.
         if not params.get("state"):
             raise self.page_error("The state parameter is required.")
-        return self.begin_sign_in(
-            client, params["redirect_uri"], state=params["state"], scope=params.get("scope")
-        )
+        return self.begin_sign_in(client, params["redirect_uri"], state=params["state"], scope=params.get("scope"))
 
     def on_signed_in(self, pending: PendingAuthorization, user: User) -> Response:
         if pending.client.options.get("trusted") is True:
@@ -92,18 +90,14 @@ class VcitaSimulator(Simulator):
 
     def _token(self, request: Request) -> Response:
         if request.media_type != "application/json":
-            raise _oauth_error(
-                400, "invalid_request", "The payload must be JSON (Content-Type: application/json)."
-            )
+            raise _oauth_error(400, "invalid_request", "The payload must be JSON (Content-Type: application/json).")
         try:
             payload = json.loads(request.body)
         except ValueError:
             raise _oauth_error(400, "invalid_request", "The payload is not valid JSON.") from None
         if not isinstance(payload, dict):
             raise _oauth_error(400, "invalid_request", "The payload must be a JSON object.")
-        missing = [
-            name for name in _TOKEN_FIELDS if not isinstance(payload.get(name), str) or not payload[name]
-        ]
+        missing = [name for name in _TOKEN_FIELDS if not isinstance(payload.get(name), str) or not payload[name]]
         if missing:
             raise _oauth_error(400, "invalid_request", f"Missing: {', '.join(missing)}.")
         if payload["grant_type"] != "authorization_code":
@@ -113,9 +107,7 @@ class VcitaSimulator(Simulator):
             raise _oauth_error(401, "invalid_client", "Client authentication failed.")
         grant = self.codes.take(payload["code"])
         if grant is None or grant.client is not client:
-            raise _oauth_error(
-                400, "invalid_grant", "The authorization code is invalid, expired or already used."
-            )
+            raise _oauth_error(400, "invalid_grant", "The authorization code is invalid, expired or already used.")
         if grant.redirect_uri != payload["redirect_uri"]:
             raise _oauth_error(400, "invalid_grant", "redirect_uri does not match the authorization request.")
         return json_response(
