@@ -1,0 +1,17 @@
+"""Where connections are kept: metadata in SQLite, secrets sealed under one data key that the OS keyring (or a
+passphrase) protects. Imports only `connmgr.domain` and libraries; never Qt."""
+
+from connmgr.storage.datakey import DataKeySource, KeyringDataKey, PassphraseDataKey
+from connmgr.storage.home import resolve_home
+from connmgr.storage.keysource import KeySourceKind, recorded_key_source
+from connmgr.storage.store import ConnectionStore
+
+__all__ = [
+    "ConnectionStore",
+    "DataKeySource",
+    "KeySourceKind",
+    "KeyringDataKey",
+    "PassphraseDataKey",
+    "recorded_key_source",
+    "resolve_home",
+]

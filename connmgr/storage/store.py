@@ -1,0 +1,181 @@
+"""Saved connections: metadata in SQLite, secrets sealed under the data key in the same row.
+
+Listing and `get` read metadata only and never ask for the data key. A row whose
+secrets cannot be opened is kept: reading its secrets raises a typed error, and
+only `remove` deletes a row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from connmgr.domain.connection import Connection, Secrets
+from connmgr.storage.database import BUSY_TIMEOUT_S, open_database, reported_as_storage_errors, write_transaction
+from connmgr.storage.datakey import DataKeySource
+from connmgr.storage.envelope import EnvelopeUnreadable, open_secrets, seal_secrets
+from connmgr.storage.errors import ConnectionNotFound, DataKeyLost, NameTaken, SecretsUnreadable
+from connmgr.storage.rows import METADATA_COLUMNS, connection_from_row, metadata_row
+from connmgr.storage.schema import migrate
+
+# SQL built from fixed column names (S608 flags any f-string SQL); values always go in as parameters.
+_COLUMNS = ", ".join(METADATA_COLUMNS)
+_SELECT = f"SELECT {_COLUMNS} FROM connections"  # noqa: S608
+_UPSERT = (
+    f"INSERT INTO connections ({_COLUMNS}, secrets)"  # noqa: S608
+    f" VALUES ({', '.join(':' + c for c in METADATA_COLUMNS)}, :secrets)"
+    # ON CONFLICT(id), never INSERT OR REPLACE: REPLACE would silently delete another connection holding the name.
+    f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in (*METADATA_COLUMNS, 'secrets'))}"
+)
+_SET_METADATA = ", ".join(f"{c} = :{c}" for c in METADATA_COLUMNS)
+_UPDATE_METADATA = f"UPDATE connections SET {_SET_METADATA} WHERE id = :id"  # noqa: S608
+_NAME_CLASH = "UNIQUE constraint failed: connections.name"
+
+
+class ConnectionStore:
+    """The connections of one home, safe to share between threads and with other processes on the same home.
+
+    The data key is fetched at most once per store; on an asyncio loop, `await unlock()` first, since fetching
+    it may block (keyring round trip or scrypt) and is refused on the loop's thread.
+    """
+
+    def __init__(self, home: Path, keys: DataKeySource, *, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
+        if keys.home.resolve() != home.resolve():
+            raise ValueError(f"the data key source belongs to {keys.home}, not to {home}")
+        self.home = home
+        self._keys = keys
+        self._key: bytes | None = None
+        self._lock = threading.RLock()  # one SQLite connection, shared by the GUI thread and workers
+        self._db = open_database(home, busy_timeout)
+        try:
+            migrate(self._db, home)
+        except BaseException:
+            self._db.close()
+            raise
+
+    def __enter__(self) -> ConnectionStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def list_connections(self) -> list[Connection]:
+        """Every connection's metadata, by name; never touches the keyring."""
+        rows = self._query(f"{_SELECT} ORDER BY name COLLATE NOCASE, name")
+        return [connection_from_row(row) for row in rows]
+
+    def get(self, name: str) -> Connection:
+        """The connection's metadata as it is on disk now (another process may have changed it)."""
+        rows = self._query(f"{_SELECT} WHERE name = ?", (name,))
+        if not rows:
+            raise ConnectionNotFound(name)
+        return connection_from_row(rows[0])
+
+    def exists(self, name: str) -> bool:
+        return bool(self._query("SELECT 1 FROM connections WHERE name = ?", (name,)))
+
+    def save(self, connection: Connection, secrets: Secrets) -> None:
+        """Insert, or replace the connection with the same id, metadata and secrets in one commit."""
+        envelope = seal_secrets(self._data_key(), connection.id, secrets)
+        self._write(_UPSERT, {**metadata_row(connection), "secrets": envelope})
+
+    def save_metadata(self, connection: Connection) -> None:
+        """Update an existing connection's metadata (status, account, ...); its secrets stay as they are."""
+        if not self._write(_UPDATE_METADATA, metadata_row(connection)):
+            raise ConnectionNotFound(connection.name)
+
+    def remove(self, name: str) -> None:
+        if not self._write("DELETE FROM connections WHERE name = :name", {"name": name}):
+            raise ConnectionNotFound(name)
+
+    def secrets(self, name: str) -> Secrets:
+        return self.secrets_many([name])[name]
+
+    def secrets_many(self, names: Iterable[str]) -> dict[str, Secrets]:
+        """The secrets of each named connection, in the order asked, with one fetch of the data key for all."""
+        wanted = list(dict.fromkeys(names))
+        rows = self._query(
+            "SELECT id, name, secrets FROM connections WHERE name IN (SELECT value FROM json_each(?))",
+            (json.dumps(wanted),),
+        )
+        by_name = {row["name"]: row for row in rows}
+        for name in wanted:
+            if name not in by_name:
+                raise ConnectionNotFound(name)
+        if not wanted:
+            return {}
+        key = self._data_key()
+        return {name: _open_row(key, by_name[name]) for name in wanted}
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the database's write lock across processes until the block ends, then commit all of it (or none,
+        if it raises). Reads inside see the latest state, which no other process can change meanwhile; nested
+        transactions and the store's own writes join the outer one."""
+        with self._lock:
+            if self._db.in_transaction:
+                yield
+            else:
+                with write_transaction(self._db, self.home):
+                    yield
+
+    async def unlock(self) -> None:
+        """Fetch the data key on a worker thread, so that later calls on the loop's thread need no keyring."""
+        await asyncio.to_thread(self._data_key)
+
+    def _data_key(self) -> bytes:
+        key = self._key
+        if key is not None:
+            return key
+        _refuse_on_event_loop()
+        self._key = self._keys.load() or self._first_key()
+        return self._key
+
+    def _first_key(self) -> bytes:
+        """A new data key, made under the database's write lock so that two processes saving their first
+        connection at once cannot make two keys; and never while sealed rows exist, which would make them all
+        unreadable: those mean the key was lost, and that is said plainly."""
+        with self.transaction():
+            (sealed_rows,) = self._query("SELECT count(*) FROM connections")[0]
+            if sealed_rows:
+                raise DataKeyLost(self._keys.where, sealed_rows)
+            return self._keys.load() or self._keys.create()  # another process may have made it while we waited
+
+    def _query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock, reported_as_storage_errors(self.home):
+            return self._db.execute(sql, parameters).fetchall()
+
+    def _write(self, sql: str, parameters: Mapping[str, object]) -> int:
+        """Run one changing statement in its own transaction (or the caller's); the number of rows changed."""
+        with self.transaction(), reported_as_storage_errors(self.home):
+            try:
+                return self._db.execute(sql, parameters).rowcount
+            except sqlite3.IntegrityError as exc:
+                if _NAME_CLASH not in str(exc):
+                    raise
+                raise NameTaken(str(parameters["name"])) from exc
+
+
+def _open_row(key: bytes, row: sqlite3.Row) -> Secrets:
+    try:
+        return open_secrets(key, row["id"], row["secrets"])
+    except EnvelopeUnreadable as exc:
+        raise SecretsUnreadable(row["name"], exc.reason) from exc
+
+
+def _refuse_on_event_loop() -> None:
+    """Fetching the data key may block for the keyring timeout: never on an event loop's (the GUI's) thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RuntimeError("fetching the data key would block the event loop; await ConnectionStore.unlock() first")

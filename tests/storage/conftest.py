@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from connmgr.storage import ConnectionStore, DataKeySource, KeyringDataKey, resolve_home
+from tests.storage.fakes import MemoryKeyring
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "secret_service: uses the real default keyring (an unlocked Secret Service); runs only when "
+        "CONNMGR_TEST_SECRET_SERVICE is set",
+    )
+
+
+@pytest.fixture
+def use_keyring() -> Iterator[Callable[[KeyringBackend], None]]:
+    """Makes a backend the active keyring for one test, then restores the one before."""
+    previous = keyring.get_keyring()
+    yield keyring.set_keyring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def memory_keyring(use_keyring: Callable[[KeyringBackend], None]) -> MemoryKeyring:
+    backend = MemoryKeyring()
+    use_keyring(backend)
+    return backend
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return resolve_home(tmp_path / "home")
+
+
+StoreOpener = Callable[..., ConnectionStore]
+
+
+@pytest.fixture
+def open_store(home: Path) -> Iterator[StoreOpener]:
+    """Opens stores (by default on `home` with the active keyring) and closes them after the test."""
+    opened: list[ConnectionStore] = []
+
+    def opener(keys: DataKeySource | None = None) -> ConnectionStore:
+        store = ConnectionStore(keys.home if keys else home, keys or KeyringDataKey(home))
+        opened.append(store)
+        return store
+
+    yield opener
+    for store in opened:
+        store.close()
+
+
+class ReadOnly:
+    """Makes files and directories unwritable for real: by mode bits, or for root (whom mode bits do not stop)
+    with the immutable attribute."""
+
+    def __init__(self) -> None:
+        self._undo: list[Callable[[], object]] = []
+
+    def freeze(self, path: Path) -> None:
+        if os.name != "posix":
+            pytest.skip("needs POSIX file modes")
+        if os.geteuid() != 0:
+            mode = path.stat().st_mode
+            path.chmod(0o500 if path.is_dir() else 0o400)
+            self._undo.append(lambda: path.chmod(mode))
+        elif subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0:
+            self._undo.append(lambda: subprocess.run(["chattr", "-i", str(path)], check=True))
+        else:
+            pytest.skip("running as root on a file system without the immutable attribute")
+
+    def thaw(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+
+@pytest.fixture
+def read_only() -> Iterator[ReadOnly]:
+    frozen = ReadOnly()
+    yield frozen
+    frozen.thaw()

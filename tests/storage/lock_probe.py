@@ -1,0 +1,36 @@
+"""Child for the locked-keyring test, run in a D-Bus session of its own with an unlocked GNOME Keyring.
+
+    python -m tests.storage.lock_probe HOME
+
+Saves a connection, locks the default collection as a screen lock would, then
+tries to read the secrets; prints the error's sentence and the listed names.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import secretstorage
+
+from connmgr.storage import ConnectionStore, KeyringDataKey
+from connmgr.storage.errors import KeyringLocked
+from tests.storage.samples import connection, secrets
+
+
+def main(home: Path) -> None:
+    with ConnectionStore(home, KeyringDataKey(home)) as store:
+        store.save(connection(), secrets())
+    with closing(secretstorage.dbus_init()) as bus:
+        secretstorage.get_default_collection(bus).lock()
+    with ConnectionStore(home, KeyringDataKey(home)) as store:
+        try:
+            store.secrets("Acme")
+        except KeyringLocked as error:
+            print(error.sentence)
+        print(*(c.name for c in store.list_connections()))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
