@@ -1,20 +1,120 @@
 """The command line: the same operations as the window, for scripts.
 
 Exit status: 0 on success; 1 with one sentence on stderr when an operation
-fails; 2 on a usage error (argparse's own convention).
+fails; 2 on a usage error. Secrets never come from argv (other users can read
+it in the process list): secret fields come from `CONNMGR_<FIELD>` variables
+or a prompt that does not echo.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
 import json
+import logging
+import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
 
-from connmgr import __version__
-from connmgr.domain.errors import ConnmgrError
-from connmgr.domain.template import ProviderTemplate
+from connmgr import __version__, logs
+from connmgr.domain.callback import AuthorizationFailed, Denied
+from connmgr.domain.connection import Connection
+from connmgr.domain.errors import ConfigError, ConnmgrError
+from connmgr.domain.health import countdown, health, iso_utc
+from connmgr.domain.provider import Provider
+from connmgr.domain.template import FLOWS, ProviderTemplate
+from connmgr.oauth.client import OAuthClient
+from connmgr.services.connections import Connections
+from connmgr.services.signin import SignIn
+from connmgr.storage import (
+    ConnectionStore,
+    KeyringDataKey,
+    KeySourceKind,
+    PassphraseDataKey,
+    recorded_key_source,
+    resolve_home,
+)
+from connmgr.storage.errors import KeyringUnavailable
 from connmgr.templates import load_catalog
+
+PASSPHRASE_ENV = "CONNMGR_PASSPHRASE"
+T = TypeVar("T")
+
+# The embedded sign-in lives in the GUI, which this module may not import; the entry point passes it in.
+BrowserSignIn = Callable[[Connections, str, SignIn], Awaitable[Connection | Denied | AuthorizationFailed]]
+
+
+class UsageError(Exception):
+    """A mistake in the command itself: exit status 2."""
+
+
+def _secret_from_env_or_prompt(label: str, name: str, *, required: bool) -> str:
+    variable = f"CONNMGR_{name.upper()}"
+    if variable in os.environ:
+        return os.environ[variable]
+    if sys.stdin.isatty():
+        return getpass.getpass(f"{label}: ")
+    if required:
+        raise ConfigError("connmgr", f"the {label} is needed and stdin is not a terminal", f"set {variable}")
+    return ""
+
+
+def _passphrase(home: Path, *, confirm: bool) -> str:
+    if PASSPHRASE_ENV in os.environ:
+        return os.environ[PASSPHRASE_ENV]
+    if not sys.stdin.isatty():
+        raise ConfigError("connmgr", f"the data in {home} is protected by a passphrase", f"set {PASSPHRASE_ENV}")
+    first = getpass.getpass("Passphrase for connmgr's secrets: ")
+    if confirm and getpass.getpass("Repeat the passphrase: ") != first:
+        raise ConfigError("connmgr", "the two passphrases differ", "try again")
+    return first
+
+
+def open_store(home: Path) -> ConnectionStore:
+    """The store with the key source this home records; a home without a keyring falls back to a
+    passphrase only when the person says so (CONNMGR_PASSPHRASE, or yes at the prompt), never silently."""
+    if recorded_key_source(home) is KeySourceKind.PASSPHRASE:
+        return ConnectionStore(home, PassphraseDataKey(home, _passphrase(home, confirm=False)))
+    store = ConnectionStore(home, KeyringDataKey(home))
+    if recorded_key_source(home) is KeySourceKind.KEYRING:
+        return store
+    try:
+        asyncio.run(store.unlock())
+        return store
+    except KeyringUnavailable as exc:
+        store.close()
+        print(exc.sentence, file=sys.stderr)
+        consented = PASSPHRASE_ENV in os.environ or (
+            sys.stdin.isatty() and input("Protect connmgr's secrets with a passphrase instead? [y/N] ") == "y"
+        )
+        if not consented:
+            raise
+        return ConnectionStore(home, PassphraseDataKey(home, _passphrase(home, confirm=True)))
+
+
+def _run(coroutine_factory: Callable[[Connections], Awaitable[T]], args: argparse.Namespace) -> T:
+    """Run one operation against this home's connections on a fresh event loop."""
+    store = open_store(resolve_home(args.home))
+
+    async def main() -> T:
+        async with OAuthClient() as client:
+            return await coroutine_factory(Connections(store, load_catalog(store.home / "templates").catalog, client))
+
+    try:
+        return asyncio.run(main())
+    finally:
+        store.close()
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, indent=2))
+
+
+# -- templates
 
 
 def _template_json(t: ProviderTemplate) -> dict[str, object]:
@@ -44,9 +144,9 @@ def _template_json(t: ProviderTemplate) -> dict[str, object]:
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
-    loaded = load_catalog()
+    loaded = load_catalog(resolve_home(args.home) / "templates")
     if args.json:
-        print(json.dumps([_template_json(t) for t in loaded.catalog], indent=2))
+        _print_json([_template_json(t) for t in loaded.catalog])
     else:
         width = max(len(t.id) for t in loaded.catalog)
         for t in loaded.catalog:
@@ -56,29 +156,254 @@ def cmd_templates(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- connect
+
+
+def _values(template: ProviderTemplate, flow: str, assignments: Sequence[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for assignment in assignments:
+        key, sep, value = assignment.partition("=")
+        if not sep:
+            raise UsageError(f"--set takes KEY=VALUE, not {assignment!r}")
+        spec = template.field(key)
+        if spec is not None and spec.secret:
+            raise UsageError(
+                f"{key} is a secret: pass it in CONNMGR_{key.upper()} or at the prompt, never as an argument"
+            )
+        values[key] = value
+    for spec in template.fields_for(flow):
+        if spec.secret and spec.name not in values:
+            secret = _secret_from_env_or_prompt(spec.label, spec.name, required=spec.required)
+            if secret:
+                values[spec.name] = secret
+    return values
+
+
+def _connection_json(c: Connection, now: float) -> dict[str, object]:
+    return {
+        "name": c.name,
+        "template": c.template_id,
+        "flow": c.flow,
+        "status": health(c, now).value,
+        "account": c.account,
+        "expires_at": iso_utc(c.expires_at),
+        "expires_in_s": None if c.expires_at is None else int(c.expires_at - now),
+        "refresh_expires_at": iso_utc(c.refresh_expires_at),
+        "has_refresh_token": c.has_refresh_token,
+    }
+
+
+def cmd_connect(args: argparse.Namespace, browser_sign_in: BrowserSignIn | None) -> int:
+    catalog = load_catalog(resolve_home(args.home) / "templates").catalog
+    template = catalog.get(args.template)
+    flow = args.flow or template.flows[0]
+    values = _values(template, flow, args.set)
+    if flow == "authorization_code" and browser_sign_in is None:
+        raise ConfigError(template.name, "signing in needs the sign-in window", "run connmgr on a desktop")
+
+    async def connect(connections: Connections) -> Connection | Denied | AuthorizationFailed:
+        connections.check_name_free(args.name)
+        provider: Provider = connections.new_provider(template.id, values, flow)
+        if flow == "authorization_code":
+            assert browser_sign_in is not None
+            return await browser_sign_in(connections, args.name, await connections.begin_sign_in(provider))
+        return await connections.connect_directly(
+            args.name, provider, username=values.get("username", ""), password=values.get("password", "")
+        )
+
+    result = _run(connect, args)
+    if isinstance(result, Denied | AuthorizationFailed):
+        print(result.sentence, file=sys.stderr)
+        return 1
+    if args.json:
+        _print_json(_connection_json(result, time.time()))
+    else:
+        print(f"Connected {result.name} as {result.account or 'an unnamed account'} ({template.name}).")
+    return 0
+
+
+# -- list, token, check
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    store = open_store_for_listing(args)
+    try:
+        connections = store.list_connections()
+    finally:
+        store.close()
+    now = time.time()
+    if args.json:
+        _print_json([_connection_json(c, now) for c in connections])
+        return 0
+    if not connections:
+        print("No connections yet. Connect one with: connmgr connect TEMPLATE --name NAME (see connmgr templates)")
+        return 0
+    rows = [
+        (c.name, c.template_id, health(c, now).label, c.account or "", countdown(_remaining(c, now)))
+        for c in connections
+    ]
+    widths = [
+        max(len(str(r[i])) for r in [("NAME", "TEMPLATE", "STATUS", "ACCOUNT", "EXPIRES"), *rows]) for i in range(5)
+    ]
+    for row in [("NAME", "TEMPLATE", "STATUS", "ACCOUNT", "EXPIRES"), *rows]:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _remaining(c: Connection, now: float) -> float | None:
+    return None if c.expires_at is None else c.expires_at - now
+
+
+def open_store_for_listing(args: argparse.Namespace) -> ConnectionStore:
+    """Listing reads metadata only, so it never asks the keyring or for a passphrase."""
+    home = resolve_home(args.home)
+    return ConnectionStore(home, KeyringDataKey(home))
+
+
+def cmd_token(args: argparse.Namespace, copy_to_clipboard: Callable[[str], None] | None) -> int:
+    token = _run(lambda c: c.access_token(args.name), args)
+    if args.copy:
+        if copy_to_clipboard is None:
+            raise ConfigError("connmgr", "copying needs a desktop session", "print the token instead")
+        copy_to_clipboard(token)
+        print("Copied the token; the clipboard clears itself in 30 seconds.", file=sys.stderr)
+    else:
+        print(token)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    print(_run(lambda c: c.check(args.name), args))
+    return 0
+
+
+# -- refresh, revoke, remove, export
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    if bool(args.names) == bool(args.all):
+        raise UsageError("name the connections to refresh, or pass --all")
+
+    async def refresh_all(connections: Connections) -> int:
+        names = args.names or [c.name for c in connections.store.list_connections()]
+        failures = 0
+        for name in names:
+            try:
+                updated = await connections.refresh(name)
+            except ConnmgrError as exc:
+                failures += 1
+                print(exc.sentence, file=sys.stderr)
+                continue
+            print(f"{name}: refreshed, {countdown(_remaining(updated, time.time()))}")
+        return 1 if failures else 0
+
+    return _run(refresh_all, args)
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    outcome = _run(lambda c: c.revoke(args.name), args)
+    if outcome.at_vendor:
+        print(f"{args.name}: revoked at the vendor and forgotten here.")
+    else:
+        print(f"{args.name}: forgotten here. {outcome.hint}.")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    store = open_store_for_listing(args)  # removing a row needs no secret
+    try:
+        store.remove(args.name)
+    finally:
+        store.close()
+    print(f"{args.name}: removed (nothing was revoked at the vendor).")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    outcome = _run(lambda c: c.export(args.names, Path(args.env), args.prefix), args)
+    print(f"Wrote {len(outcome.variables)} variables to {outcome.path}: {', '.join(outcome.variables)}")
+    if outcome.warning:
+        print(f"Warning: {outcome.warning}.", file=sys.stderr)
+    return 0
+
+
+# -- parser
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own exit is 2 too; this keeps the message to one line
+        raise UsageError(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="connmgr", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = _Parser(prog="connmgr", description="Connect client accounts at SaaS vendors through OAuth.")
     parser.add_argument("--version", action="version", version=f"connmgr {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--home", type=Path, help="keep all state in DIR (default: $CONNMGR_HOME or the data dir)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (secrets redacted)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
     p = commands.add_parser("templates", help="list the vendor templates")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(run=cmd_templates)
+    p.add_argument("--json", action="store_true")
+    p = commands.add_parser("connect", help="connect an account")
+    p.add_argument("template")
+    p.add_argument("--name", required=True)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a field value (not a secret)")
+    p.add_argument("--flow", choices=FLOWS)
+    p.add_argument("--json", action="store_true")
+    p = commands.add_parser("list", help="list the connections")
+    p.add_argument("--json", action="store_true")
+    p = commands.add_parser("token", help="print a connection's access token (refreshed first if needed)")
+    p.add_argument("name")
+    p.add_argument("--copy", action="store_true", help="copy it to the clipboard instead (clears in 30 s)")
+    p = commands.add_parser("refresh", help="refresh connections")
+    p.add_argument("names", nargs="*", metavar="NAME")
+    p.add_argument("--all", action="store_true")
+    for name, text in (
+        ("revoke", "revoke at the vendor and forget the token"),
+        ("remove", "forget a connection"),
+        ("check", "ask the vendor who the token belongs to"),
+    ):
+        commands.add_parser(name, help=text).add_argument("name")
+    p = commands.add_parser("export", help="write credentials to a .env file")
+    p.add_argument("names", nargs="+", metavar="NAME")
+    p.add_argument("--env", required=True, metavar="FILE")
+    p.add_argument("--prefix")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    browser_sign_in: BrowserSignIn | None = None,
+    copy_to_clipboard: Callable[[str], None] | None = None,
+) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     try:
-        return int(args.run(args))
+        args = parser.parse_args(argv)
+        logs.configure(logging.DEBUG if args.verbose else logging.WARNING)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        commands: dict[str, Callable[[argparse.Namespace], int]] = {
+            "templates": cmd_templates,
+            "connect": lambda a: cmd_connect(a, browser_sign_in),
+            "list": cmd_list,
+            "token": lambda a: cmd_token(a, copy_to_clipboard),
+            "refresh": cmd_refresh,
+            "revoke": cmd_revoke,
+            "remove": cmd_remove,
+            "check": cmd_check,
+            "export": cmd_export,
+        }
+        return commands[args.command](args)
+    except UsageError as exc:
+        print(f"connmgr: {exc}", file=sys.stderr)
+        return 2
     except ConnmgrError as exc:
         print(exc.sentence, file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("Interrupted; nothing was changed.", file=sys.stderr)
+        print("Interrupted.", file=sys.stderr)
         return 1
 
 

@@ -113,8 +113,13 @@ class Provider:
         return _render(self.template, pattern, {**self.values, **self.endpoints})
 
 
-def resolve_provider(template: ProviderTemplate, values: Mapping[str, str], flow: str | None = None) -> Provider:
-    """Check and normalise the person's values and render the endpoints for `flow`."""
+def resolve_provider(
+    template: ProviderTemplate, values: Mapping[str, str], flow: str | None = None, *, saved: bool = False
+) -> Provider:
+    """Check and normalise the person's values and render the endpoints for `flow`.
+
+    `saved`: the values of a stored connection, which by design lack transient fields (the password).
+    """
     flow = flow or template.flows[0]
     if flow not in template.flows:
         raise ConfigError(
@@ -128,7 +133,7 @@ def resolve_provider(template: ProviderTemplate, values: Mapping[str, str], flow
     for spec in template.fields_for(flow):
         raw = values.get(spec.name) or spec.default_for(flow) or ""
         if not raw:
-            if spec.required:
+            if spec.required and not (saved and spec.transient):
                 raise ConfigError(template.name, f"{spec.label} is required", f"fill in {spec.label}")
             continue
         normalised[spec.name] = _normalise(template, spec, raw)

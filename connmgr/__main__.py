@@ -1,0 +1,5 @@
+import sys
+
+from connmgr.app import main
+
+sys.exit(main())

@@ -1,0 +1,82 @@
+"""How a connection looks right now: the stored status read against the clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from connmgr.domain.connection import Connection, Status
+
+# "Expiring soon": the last fifth of a token's life, but never more than the last five minutes.
+SOON_FRACTION = 0.2
+SOON_MAX_S = 300.0
+
+
+class Health(StrEnum):
+    CONNECTED = "connected"
+    EXPIRING_SOON = "expiring_soon"
+    EXPIRED = "expired"
+    NEEDS_SIGN_IN = "needs_sign_in"
+    REVOKED = "revoked"
+    ERROR = "error"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+def _soon_window(connection: Connection, expires_at: float) -> float:
+    lifetime = expires_at - (connection.issued_at or expires_at)
+    return min(SOON_MAX_S, SOON_FRACTION * lifetime)
+
+
+def health(connection: Connection, now: float) -> Health:
+    if connection.status is Status.REVOKED:
+        return Health.REVOKED
+    if connection.status is Status.NEEDS_SIGN_IN:
+        return Health.NEEDS_SIGN_IN
+    if connection.status is Status.ERROR:
+        return Health.ERROR
+    if connection.refresh_expires_at is not None and now >= connection.refresh_expires_at:
+        return Health.NEEDS_SIGN_IN  # nothing left to refresh with
+    expires_at = connection.expires_at
+    if expires_at is None:
+        return Health.CONNECTED
+    if now >= expires_at:
+        return Health.EXPIRED
+    if expires_at - now <= _soon_window(connection, expires_at):
+        return Health.EXPIRING_SOON
+    return Health.CONNECTED
+
+
+def next_change(connection: Connection, now: float) -> float:
+    """The next moment `health` may answer differently for this connection (inf: never, on the clock alone)."""
+    moments = [connection.refresh_expires_at]
+    if connection.expires_at is not None:
+        moments += [connection.expires_at - _soon_window(connection, connection.expires_at), connection.expires_at]
+    return min((m for m in moments if m is not None and m > now), default=float("inf"))
+
+
+def iso_utc(epoch: float | None) -> str | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
+
+
+def countdown(seconds: float | None) -> str:
+    """'4m 10s', '2d 3h', 'never expires', 'expired 3m ago' — for a person, not a parser."""
+    if seconds is None:
+        return "never expires"
+    whole = int(abs(seconds))
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days >= 365:
+        text = f"{days // 365}y {days % 365}d"
+    elif days:
+        text = f"{days}d {hours}h"
+    elif hours:
+        text = f"{hours}h {minutes}m"
+    elif minutes:
+        text = f"{minutes}m {secs}s"
+    else:
+        text = f"{secs}s"
+    return f"expired {text} ago" if seconds < 0 else text

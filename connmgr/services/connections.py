@@ -1,0 +1,240 @@
+"""What a person does with saved connections: connect, refresh, revoke, check, export, remove.
+
+Async because most of it talks to vendors, and the window's asyncio loop runs
+it. Secrets are read only after `store.unlock()`, which fetches the data key
+off the loop's thread (a keyring call can hang on a locked collection).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from connmgr.domain.callback import AuthorizationFailed, Denied
+from connmgr.domain.connection import Connection, Secrets, Status, split_values, tokens_of
+from connmgr.domain.envfile import env_prefix
+from connmgr.domain.errors import ConfigError, GrantError
+from connmgr.domain.health import iso_utc
+from connmgr.domain.identity import account_label
+from connmgr.domain.provider import Provider, resolve_provider
+from connmgr.domain.template import TemplateCatalog
+from connmgr.domain.tokens import TokenSet
+from connmgr.logs import redact
+from connmgr.oauth.client import OAuthClient
+from connmgr.services.envwriter import write_env
+from connmgr.services.signin import (
+    Connected,
+    SignIn,
+    connect_client_credentials,
+    connect_with_password,
+    finish_sign_in,
+    start_sign_in,
+)
+from connmgr.storage.errors import NameTaken
+from connmgr.storage.store import ConnectionStore
+
+# A token this close to its expiry is refreshed before it is handed out.
+HAND_OUT_MARGIN_S = 60
+
+
+@dataclass(frozen=True)
+class RevokeOutcome:
+    connection: Connection
+    at_vendor: bool  # False: the vendor has no revoke endpoint; `hint` says where the person revokes it
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    path: Path
+    variables: tuple[str, ...]
+    warning: str | None
+
+
+class Connections:
+    def __init__(
+        self,
+        store: ConnectionStore,
+        catalog: TemplateCatalog,
+        client: OAuthClient,
+        *,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.client = client
+        self.now = now
+
+    # -- connecting
+
+    def new_provider(self, template_id: str, values: Mapping[str, str], flow: str | None = None) -> Provider:
+        return resolve_provider(self.catalog.get(template_id), values, flow)
+
+    def check_name_free(self, name: str) -> None:
+        if not name.strip():
+            raise ConfigError("Connection", "the name is empty", "give the connection a name")
+        if self.store.exists(name):
+            raise NameTaken(name)
+
+    async def begin_sign_in(self, provider: Provider, *, redirect_uri: str | None = None) -> SignIn:
+        return await start_sign_in(self.client, provider, redirect_uri=redirect_uri)
+
+    async def complete_sign_in(
+        self, name: str, sign_in: SignIn, callback_url: str
+    ) -> Connection | Denied | AuthorizationFailed:
+        """Exchange the intercepted redirect's code at once, then save; a denial saves nothing."""
+        result = await finish_sign_in(self.client, sign_in, callback_url)
+        return await self.save_new(name, result) if isinstance(result, Connected) else result
+
+    async def connect_directly(
+        self, name: str, provider: Provider, *, username: str = "", password: str = ""
+    ) -> Connection:
+        """Client credentials, or the vendor's direct code request (the password is used once, never saved)."""
+        self.check_name_free(name)
+        if provider.flow == "client_credentials":
+            connected = await connect_client_credentials(self.client, provider)
+        else:
+            connected = await connect_with_password(self.client, provider, username, password)
+        return await self.save_new(name, connected)
+
+    async def save_new(self, name: str, connected: Connected) -> Connection:
+        provider, now = connected.provider, self.now()
+        template = provider.template
+        secret_names = {f.name for f in template.fields if f.secret}
+        kept = {k: v for k, v in provider.values.items() if not _transient(provider, k)}
+        plain, secret = split_values(kept, secret_names)
+        connection = Connection(
+            id=uuid.uuid4().hex,
+            name=name,
+            template_id=template.id,
+            flow=provider.flow,
+            values=plain,
+            account=connected.account,
+            created_at=now,
+        ).with_tokens(connected.tokens, now=now)
+        await self.store.unlock()
+        self.store.save(connection, _secrets(connected.tokens, secret))
+        return connection
+
+    # -- using a connection
+
+    async def _open(self, name: str) -> tuple[Connection, Secrets, Provider]:
+        await self.store.unlock()
+        connection = self.store.get(name)
+        secrets = self.store.secrets(name)
+        redact(secrets.access_token, secrets.refresh_token, secrets.id_token, *secrets.fields.values())
+        values = {**connection.values, **secrets.fields}
+        provider = resolve_provider(self.catalog.get(connection.template_id), values, connection.flow, saved=True)
+        return connection, secrets, await self.client.prepare(provider)
+
+    async def refresh(self, name: str) -> Connection:
+        """A new access token: by the refresh token, or for client credentials by asking again."""
+        return (await self._refresh(*await self._open(name)))[0]
+
+    async def _refresh(
+        self, connection: Connection, secrets: Secrets, provider: Provider
+    ) -> tuple[Connection, Secrets]:
+        tokens = tokens_of(connection, secrets)
+        try:
+            if connection.flow == "client_credentials":
+                fresh = await self.client.client_credentials(provider)
+            elif tokens is not None and tokens.refresh_token:
+                fresh = await self.client.refresh(provider, tokens)
+            elif tokens is not None and tokens.expires_at is None:
+                raise ConfigError(
+                    provider.vendor, "these tokens never expire and cannot be refreshed", "nothing needs doing"
+                )
+            else:
+                raise GrantError(provider.vendor, "this connection has no refresh token", "sign in again")
+        except GrantError as exc:
+            self.store.save_metadata(
+                replace(connection, status=Status.NEEDS_SIGN_IN, status_detail=exc.sentence, updated_at=self.now())
+            )
+            raise
+        updated, kept = connection.with_tokens(fresh, now=self.now()), _secrets(fresh, secrets.fields)
+        self.store.save(updated, kept)
+        return updated, kept
+
+    async def access_token(self, name: str) -> str:
+        """A token fit to use now: refreshed first when it has expired or is about to."""
+        connection, secrets, provider = await self._open(name)
+        tokens = tokens_of(connection, secrets)
+        if tokens is None:
+            raise GrantError(name, "this connection holds no token (revoked or never signed in)", "sign in again")
+        if tokens.expires_at is not None and tokens.expires_at - self.now() < HAND_OUT_MARGIN_S:
+            connection, secrets = await self._refresh(connection, secrets, provider)
+        return secrets.access_token or ""
+
+    async def check(self, name: str) -> str:
+        """Call the vendor's who-am-I endpoint with the stored token; the account it names."""
+        connection, secrets, provider = await self._open(name)
+        tokens = tokens_of(connection, secrets)
+        if tokens is None:
+            raise GrantError(provider.vendor, "this connection holds no token", "sign in again")
+        answer = await self.client.whoami(provider, tokens)
+        account = account_label(answer, provider.template.api.account_keys) or connection.account or "(unnamed)"
+        if account != connection.account:
+            self.store.save_metadata(replace(connection, account=account, updated_at=self.now()))
+        return account
+
+    async def revoke(self, name: str) -> RevokeOutcome:
+        """Revoke at the vendor where it can be done, then forget the tokens here (the row stays, Revoked)."""
+        connection, secrets, provider = await self._open(name)
+        tokens = tokens_of(connection, secrets)
+        at_vendor = provider.has_endpoint("revoke_url")
+        if at_vendor and tokens is not None:
+            await self.client.revoke(provider, tokens)
+        revoked = replace(
+            connection,
+            status=Status.REVOKED,
+            status_detail="",
+            expires_at=None,
+            refresh_expires_at=None,
+            has_refresh_token=False,
+            updated_at=self.now(),
+        )
+        self.store.save(revoked, Secrets(fields=secrets.fields))
+        return RevokeOutcome(revoked, at_vendor, "" if at_vendor else provider.template.revoke_hint)
+
+    def remove(self, name: str) -> None:
+        self.store.remove(name)
+
+    async def export(self, names: Sequence[str], path: Path, prefix: str | None = None) -> ExportOutcome:
+        """Write each connection's credentials into one .env file (merged, 0600, atomic)."""
+        if prefix is not None and len(names) > 1:
+            raise ConfigError("Export", "one --prefix cannot name several connections", "export them one by one")
+        await self.store.unlock()
+        every_secret = self.store.secrets_many(names)
+        assignments: dict[str, str] = {}
+        for name in names:
+            connection = self.store.get(name)
+            assignments |= self._variables(connection, every_secret[name], prefix or env_prefix(name))
+        header = "connmgr: " + ", ".join(names)
+        warning = write_env(path, assignments, header=header)
+        return ExportOutcome(path, tuple(assignments), warning)
+
+    def _variables(self, connection: Connection, secrets: Secrets, prefix: str) -> dict[str, str]:
+        if not secrets.access_token:
+            raise GrantError(connection.name, "this connection holds no token to export", "sign in again")
+        template = self.catalog.get(connection.template_id)
+        provider = resolve_provider(template, {**connection.values, **secrets.fields}, connection.flow, saved=True)
+        variables = {
+            "ACCESS_TOKEN": secrets.access_token,
+            "REFRESH_TOKEN": secrets.refresh_token or "",
+            "EXPIRES_AT": iso_utc(connection.expires_at) or "",
+            "TOKEN_TYPE": connection.token_type,
+            "CLIENT_ID": connection.values.get("client_id", ""),
+        } | {key: provider.render(pattern) for key, pattern in template.export.items()}
+        return {f"{prefix}_{key}": value for key, value in variables.items() if value or key != "REFRESH_TOKEN"}
+
+
+def _transient(provider: Provider, name: str) -> bool:
+    spec = provider.template.field(name)
+    return spec is not None and spec.transient
+
+
+def _secrets(tokens: TokenSet, fields: Mapping[str, str]) -> Secrets:
+    return Secrets(tokens.access_token, tokens.refresh_token, tokens.id_token, dict(fields))

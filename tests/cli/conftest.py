@@ -1,0 +1,46 @@
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+class ConnmgrCommand:
+    """`connmgr` run the way a person or a script runs it: a separate process, its own home."""
+
+    def __init__(self, home, env):
+        self.home = home
+        self.env = env
+        self.log: list[Result] = []
+
+    def __call__(self, *args, env=None, input_text=None):
+        run_env = {**self.env, **(env or {})}
+        done = subprocess.run(
+            [sys.executable, "-m", "connmgr", *args],
+            env=run_env,
+            capture_output=True,
+            text=True,
+            input=input_text,
+            timeout=60,
+            check=False,
+        )
+        result = Result(done.returncode, done.stdout, done.stderr)
+        self.log.append(result)
+        return result
+
+
+@pytest.fixture
+def connmgr(tmp_path):
+    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        pytest.fail("these tests need a Secret Service: run them with scripts/test")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONNMGR_")}
+    env["CONNMGR_HOME"] = str(tmp_path / "home")
+    return ConnmgrCommand(tmp_path / "home", env)
