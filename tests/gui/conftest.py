@@ -1,0 +1,140 @@
+"""Fixtures for the GUI tests: Qt offscreen, small local web servers, and sign-in windows checked at teardown."""
+
+from __future__ import annotations
+
+import os
+
+# Before any QApplication exists: no display here, and Chromium refuses to run as root inside its sandbox.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+
+import re
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+
+from connmgr.gui.signin.window import SignInWindow
+from tests.simulators.server import LocalServer
+from tests.simulators.wire import Request, Response
+from tests.support.certificates import self_signed
+
+# What Qt says on a machine without a display or GPU; nothing the window can or should change.
+ENVIRONMENT_NOISE = (
+    "QRhiGles2: ",
+    "Failed to create RHI",
+    "This plugin does not support createPlatformVulkanInstance",
+    "QVulkanInstance: ",
+    "GBM is not supported",
+    "GPUInfo not initialized",
+    "This plugin does not support propagateSizeHints",  # the offscreen platform
+)
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Any other Qt warning fails a GUI test, as qutebrowser's tests do."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
+            item.add_marker(pytest.mark.qt_log_ignore(*("^" + re.escape(noise) for noise in ENVIRONMENT_NOISE)))
+
+
+class WebPages:
+    """A local web server answering each path with a page the test put there."""
+
+    def __init__(self) -> None:
+        self._pages: dict[str, Response] = {}
+        self._server = LocalServer(self._answer)
+        self.base_url = self._server.base_url
+
+    def __enter__(self) -> WebPages:
+        self._server.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.stop()
+
+    def _answer(self, request: Request) -> Response:
+        return self._pages.get(request.path, Response(404, b"<h1>Not found</h1>", "text/html"))
+
+    def put(self, path: str, html: str, *, status: int = 200, headers: dict[str, str] | None = None) -> str:
+        """Serve `html` at `path`; returns its URL."""
+        self._pages[path] = Response(status, html.encode(), "text/html; charset=utf-8", dict(headers or {}))
+        return self.base_url + path
+
+
+@pytest.fixture
+def web_pages() -> Iterator[WebPages]:
+    with WebPages() as pages:
+        yield pages
+
+
+@pytest.fixture
+def untrusted_https_origin(tmp_path: Path) -> Iterator[str]:
+    """An HTTPS origin whose certificate no CA vouches for; the browser gives up at the handshake."""
+    cert, key = self_signed(tmp_path)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+OpenWindow = Callable[..., SignInWindow]
+
+
+@pytest.fixture
+def open_window(qtbot) -> Iterator[OpenWindow]:
+    """Open sign-in windows; at teardown close them, wait until every page and profile is deleted,
+    and fail on any Qt warning meanwhile (pytest-qt stops watching Qt's log before teardown)."""
+    opened: list[SignInWindow] = []
+    released: list[list[str]] = []  # per window, what was deleted, in order
+
+    def open_(authorize_url: str, redirect_uri: str, vendor: str = "Acme", **options: object) -> SignInWindow:
+        window = SignInWindow(authorize_url, redirect_uri, vendor, **options)
+        qtbot.addWidget(window)
+        deleted: list[str] = []
+        # Connected to the objects, not holding them: nothing here keeps a page or profile alive.
+        window.page.destroyed.connect(lambda: deleted.append("page"))
+        window.page.private_profile.destroyed.connect(lambda: deleted.append("profile"))
+        released.append(deleted)
+        window.show()
+        opened.append(window)
+        return window
+
+    yield open_
+
+    warnings: list[str] = []
+
+    def collect(kind: QtMsgType, _context: object, message: str) -> None:
+        if kind != QtMsgType.QtDebugMsg and kind != QtMsgType.QtInfoMsg:
+            warnings.append(message)
+
+    previous = qInstallMessageHandler(collect)
+    try:
+        for window in opened:
+            window.close()
+        qtbot.waitUntil(lambda: all(len(deleted) == 2 for deleted in released), timeout=5000)
+    finally:
+        qInstallMessageHandler(previous)
+    assert all(deleted == ["page", "profile"] for deleted in released), released
+    assert not [w for w in warnings if not w.startswith(ENVIRONMENT_NOISE)], warnings

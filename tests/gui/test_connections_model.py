@@ -1,0 +1,99 @@
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIcon
+
+from connmgr.domain.connection import Connection, Status
+from connmgr.gui.connections_model import CONNECTION_ROLE, SORT_ROLE, Column, ConnectionsModel
+from connmgr.templates import load_catalog
+
+CATALOG = load_catalog().catalog
+T0 = 1_800_000_000.0
+
+
+class Clock:
+    def __init__(self):
+        self.t = T0
+
+    def __call__(self):
+        return self.t
+
+
+def conn(name, **kw):
+    return Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={}, **kw)
+
+
+def model_with(clock, *connections):
+    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
+    model.set_connections(connections)
+    return model
+
+
+def text(model, row, column):
+    return model.data(model.index(row, column))
+
+
+def test_passes_qt_model_tester(qtbot, qtmodeltester):
+    model = model_with(Clock(), conn("a", issued_at=T0, expires_at=T0 + 300), conn("b", status=Status.REVOKED))
+    qtmodeltester.check(model)
+
+
+def test_cells(qtbot):
+    clock = Clock()
+    model = model_with(
+        clock,
+        conn("vault", account="acme", issued_at=T0, expires_at=T0 + 300, refresh_expires_at=T0 + 1800),
+        conn("forever", issued_at=T0),
+        conn("gone", status=Status.REVOKED, status_detail=""),
+    )
+    assert [text(model, 0, c) for c in Column] == [
+        "vault",
+        "Docbyte Vault",
+        "acme",
+        "Connected",
+        "5m 0s (sign-in 30m 0s)",
+    ]
+    assert text(model, 1, Column.EXPIRES) == "never expires"
+    assert text(model, 1, Column.ACCOUNT) == "—"
+    assert text(model, 2, Column.STATUS) == "Revoked"
+    assert model.data(model.index(0, 0), CONNECTION_ROLE).name == "vault"
+    assert model.data(model.index(1, Column.EXPIRES), SORT_ROLE) == float("inf")
+
+
+def test_a_tick_changes_only_the_expires_column_until_a_status_turns(qtbot):
+    clock = Clock()
+    model = model_with(clock, conn("a", issued_at=T0, expires_at=T0 + 300), conn("b", issued_at=T0))
+    changes = []
+    model.dataChanged.connect(lambda tl, br, roles=(): changes.append((tl.row(), tl.column(), br.row(), br.column())))
+    clock.t = T0 + 10
+    model.tick()
+    assert changes == [(0, Column.EXPIRES, 1, Column.EXPIRES)]
+    assert text(model, 0, Column.EXPIRES) == "4m 50s"
+    changes.clear()
+    clock.t = T0 + 241  # into the last fifth of a 300 s token
+    model.tick()
+    assert changes == [(0, Column.EXPIRES, 1, Column.EXPIRES), (0, Column.STATUS, 0, Column.STATUS)]
+    assert text(model, 0, Column.STATUS) == "Expiring soon"
+    clock.t = T0 + 301
+    model.tick()
+    assert text(model, 0, Column.STATUS) == "Expired"
+    assert text(model, 0, Column.EXPIRES) == "expired 1s ago"
+    assert model.data(model.index(0, Column.STATUS), Qt.ItemDataRole.ForegroundRole).name() == "#cf222e"
+
+
+def test_busy_rows_show_refreshing_and_upsert_replaces_by_id(qtbot):
+    clock = Clock()
+    model = model_with(clock, conn("a", issued_at=T0, expires_at=T0 + 300))
+    model.set_busy("a", True)
+    assert text(model, 0, Column.STATUS) == "Refreshing…"
+    model.set_busy("a", False)
+    assert model.upsert(conn("a", issued_at=T0, expires_at=T0 + 600)) == 0
+    assert text(model, 0, Column.EXPIRES) == "10m 0s"
+    assert model.upsert(conn("b")) == 1
+    model.remove("a")
+    assert model.rowCount() == 1
+    assert text(model, 0, Column.NAME) == "b"
+
+
+def test_the_timer_ticks_on_its_own(qtbot):
+    model = model_with(Clock(), conn("a", issued_at=T0, expires_at=T0 + 300))
+    with qtbot.waitSignal(model.dataChanged, timeout=3000):
+        pass
