@@ -104,6 +104,7 @@ class CallbackSpec:
     success_value: str
     denied_values: frozenset[str]
     returns_state: bool
+    in_fragment: bool  # the vendor answers in the #fragment, which a browser never sends to a loopback listener
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ def _build(template_id: str, raw: Raw, source: str) -> ProviderTemplate:
         raise _bad(template_id, f"flows has unknown flow {bad_flows[0]!r}")
     a, cb, tr, api, acc = (r.sub(k) for k in ("authorize", "callback", "token_response", "api", "account"))
     a.check_keys({"params", "extra", "pkce", "nonce"})
-    cb.check_keys({"status_param", "success_value", "denied_values", "returns_state"})
+    cb.check_keys({"status_param", "success_value", "denied_values", "returns_state", "in_fragment"})
     tr.check_keys({"access_token_keys", "expires_in_unit"})
     api.check_keys({"token_in", "headers", "account_keys"})
     acc.check_keys({"claims"})
@@ -301,6 +302,7 @@ def _build(template_id: str, raw: Raw, source: str) -> ProviderTemplate:
             success_value=cb.get("success_value", str, ""),
             denied_values=frozenset(cb.strings("denied_values")),
             returns_state=cb.get("returns_state", bool, True),
+            in_fragment=cb.get("in_fragment", bool, False),
         ),
         requests=_requests(r.sub("requests")),
         token_response=TokenResponseSpec(

@@ -72,8 +72,13 @@ class OAuthClient:
         redact(tokens.access_token, tokens.refresh_token, tokens.id_token)
         return tokens
 
-    async def exchange_code(self, provider: Provider, code: str, *, code_verifier: str | None = None) -> TokenSet:
+    async def exchange_code(
+        self, provider: Provider, code: str, *, code_verifier: str | None = None, redirect_uri: str | None = None
+    ) -> TokenSet:
+        """`redirect_uri`: the one the authorize request used, when it was not the configured one (a loopback
+        listener's); RFC 6749 §4.1.3 requires the exchange to repeat it exactly."""
         values = {"code": code} | ({"code_verifier": code_verifier} if code_verifier else {})
+        values |= {"redirect_uri": redirect_uri} if redirect_uri else {}
         return await self._token_call(
             provider, "exchange", provider.endpoint("token_url"), values, todo="sign in again"
         )

@@ -57,7 +57,9 @@ async def finish_sign_in(
     )
     if not isinstance(result, CodeReceived):
         return result
-    tokens = await client.exchange_code(provider, result.code, code_verifier=request.code_verifier)
+    tokens = await client.exchange_code(
+        provider, result.code, code_verifier=request.code_verifier, redirect_uri=request.redirect_uri
+    )
     return await identify(client, provider, tokens, nonce=request.nonce)
 
 
