@@ -10,7 +10,10 @@ import subprocess
 import sys
 
 from connmgr import cli
+from connmgr.domain.callback import AuthorizationFailed, Denied
+from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError
+from connmgr.storage import ConnectionStore, resolve_home
 
 
 def copy_with_keeper(secret: str) -> None:
@@ -31,8 +34,21 @@ def copy_with_keeper(secret: str) -> None:
         raise ConfigError("Clipboard", "the token could not be put on the clipboard", "print it with connmgr token")
 
 
+def _sign_in_window(
+    store: ConnectionStore, name: str, template_id: str, values: dict[str, str]
+) -> Connection | Denied | AuthorizationFailed:
+    from connmgr.gui.sign_in_only import sign_in_and_save  # Qt is imported only for the sign-in
+
+    return sign_in_and_save(store, name, template_id, values)
+
+
 def main() -> int:
-    return cli.main(sys.argv[1:], copy_to_clipboard=copy_with_keeper)
+    argv = sys.argv[1:]
+    if cli.opens_window(argv):
+        from connmgr.gui.launch import run  # Qt is imported only when the window opens
+
+        return run(resolve_home(cli.home_option(argv)))
+    return cli.main(argv, browser_sign_in=_sign_in_window, copy_to_clipboard=copy_with_keeper)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 import time
+import webbrowser
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,11 +26,10 @@ from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError, ConnmgrError
 from connmgr.domain.health import countdown, health, iso_utc
-from connmgr.domain.provider import Provider
 from connmgr.domain.template import FLOWS, ProviderTemplate
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
-from connmgr.services.signin import SignIn
+from connmgr.services.loopback import sign_in_with_system_browser
 from connmgr.storage import (
     ConnectionStore,
     KeyringDataKey,
@@ -45,7 +45,7 @@ PASSPHRASE_ENV = "CONNMGR_PASSPHRASE"
 T = TypeVar("T")
 
 # The embedded sign-in lives in the GUI, which this module may not import; the entry point passes it in.
-BrowserSignIn = Callable[[Connections, str, SignIn], Awaitable[Connection | Denied | AuthorizationFailed]]
+BrowserSignIn = Callable[[ConnectionStore, str, str, dict[str, str]], Connection | Denied | AuthorizationFailed]
 
 
 class UsageError(Exception):
@@ -198,20 +198,32 @@ def cmd_connect(args: argparse.Namespace, browser_sign_in: BrowserSignIn | None)
     template = catalog.get(args.template)
     flow = args.flow or template.flows[0]
     values = _values(template, flow, args.set)
-    if flow == "authorization_code" and browser_sign_in is None:
-        raise ConfigError(template.name, "signing in needs the sign-in window", "run connmgr on a desktop")
-
-    async def connect(connections: Connections) -> Connection | Denied | AuthorizationFailed:
-        connections.check_name_free(args.name)
-        provider: Provider = connections.new_provider(template.id, values, flow)
-        if flow == "authorization_code":
-            assert browser_sign_in is not None
-            return await browser_sign_in(connections, args.name, await connections.begin_sign_in(provider))
-        return await connections.connect_directly(
-            args.name, provider, username=values.get("username", ""), password=values.get("password", "")
+    result: Connection | Denied | AuthorizationFailed
+    if flow != "authorization_code":
+        result = _run(
+            lambda c: c.connect_directly(
+                args.name,
+                c.new_provider(template.id, values, flow),
+                username=values.get("username", ""),
+                password=values.get("password", ""),
+            ),
+            args,
         )
-
-    result = _run(connect, args)
+    elif args.system_browser:
+        result = _run(
+            lambda c: sign_in_with_system_browser(
+                c, args.name, c.new_provider(template.id, values, flow), webbrowser.open
+            ),
+            args,
+        )
+    elif browser_sign_in is None:
+        raise ConfigError(template.name, "signing in needs the sign-in window", "pass --system-browser")
+    else:
+        store = open_store(resolve_home(args.home))
+        try:
+            result = browser_sign_in(store, args.name, template.id, values)
+        finally:
+            store.close()
     if isinstance(result, Denied | AuthorizationFailed):
         print(result.sentence, file=sys.stderr)
         return 1
@@ -349,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a field value (not a secret)")
     p.add_argument("--flow", choices=FLOWS)
+    p.add_argument("--system-browser", action="store_true", help="sign in in the system browser, not connmgr's window")
     p.add_argument("--json", action="store_true")
     p = commands.add_parser("list", help="list the connections")
     p.add_argument("--json", action="store_true")
@@ -369,6 +382,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", required=True, metavar="FILE")
     p.add_argument("--prefix")
     return parser
+
+
+def opens_window(argv: Sequence[str]) -> bool:
+    """`connmgr` with no command (global options aside) opens the window."""
+    try:
+        args, _ = build_parser().parse_known_args(argv)
+    except (UsageError, SystemExit):
+        return False
+    return args.command is None and not args.verbose
+
+
+def home_option(argv: Sequence[str]) -> Path | None:
+    home: Path | None = build_parser().parse_known_args(argv)[0].home
+    return home
 
 
 def main(

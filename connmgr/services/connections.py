@@ -100,20 +100,21 @@ class Connections:
             connected = await connect_with_password(self.client, provider, username, password)
         return await self.save_new(name, connected)
 
-    async def save_new(self, name: str, connected: Connected) -> Connection:
+    async def save_new(self, name: str, connected: Connected, *, replacing: Connection | None = None) -> Connection:
+        """Save a fresh sign-in; `replacing` (a reconnect) keeps that connection's identity and place."""
         provider, now = connected.provider, self.now()
         template = provider.template
         secret_names = {f.name for f in template.fields if f.secret}
         kept = {k: v for k, v in provider.values.items() if not _transient(provider, k)}
         plain, secret = split_values(kept, secret_names)
         connection = Connection(
-            id=uuid.uuid4().hex,
+            id=replacing.id if replacing else uuid.uuid4().hex,
             name=name,
             template_id=template.id,
             flow=provider.flow,
             values=plain,
             account=connected.account,
-            created_at=now,
+            created_at=replacing.created_at if replacing else now,
         ).with_tokens(connected.tokens, now=now)
         await self.store.unlock()
         self.store.save(connection, _secrets(connected.tokens, secret))

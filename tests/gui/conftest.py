@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-# Before any QApplication exists: no display here, and Chromium refuses to run as root inside its sandbox.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-if hasattr(os, "geteuid") and os.geteuid() == 0:
-    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
-
 import re
 import ssl
 import threading

@@ -1,0 +1,59 @@
+"""A small spinning arc in the Status cell of a connection that is being refreshed or revoked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRectF, Qt, QTimer
+from PySide6.QtGui import QPainter, QPen
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTableView
+
+from connmgr.gui.connections_model import CONNECTION_ROLE, REFRESHING_COLOUR
+
+FRAME_MS = 80
+
+
+class BusySpinnerDelegate(QStyledItemDelegate):
+    """Paints the spinner beside the status text; its timer runs only while some row is busy."""
+
+    def __init__(self, view: QTableView, is_busy: Callable[[str], bool], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._view = view
+        self._is_busy = is_busy
+        self._angle = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self._on_frame)
+
+    def set_running(self, running: bool) -> None:
+        if running and not self._timer.isActive():
+            self._timer.start()
+        elif not running:
+            self._timer.stop()
+
+    def _on_frame(self) -> None:
+        self._angle = (self._angle + 30) % 360
+        self._view.viewport().update()
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        connection = index.data(CONNECTION_ROLE)
+        if connection is None or not self._is_busy(connection.name):
+            super().paint(painter, option, index)
+            return
+        size = min(option.rect.height() - 8, 14)
+        rect = option.rect
+        shifted = QStyleOptionViewItem(option)
+        shifted.rect = rect.adjusted(size + 8, 0, 0, 0)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(rect, option.palette.highlight())
+        super().paint(painter, shifted, index)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(REFRESHING_COLOUR, 2)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        arc = QRectF(rect.left() + 4, rect.center().y() - size / 2, size, size)
+        painter.drawArc(arc, -self._angle * 16, 270 * 16)
+        painter.restore()

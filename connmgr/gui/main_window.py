@@ -1,0 +1,189 @@
+"""The connections window: the table, the details beside it, the actions above it.
+
+The window only shows and asks; what the actions do lives in the controller.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QWidget,
+)
+
+from connmgr.domain.connection import Connection
+from connmgr.domain.template import TemplateCatalog
+from connmgr.gui.busy_spinner import BusySpinnerDelegate
+from connmgr.gui.connections_model import CONNECTION_ROLE, SORT_ROLE, Column, ConnectionsModel
+from connmgr.gui.details_pane import DetailsPane
+from connmgr.gui.empty_state import EmptyState
+from connmgr.gui.resources import app_icon
+from connmgr.gui.row_actions import RowActions
+
+MESSAGE_MS = 8000
+
+
+class MainWindow(QMainWindow):
+    selection_changed = Signal()
+    closing = Signal()
+
+    def __init__(self, model: ConnectionsModel, catalog: TemplateCatalog, settings: QSettings) -> None:
+        super().__init__()
+        self.setWindowTitle("connmgr")
+        self.setWindowIcon(app_icon())
+        self.model = model
+        self._settings = settings
+        self.actions_ = RowActions(self)
+
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)  # search every column
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._on_context_menu)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in ((Column.NAME, 170), (Column.VENDOR, 145), (Column.ACCOUNT, 200), (Column.STATUS, 125)):
+            self.table.setColumnWidth(column, width)
+        self.spinner = BusySpinnerDelegate(self.table, model.is_busy, self)
+        self.table.setItemDelegateForColumn(Column.STATUS, self.spinner)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+
+        self.details = DetailsPane(catalog)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        self.empty = EmptyState(self.actions_["connect"])
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(self.splitter)
+        self.setCentralWidget(self.pages)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search connections (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.search.setFocus)
+
+        toolbar = QToolBar("Actions")
+        toolbar.setObjectName("actions")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addAction(self.actions_["connect"])
+        toolbar.addSeparator()
+        toolbar.addActions(self.actions_.for_rows())
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        toolbar.addWidget(spacer)
+        toolbar.addWidget(self.search)
+        self.addToolBar(toolbar)
+        # Shortcuts act on the table's selection, wherever the focus is in the window.
+        for action in (self.actions_["connect"], *self.actions_.for_rows()):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)
+
+        for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
+            signal.connect(self._on_rows_changed)
+        model.dataChanged.connect(self._on_data_changed)
+        self._restore()
+        self._on_rows_changed()
+
+    # -- what the controller asks of the window
+
+    def selected_connections(self) -> list[Connection]:
+        rows = self.table.selectionModel().selectedRows()
+        return [index.data(CONNECTION_ROLE) for index in sorted(rows, key=lambda i: i.row())]
+
+    def select(self, name: str) -> None:
+        """Select and show a connection's row (a new one is highlighted this way)."""
+        row = self.model.row_of(name)
+        if row is None:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():  # hidden by the search: show everything again
+            self.search.clear()
+            index = self.proxy.mapFromSource(self.model.index(row, 0))
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().setCurrentIndex(index, flags)
+        self.table.scrollTo(index)
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, MESSAGE_MS)
+
+    # -- internals
+
+    def _on_rows_changed(self, *_: object) -> None:
+        self.pages.setCurrentWidget(self.splitter if self.model.rowCount() else self.empty)
+        self._on_selection_changed()
+
+    def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: object = ()) -> None:
+        # A tick changes only the Expires column: nothing the actions or the details depend on.
+        if top_left.column() != Column.EXPIRES or bottom_right.column() != Column.EXPIRES:
+            self._on_selection_changed()
+
+    def _on_selection_changed(self, *_: object) -> None:
+        selected = self.selected_connections()
+        self.actions_.update_for(selected, {c.name for c in selected if self.model.is_busy(c.name)})
+        self.selection_changed.emit()
+
+    def _on_context_menu(self, position: QPoint) -> None:
+        if not self.table.indexAt(position).isValid():
+            return
+        menu = QMenu(self)
+        menu.addActions(self.actions_.for_rows())
+        menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def _restore(self) -> None:
+        self.resize(1280, 640)
+        self.splitter.setSizes([840, 440])  # the table first: every column, the countdown included, in view
+        for key, restore in (
+            ("window/geometry", self.restoreGeometry),
+            ("window/splitter", self.splitter.restoreState),
+            ("window/columns", self.table.horizontalHeader().restoreState),
+        ):
+            value = self._settings.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._settings.setValue("window/geometry", self.saveGeometry())
+        self._settings.setValue("window/splitter", self.splitter.saveState())
+        self._settings.setValue("window/columns", self.table.horizontalHeader().saveState())
+        self.closing.emit()
+        super().closeEvent(event)

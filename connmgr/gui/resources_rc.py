@@ -1,0 +1,514 @@
+# Resource object code (Python 3)
+# Created by: object code
+# Created by: The Resource Compiler for Qt version 6.12.0
+# WARNING! All changes made in this file will be lost!
+
+from PySide6 import QtCore
+
+qt_resource_data = b"\
+\x00\x00\x01\x9c\
+/\
+* connmgr's few \
+departures from \
+the platform sty\
+le; everything e\
+lse follows the \
+system palette. \
+*/\x0a#emptyState Q\
+Label#emptyTitle\
+ { font-size: 18\
+px; font-weight:\
+ 600; }\x0a#emptySt\
+ate QLabel#empty\
+Text { color: pa\
+lette(mid); }\x0a#d\
+etailsPane QLabe\
+l[role=\x22key\x22] { \
+color: palette(m\
+id); }\x0a#detailsP\
+ane QLabel[role=\
+\x22heading\x22] { fon\
+t-weight: 600; f\
+ont-size: 14px; \
+}\x0aQLineEdit#sear\
+ch { padding: 3p\
+x 6px; min-width\
+: 220px; }\x0a\
+\x00\x00\x01\xb3\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2264\
+\x22 height=\x2264\x22 vi\
+ewBox=\x220 0 64 64\
+\x22>\x0a  <rect x=\x222\x22\
+ y=\x222\x22 width=\x2260\
+\x22 height=\x2260\x22 rx\
+=\x2214\x22 fill=\x22#1f5\
+fbf\x22/>\x0a  <path d\
+=\x22M27 37a8 8 0 0\
+ 0 11.3 0l6-6a8 \
+8 0 0 0-11.3-11.\
+3l-2 2\x22 fill=\x22no\
+ne\x22 stroke=\x22#fff\
+fff\x22 stroke-widt\
+h=\x224.5\x22 stroke-l\
+inecap=\x22round\x22/>\
+\x0a  <path d=\x22M37 \
+27a8 8 0 0 0-11.\
+3 0l-6 6a8 8 0 0\
+ 0 11.3 11.3l2-2\
+\x22 fill=\x22none\x22 st\
+roke=\x22#ffffff\x22 s\
+troke-width=\x224.5\
+\x22 stroke-linecap\
+=\x22round\x22/>\x0a</svg\
+>\x0a\
+\x00\x00\x01<\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#3a3f45\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M20\
+ 5v5h-5\x22/>\x0a  <pa\
+th d=\x22M4 19v-5h5\
+\x22/>\x0a  <path d=\x22M\
+18.4 9A7 7 0 0 0\
+ 6.1 7.1L4 9.5M2\
+0 14.5l-2.1 2.4A\
+7 7 0 0 1 5.6 15\
+\x22/>\x0a</svg>\x0a\
+\x00\x00\x01d\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#3a3f45\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M14\
+ 3.5H7A1.5 1.5 0\
+ 0 0 5.5 5v14A1.\
+5 1.5 0 0 0 7 20\
+.5h10a1.5 1.5 0 \
+0 0 1.5-1.5V8z\x22/\
+>\x0a  <path d=\x22M14\
+ 3.5V8h4.5\x22/>\x0a  \
+<path d=\x22M12 11v\
+6M9.5 14.5L12 17\
+l2.5-2.5\x22/>\x0a</sv\
+g>\x0a\
+\x00\x00\x00\xf9\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#3a3f45\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <circle cx=\x22\
+12\x22 cy=\x2212\x22 r=\x229\
+\x22/>\x0a  <path d=\x22M\
+12 8v8M8 12h8\x22/>\
+\x0a</svg>\x0a\
+\x00\x00\x01X\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#3a3f45\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <rect x=\x228.5\
+\x22 y=\x228.5\x22 width=\
+\x2211\x22 height=\x2211\x22\
+ rx=\x222\x22/>\x0a  <pat\
+h d=\x22M5.5 15.5h-\
+0.5a1.5 1.5 0 0 \
+1-1.5-1.5V5a1.5 \
+1.5 0 0 1 1.5-1.\
+5h9A1.5 1.5 0 0 \
+1 15.5 5v0.5\x22/>\x0a\
+</svg>\x0a\
+\x00\x00\x01\x02\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#3a3f45\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <circle cx=\x22\
+12\x22 cy=\x2212\x22 r=\x228\
+.5\x22/>\x0a  <path d=\
+\x22M12 11v5.5M12 7\
+.6v0.1\x22/>\x0a</svg>\
+\x0a\
+\x00\x00\x01:\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#3a3f45\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M10\
+ 14a4 4 0 0 0 5.\
+7 0l3-3a4 4 0 0 \
+0-5.7-5.7l-1 1\x22/\
+>\x0a  <path d=\x22M14\
+ 10a4 4 0 0 0-5.\
+7 0l-3 3a4 4 0 0\
+ 0 5.7 5.7l1-1\x22/\
+>\x0a</svg>\x0a\
+\x00\x00\x00\xf7\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#3a3f45\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <circle cx=\x22\
+12\x22 cy=\x2212\x22 r=\x228\
+.5\x22/>\x0a  <path d=\
+\x22M6 6l12 12\x22/>\x0a<\
+/svg>\x0a\
+\x00\x00\x01L\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2224\
+\x22 height=\x2224\x22 vi\
+ewBox=\x220 0 24 24\
+\x22 fill=\x22none\x22 st\
+roke=\x22#3a3f45\x22 s\
+troke-width=\x221.8\
+\x22 stroke-linecap\
+=\x22round\x22 stroke-\
+linejoin=\x22round\x22\
+>\x0a  <path d=\x22M4.\
+5 7h15M10 11v6M1\
+4 11v6\x22/>\x0a  <pat\
+h d=\x22M6.5 7l1 12\
+a1.5 1.5 0 0 0 1\
+.5 1.5h6a1.5 1.5\
+ 0 0 0 1.5-1.5l1\
+-12\x22/>\x0a  <path d\
+=\x22M9.5 7V4.5h5V7\
+\x22/>\x0a</svg>\x0a\
+\x00\x00\x01<\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2232\
+\x22 height=\x2232\x22 vi\
+ewBox=\x220 0 32 32\
+\x22>\x0a  <rect x=\x221\x22\
+ y=\x221\x22 width=\x2230\
+\x22 height=\x2230\x22 rx\
+=\x227\x22 fill=\x22#1f5f\
+bf\x22/>\x0a  <text x=\
+\x2216\x22 y=\x2221.5\x22 fo\
+nt-family=\x22DejaV\
+u Sans, Helvetic\
+a, Arial, sans-s\
+erif\x22 font-size=\
+\x2216\x22 font-weight\
+=\x22700\x22 text-anch\
+or=\x22middle\x22 fill\
+=\x22#ffffff\x22>V</te\
+xt>\x0a</svg>\x0a\
+\x00\x00\x01=\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2232\
+\x22 height=\x2232\x22 vi\
+ewBox=\x220 0 32 32\
+\x22>\x0a  <rect x=\x221\x22\
+ y=\x221\x22 width=\x2230\
+\x22 height=\x2230\x22 rx\
+=\x227\x22 fill=\x22#d969\
+1a\x22/>\x0a  <text x=\
+\x2216\x22 y=\x2221.5\x22 fo\
+nt-family=\x22DejaV\
+u Sans, Helvetic\
+a, Arial, sans-s\
+erif\x22 font-size=\
+\x2214\x22 font-weight\
+=\x22700\x22 text-anch\
+or=\x22middle\x22 fill\
+=\x22#ffffff\x22>iO</t\
+ext>\x0a</svg>\x0a\
+\x00\x00\x01q\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2232\
+\x22 height=\x2232\x22 vi\
+ewBox=\x220 0 32 32\
+\x22>\x0a  <rect x=\x221\x22\
+ y=\x221\x22 width=\x2230\
+\x22 height=\x2230\x22 rx\
+=\x227\x22 fill=\x22#5760\
+6a\x22/>\x0a  <circle \
+cx=\x2216\x22 cy=\x2212.5\
+\x22 r=\x224.5\x22 fill=\x22\
+none\x22 stroke=\x22#f\
+fffff\x22 stroke-wi\
+dth=\x222.2\x22/>\x0a  <p\
+ath d=\x22M8.5 24.5\
+c1.2-4 4.2-6 7.5\
+-6s6.3 2 7.5 6\x22 \
+fill=\x22none\x22 stro\
+ke=\x22#ffffff\x22 str\
+oke-width=\x222.2\x22 \
+stroke-linecap=\x22\
+round\x22/>\x0a</svg>\x0a\
+\
+\x00\x00\x01<\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2232\
+\x22 height=\x2232\x22 vi\
+ewBox=\x220 0 32 32\
+\x22>\x0a  <rect x=\x221\x22\
+ y=\x221\x22 width=\x2230\
+\x22 height=\x2230\x22 rx\
+=\x227\x22 fill=\x22#2f6f\
+3e\x22/>\x0a  <text x=\
+\x2216\x22 y=\x2221.5\x22 fo\
+nt-family=\x22DejaV\
+u Sans, Helvetic\
+a, Arial, sans-s\
+erif\x22 font-size=\
+\x2216\x22 font-weight\
+=\x22700\x22 text-anch\
+or=\x22middle\x22 fill\
+=\x22#ffffff\x22>D</te\
+xt>\x0a</svg>\x0a\
+\x00\x00\x01f\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2232\
+\x22 height=\x2232\x22 vi\
+ewBox=\x220 0 32 32\
+\x22>\x0a  <rect x=\x221\x22\
+ y=\x221\x22 width=\x2230\
+\x22 height=\x2230\x22 rx\
+=\x227\x22 fill=\x22#5760\
+6a\x22/>\x0a  <circle \
+cx=\x2211.5\x22 cy=\x2216\
+\x22 r=\x224.5\x22 fill=\x22\
+none\x22 stroke=\x22#f\
+fffff\x22 stroke-wi\
+dth=\x222.2\x22/>\x0a  <p\
+ath d=\x22M16 16h9.\
+5M22 16v4M25.5 1\
+6v3\x22 fill=\x22none\x22\
+ stroke=\x22#ffffff\
+\x22 stroke-width=\x22\
+2.2\x22 stroke-line\
+cap=\x22round\x22/>\x0a</\
+svg>\x0a\
+\x00\x00\x01<\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2232\
+\x22 height=\x2232\x22 vi\
+ewBox=\x220 0 32 32\
+\x22>\x0a  <rect x=\x221\x22\
+ y=\x221\x22 width=\x2230\
+\x22 height=\x2230\x22 rx\
+=\x227\x22 fill=\x22#0f8a\
+7e\x22/>\x0a  <text x=\
+\x2216\x22 y=\x2221.5\x22 fo\
+nt-family=\x22DejaV\
+u Sans, Helvetic\
+a, Arial, sans-s\
+erif\x22 font-size=\
+\x2216\x22 font-weight\
+=\x22700\x22 text-anch\
+or=\x22middle\x22 fill\
+=\x22#ffffff\x22>E</te\
+xt>\x0a</svg>\x0a\
+\x00\x00\x01=\
+<\
+svg xmlns=\x22http:\
+//www.w3.org/200\
+0/svg\x22 width=\x2232\
+\x22 height=\x2232\x22 vi\
+ewBox=\x220 0 32 32\
+\x22>\x0a  <rect x=\x221\x22\
+ y=\x221\x22 width=\x2230\
+\x22 height=\x2230\x22 rx\
+=\x227\x22 fill=\x22#7b3f\
+bf\x22/>\x0a  <text x=\
+\x2216\x22 y=\x2221.5\x22 fo\
+nt-family=\x22DejaV\
+u Sans, Helvetic\
+a, Arial, sans-s\
+erif\x22 font-size=\
+\x2214\x22 font-weight\
+=\x22700\x22 text-anch\
+or=\x22middle\x22 fill\
+=\x22#ffffff\x22>vc</t\
+ext>\x0a</svg>\x0a\
+"
+
+qt_resource_name = b"\
+\x00\x05\
+\x00o\xa6S\
+\x00i\
+\x00c\x00o\x00n\x00s\
+\x00\x09\
+\x00(\xad#\
+\x00s\
+\x00t\x00y\x00l\x00e\x00.\x00q\x00s\x00s\
+\x00\x07\
+\x0c\xc4\xb6s\
+\x00v\
+\x00e\x00n\x00d\x00o\x00r\x00s\
+\x00\x0b\
+\x031\x90g\
+\x00c\
+\x00o\x00n\x00n\x00m\x00g\x00r\x00.\x00s\x00v\x00g\
+\x00\x07\
+\x07\xab\x06\x93\
+\x00a\
+\x00c\x00t\x00i\x00o\x00n\x00s\
+\x00\x0b\
+\x0cj!\xc7\
+\x00r\
+\x00e\x00f\x00r\x00e\x00s\x00h\x00.\x00s\x00v\x00g\
+\x00\x0a\
+\x06\x9a\xc4'\
+\x00e\
+\x00x\x00p\x00o\x00r\x00t\x00.\x00s\x00v\x00g\
+\x00\x0b\
+\x0bs\x90G\
+\x00c\
+\x00o\x00n\x00n\x00e\x00c\x00t\x00.\x00s\x00v\x00g\
+\x00\x08\
+\x06|W\x87\
+\x00c\
+\x00o\x00p\x00y\x00.\x00s\x00v\x00g\
+\x00\x0b\
+\x00\xe3\xcf\xc7\
+\x00d\
+\x00e\x00t\x00a\x00i\x00l\x00s\x00.\x00s\x00v\x00g\
+\x00\x0d\
+\x0a\xd3\x91\xa7\
+\x00r\
+\x00e\x00c\x00o\x00n\x00n\x00e\x00c\x00t\x00.\x00s\x00v\x00g\
+\x00\x0a\
+\x06\x1bCg\
+\x00r\
+\x00e\x00v\x00o\x00k\x00e\x00.\x00s\x00v\x00g\
+\x00\x0a\
+\x06\xcbBG\
+\x00r\
+\x00e\x00m\x00o\x00v\x00e\x00.\x00s\x00v\x00g\
+\x00\x0b\
+\x0b\x81B\xa7\
+\x00v\
+\x00a\x00u\x00l\x00t\x00r\x00e\x00.\x00s\x00v\x00g\
+\x00\x0b\
+\x0fx\xe3G\
+\x00i\
+\x00o\x00f\x00f\x00i\x00c\x00e\x00.\x00s\x00v\x00g\
+\x00\x08\
+\x0f\xa6Tg\
+\x00o\
+\x00i\x00d\x00c\x00.\x00s\x00v\x00g\
+\x00\x0b\
+\x00r\xe9\x87\
+\x00d\
+\x00o\x00c\x00b\x00y\x00t\x00e\x00.\x00s\x00v\x00g\
+\x00\x0a\
+\x0a\xbb\xebG\
+\x00o\
+\x00a\x00u\x00t\x00h\x002\x00.\x00s\x00v\x00g\
+\x00\x0a\
+\x0c\x91\xd5\xa7\
+\x00e\
+\x00p\x00t\x00u\x00r\x00a\x00.\x00s\x00v\x00g\
+\x00\x09\
+\x00\xa4\xa3\x87\
+\x00v\
+\x00c\x00i\x00t\x00a\x00.\x00s\x00v\x00g\
+"
+
+qt_resource_struct = b"\
+\x00\x00\x00\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00\x01\
+\x00\x00\x00\x10\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\
+\x00\x00\x00\x00\x00\x02\x00\x00\x00\x03\x00\x00\x00\x03\
+\x00\x00\x00<\x00\x00\x00\x00\x00\x01\x00\x00\x01\xa0\
+\x00\x00\x00X\x00\x02\x00\x00\x00\x08\x00\x00\x00\x0d\
+\x00\x00\x00(\x00\x02\x00\x00\x00\x07\x00\x00\x00\x06\
+\x00\x00\x01\x92\x00\x00\x00\x00\x00\x01\x00\x00\x10\xdd\
+\x00\x00\x01\xe2\x00\x00\x00\x00\x00\x01\x00\x00\x14\xc7\
+\x00\x00\x01\xae\x00\x00\x00\x00\x00\x01\x00\x00\x12\x1d\
+\x00\x00\x01D\x00\x00\x00\x00\x00\x01\x00\x00\x0c\xe7\
+\x00\x00\x01\xc8\x00\x00\x00\x00\x00\x01\x00\x00\x13\x87\
+\x00\x00\x01`\x00\x00\x00\x00\x00\x01\x00\x00\x0e'\
+\x00\x00\x01|\x00\x00\x00\x00\x00\x01\x00\x00\x0fh\
+\x00\x00\x00\xd4\x00\x00\x00\x00\x00\x01\x00\x00\x08X\
+\x00\x00\x01\x10\x00\x00\x00\x00\x00\x01\x00\x00\x0a\x9c\
+\x00\x00\x00\xbe\x00\x00\x00\x00\x00\x01\x00\x00\x06\xfc\
+\x00\x00\x00\x88\x00\x00\x00\x00\x00\x01\x00\x00\x04\x97\
+\x00\x00\x01*\x00\x00\x00\x00\x00\x01\x00\x00\x0b\x97\
+\x00\x00\x00\xf0\x00\x00\x00\x00\x00\x01\x00\x00\x09^\
+\x00\x00\x00\xa2\x00\x00\x00\x00\x00\x01\x00\x00\x05\xff\
+\x00\x00\x00l\x00\x00\x00\x00\x00\x01\x00\x00\x03W\
+"
+
+def qInitResources():
+    QtCore.qRegisterResourceData(0x01, qt_resource_struct, qt_resource_name, qt_resource_data)
+
+def qCleanupResources():
+    QtCore.qUnregisterResourceData(0x01, qt_resource_struct, qt_resource_name, qt_resource_data)
+
+qInitResources()

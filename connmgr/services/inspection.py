@@ -1,0 +1,38 @@
+"""Looking at saved connections without changing them: what the details pane and the identity check need."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from connmgr.domain.connection import Connection, Secrets
+from connmgr.domain.errors import ConnmgrError
+from connmgr.domain.identity import unverified_claims
+from connmgr.domain.provider import resolve_provider
+from connmgr.domain.template import TemplateCatalog
+from connmgr.storage.store import ConnectionStore
+
+SECRET_STAND_IN = "•"  # lets endpoints render without reading a secret
+
+
+def endpoints_of(catalog: TemplateCatalog, connection: Connection) -> Mapping[str, str]:
+    """The endpoints a connection uses, from metadata alone (no keyring); empty if its template is gone."""
+    try:
+        template = catalog.get(connection.template_id)
+        stand_ins = {f.name: SECRET_STAND_IN for f in template.fields_for(connection.flow) if f.secret}
+        provider = resolve_provider(template, {**stand_ins, **connection.values}, connection.flow, saved=True)
+    except ConnmgrError:
+        return {}
+    return provider.endpoints
+
+
+def same_identity(store: ConnectionStore, template_id: str, account: str | None) -> list[Connection]:
+    """Saved connections to the same vendor account: connecting it twice is the likeliest mistake."""
+    if not account:
+        return []
+    return [c for c in store.list_connections() if c.template_id == template_id and c.account == account]
+
+
+def id_token_claims(secrets: Secrets) -> dict[str, Any]:
+    """The id token's claims for display only (it was validated when it arrived)."""
+    return (unverified_claims(secrets.id_token) or {}) if secrets.id_token else {}

@@ -1,0 +1,167 @@
+"""Render the README's screenshots: the main window, the Connect dialog and the sign-in window.
+
+Run under a display (the web view's content is composited by Chromium and only a real screen grab sees it):
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py docs/screenshots
+The window is staged with made-up connections in every state; the sign-in page is a local vcita simulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import qasync
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QWidget
+
+from connmgr.domain.connection import Connection, Secrets, Status
+from connmgr.gui.connect import ConnectDialog
+from connmgr.gui.launch import assemble
+from connmgr.gui.resources import stylesheet, vendor_icon
+from connmgr.oauth.client import OAuthClient
+from connmgr.storage import ConnectionStore, PassphraseDataKey
+from tests.simulators.vcita import VcitaSimulator
+
+NOW = time.time()
+REDIRECT = "http://127.0.0.1:8765/callback"
+HOUR, DAY = 3600.0, 86400.0
+STAGED = [
+    # name, template, flow, account, issued, expires, refresh expires, status, detail
+    ("Harbourside Realty", "vaultre", "authorization_code", "Harbourside Realty", NOW - 40 * DAY, None, None,
+     Status.CONNECTED, ""),
+    ("Acme bookings", "vcita", "authorization_code", "bookings@acme.example", NOW - 3 * DAY, NOW + 7300 * DAY, None,
+     Status.CONNECTED, ""),
+    ("Northwind workplace", "ioffice", "authorization_code", "facilities@northwind.example", NOW - 0.3 * HOUR,
+     NOW + 0.7 * HOUR, None, Status.CONNECTED, ""),
+    ("Contoso vault (service)", "docbyte", "client_credentials", "contoso", NOW - 250, NOW + 50, None,
+     Status.CONNECTED, ""),
+    ("Contoso vault (Dana)", "docbyte", "authorization_code", "contoso", NOW - 120, NOW + 180, NOW + 1680,
+     Status.CONNECTED, ""),
+    ("Fabrikam SSO", "oidc", "authorization_code", "it@fabrikam.example", NOW - 2 * DAY, NOW - 1 * DAY, None,
+     Status.NEEDS_SIGN_IN, "Fabrikam SSO: the token endpoint no longer accepts this grant; sign in again."),
+    ("Tailspin workplace", "eptura", "authorization_code", "ops@tailspin.example", NOW - 0.5 * HOUR, NOW + 0.5 * HOUR,
+     None, Status.CONNECTED, ""),
+    ("Old office", "vaultre", "authorization_code", "Old Office Pty", NOW - 90 * DAY, None, None, Status.REVOKED, ""),
+]  # fmt: skip
+
+
+STAGED_VALUES = {
+    "vaultre": {"redirect_uri": "https://app.example.com/oauth/vaultre"},
+    "vcita": {"redirect_uri": "https://app.example.com/oauth/vcita"},
+    "ioffice": {"site": "https://northwind.iofficeconnect.com", "redirect_uri": "https://app.example.com/oauth/io"},
+    "eptura": {"site": "https://tailspin.iofficeconnect.com", "redirect_uri": "https://app.example.com/oauth/io"},
+    "docbyte": {"account": "contoso", "environment": "prod", "tenant": "contoso",
+                "redirect_uri": "https://app.example.com/oauth/vault"},
+    "oidc": {"issuer": "https://sso.fabrikam.example", "redirect_uri": "https://app.example.com/oauth/sso"},
+}  # fmt: skip
+
+
+def settle(ms: int = 300) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def shoot(widget: QWidget, path: Path) -> None:
+    """A real screen grab of the window, so web content is in it too."""
+    widget.raise_()
+    widget.activateWindow()
+    settle()
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    screen.grabWindow(widget.winId()).save(str(path))
+    print(f"wrote {path}")
+
+
+def stage(store: ConnectionStore) -> None:
+    for index, (name, template, flow, account, issued, expires, refresh_expires, status, detail) in enumerate(STAGED):
+        connection = Connection(
+            id=f"staged{index}",
+            name=name,
+            template_id=template,
+            flow=flow,
+            values={"client_id": "staged-client", **STAGED_VALUES.get(template, {})},
+            account=account,
+            issued_at=issued,
+            expires_at=expires,
+            refresh_expires_at=refresh_expires,
+            has_refresh_token=refresh_expires is not None or template in ("ioffice", "eptura"),
+            status=status,
+            status_detail=detail,
+            created_at=issued,
+            updated_at=issued,
+        )
+        store.save(connection, Secrets(access_token="staged-token"))
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication(sys.argv[:1])
+    app.setStyleSheet(stylesheet())
+    with tempfile.TemporaryDirectory() as folder, VcitaSimulator() as sim:
+        home = Path(folder)
+        store = ConnectionStore(home, PassphraseDataKey(home, "screenshots"))
+        stage(store)  # before the loop runs: sealing asks for the data key, which never happens on the loop
+        asyncio.set_event_loop(qasync.QEventLoop(app, already_running=True))
+        assembled = assemble(store, OAuthClient())
+        window = assembled.window
+        window.resize(1280, 560)
+        window.show()
+        window.model.set_busy("Tailspin workplace", True)
+        window.spinner.set_running(True)
+        window.select("Northwind workplace")
+        shoot(window, out / "main-window.png")
+
+        dialog = ConnectDialog(assembled.connections.catalog, vendor_icon, [], window)
+        dialog.show()
+        from tests.gui.connect_driver import Driver
+
+        class Bot:  # Driver's clicks go through QTest, which needs no pytest-qt here
+            @staticmethod
+            def mouseClick(widget, button, pos=None):
+                from PySide6.QtTest import QTest
+
+                QTest.mouseClick(widget, button, Qt.KeyboardModifier.NoModifier, pos)
+
+            @staticmethod
+            def keyClicks(widget, text):
+                from PySide6.QtTest import QTest
+
+                QTest.keyClicks(widget, text)
+
+        person = Driver(Bot(), dialog)
+        person.choose_vendor("VaultRE")
+        person.type("client_id", "harbourside-integration")
+        person.type("redirect_uri", "https://app.example.com/oauth/vaultre")
+        Bot.keyClicks(person.name(), "Harbourside Realty")
+        shoot(dialog, out / "connect-dialog.png")
+        dialog.close()
+
+        from connmgr.gui.signin.window import SignInWindow
+
+        sim.register_client("demo", [REDIRECT])
+        query = urlencode({"client_id": "demo", "redirect_uri": REDIRECT, "response_type": "code", "state": "demo"})
+        signin = SignInWindow(f"{sim.base_url}/app/oauth/authorize?{query}", REDIRECT, "vcita / inTandem")
+        signin.resize(560, 640)
+        signin.show()
+        deadline = time.monotonic() + 15
+        while signin.page.isLoading() or signin.page.url().isEmpty():
+            settle(100)
+            if time.monotonic() > deadline:
+                raise SystemExit("the sign-in page did not load")
+        settle(600)
+        shoot(signin, out / "sign-in-window.png")
+        signin.reject()
+        window.close()
+        store.close()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))

@@ -1,0 +1,279 @@
+"""The window end to end, as a person uses it: connect by clicking, watch it tick, use every row action."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+from dotenv import dotenv_values
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QLineEdit, QRadioButton, QToolButton
+
+from connmgr.gui.connections_model import Column
+from tests.gui.desktop import TIMEOUT_MS
+from tests.simulators.fixtures import CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAME
+from tests.support.oidc_fixtures import ACME, ALICE, APP_REDIRECT_URI, GENERIC_APP, VAULT_DESKTOP, VAULT_SERVICE
+
+
+def fill(d, vendor: str, name: str, fields: dict[str, str], *, advanced: dict[str, str] | None = None) -> None:
+    d.choose_vendor(vendor)
+    d.qtbot.keyClicks(d.name(), name)
+    for field, value in fields.items():
+        d.field(field).clear()
+        d.type(field, value)
+    if advanced:
+        d.click(QToolButton, "advanced")
+        for field, value in advanced.items():
+            d.field(field).clear()
+            d.type(field, value)
+    assert d.primary.isEnabled(), d.message
+    d.qtbot.mouseClick(d.primary, Qt.MouseButton.LeftButton)
+
+
+def start_connect(desktop):
+    desktop.click_toolbar("connect")
+    return desktop.connect_dialog()
+
+
+def test_a_new_user_sees_what_to_do_first(desktop):
+    assert desktop.window.pages.currentWidget() is desktop.window.empty
+    desktop.qtbot.mouseClick(desktop.window.empty.button, Qt.MouseButton.LeftButton)
+    d = desktop.connect_dialog()
+    d.dialog.reject()
+    desktop.wait_idle()
+    assert desktop.model.rowCount() == 0
+
+
+def sign_in_vcita(desktop, sim, name="Acme bookings"):
+    fill(
+        start_connect(desktop), "vcita / inTandem", name,
+        {"brand_host": sim.base_url, "client_id": CLIENT_ID, "client_secret": sim.clients[CLIENT_ID].client_secret,
+         "redirect_uri": REDIRECT_URI},
+        advanced={"api_host": sim.base_url},
+    )  # fmt: skip
+    person = desktop.sign_in_page()
+    person.sign_in(USERNAME, PASSWORD)
+    person.wait_for_page()
+    person.click("Allow")
+
+
+def test_point_and_click_sign_in_at_vcita(desktop, vcita_sim):
+    sign_in_vcita(desktop, vcita_sim.sim)
+    desktop.wait_for_row("Acme bookings")
+    desktop.wait_idle()
+    assert desktop.cell("Acme bookings", Column.ACCOUNT) == "alice@example.com"
+    assert desktop.cell("Acme bookings", Column.STATUS) == "Connected"
+    assert desktop.cell("Acme bookings", Column.EXPIRES).startswith("20y")
+    assert [c.name for c in desktop.window.selected_connections()] == ["Acme bookings"]  # the new row is highlighted
+    assert "as alice@example.com" in desktop.message()
+
+
+@pytest.mark.parametrize("kind", ["Account (third-party) token", "User token"])
+def test_point_and_click_sign_in_at_vaultre(desktop, vaultre_sim, kind):
+    sim = vaultre_sim.sim
+    d = start_connect(desktop)
+    d.choose_vendor("VaultRE")
+    d.click(QRadioButton, f"token_kind:{'account' if kind.startswith('Account') else 'user'}")
+    fill(d, "VaultRE", "Harbourside", {"client_id": CLIENT_ID, "api_key": sim.api_key, "redirect_uri": REDIRECT_URI},
+         advanced={"login_host": sim.base_url, "api_host": sim.base_url})  # fmt: skip
+    person = desktop.sign_in_page()
+    person.sign_in(USERNAME, PASSWORD)
+    person.wait_for_page()
+    person.click("Confirm")
+    desktop.wait_for_row("Harbourside")
+    desktop.wait_idle()
+    expected = "Harbourside Realty" if kind.startswith("Account") else "alice@example.com"
+    assert desktop.cell("Harbourside", Column.ACCOUNT) == expected
+    assert desktop.cell("Harbourside", Column.EXPIRES) == "never expires"
+
+
+@pytest.mark.parametrize(("vendor", "redirect_mode"), [("iOFFICE", "http"), ("Eptura Workplace", "javascript")])
+def test_point_and_click_sign_in_with_the_code_in_the_fragment(desktop, request, vendor, redirect_mode):
+    seeded = request.getfixturevalue("ioffice_sim" if vendor == "iOFFICE" else "eptura_sim")
+    seeded.sim.redirect_mode = redirect_mode
+    fill(start_connect(desktop), vendor, "Workplace",
+         {"site": seeded.sim.base_url, "client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI})  # fmt: skip
+    desktop.sign_in_page().sign_in(USERNAME, PASSWORD)
+    desktop.wait_for_row("Workplace")
+    desktop.wait_idle()
+    assert desktop.cell("Workplace", Column.ACCOUNT) == "alice@example.com"
+    assert desktop.cell("Workplace", Column.EXPIRES).startswith(("59m", "1h"))
+
+
+def test_point_and_click_sign_in_at_docbyte(desktop, oidc_server):
+    d = start_connect(desktop)
+    d.choose_vendor("Docbyte Vault")
+    d.click(QRadioButton, "flow:authorization_code")
+    fill(d, "Docbyte Vault", "Acme vault",
+         {"account": "acme", "environment": "test", "tenant": ACME, "client_id": VAULT_DESKTOP.client_id,
+          "redirect_uri": APP_REDIRECT_URI},
+         advanced={"issuer": oidc_server.docbyte_issuer(ACME)})  # fmt: skip
+    person = desktop.sign_in_page()
+    person.sign_in(ALICE.username, ALICE.password)
+    person.wait_for_page()
+    person.click("Allow")
+    desktop.wait_for_row("Acme vault")
+    desktop.wait_idle()
+    assert desktop.cell("Acme vault", Column.ACCOUNT) == ACME
+    assert "(sign-in 29m" in desktop.cell("Acme vault", Column.EXPIRES) or "(sign-in 30m" in desktop.cell(
+        "Acme vault", Column.EXPIRES
+    )
+
+
+def test_point_and_click_sign_in_at_a_generic_oidc_provider(desktop, oidc_server):
+    fill(start_connect(desktop), "OpenID Connect (generic)", "Generic",
+         {"issuer": oidc_server.generic_issuer, "client_id": GENERIC_APP.client_id,
+          "client_secret": GENERIC_APP.client_secret, "redirect_uri": APP_REDIRECT_URI})  # fmt: skip
+    person = desktop.sign_in_page()
+    person.sign_in(ALICE.username, ALICE.password)
+    person.wait_for_page()
+    person.click("Allow")
+    desktop.wait_for_row("Generic")
+    desktop.wait_idle()
+    assert desktop.cell("Generic", Column.ACCOUNT) == ALICE.email
+
+
+def test_client_credentials_need_no_browser(desktop, oidc_server):
+    d = start_connect(desktop)
+    d.choose_vendor("Docbyte Vault")
+    fill(d, "Docbyte Vault", "Service",
+         {"account": "acme", "environment": "test", "tenant": ACME, "client_id": VAULT_SERVICE.client_id,
+          "client_secret": VAULT_SERVICE.client_secret},
+         advanced={"issuer": oidc_server.docbyte_issuer(ACME)})  # fmt: skip
+    desktop.wait_for_row("Service")
+    desktop.wait_idle()
+    assert desktop.cell("Service", Column.ACCOUNT) == ACME
+
+
+def test_denied_shows_why_and_saves_nothing(desktop, vaultre_sim):
+    sim = vaultre_sim.sim
+    fill(start_connect(desktop), "VaultRE", "Harbourside",
+         {"client_id": CLIENT_ID, "api_key": sim.api_key, "redirect_uri": REDIRECT_URI},
+         advanced={"login_host": sim.base_url, "api_host": sim.base_url})  # fmt: skip
+    person = desktop.sign_in_page()
+    person.sign_in(USERNAME, PASSWORD)
+    person.wait_for_page()
+    person.click("Cancel")
+    assert "User denied request" in desktop.answer("OK")
+    desktop.wait_idle()
+    assert desktop.model.rowCount() == 0
+
+
+def test_cancelling_the_sign_in_window_saves_nothing(desktop, vcita_sim):
+    sim = vcita_sim.sim
+    fill(start_connect(desktop), "vcita / inTandem", "x",
+         {"brand_host": sim.base_url, "client_id": CLIENT_ID, "client_secret": sim.clients[CLIENT_ID].client_secret,
+          "redirect_uri": REDIRECT_URI}, advanced={"api_host": sim.base_url})  # fmt: skip
+    from connmgr.gui.signin.window import SignInWindow
+
+    window = desktop.wait_for(SignInWindow)
+    window.reject()
+    desktop.wait_idle()
+    assert desktop.model.rowCount() == 0
+
+
+def test_the_same_account_twice_asks_first(desktop, vcita_sim):
+    sign_in_vcita(desktop, vcita_sim.sim, "First")
+    desktop.wait_for_row("First")
+    desktop.wait_idle()
+    sign_in_vcita(desktop, vcita_sim.sim, "Second")
+    assert "already connected as “First”" in desktop.answer("Cancel")
+    desktop.wait_idle()
+    assert desktop.model.row_of("Second") is None
+
+
+@pytest.fixture
+def workplace(desktop, ioffice_sim):
+    """A connected iOFFICE row (refresh tokens rotate there), selected."""
+    fill(start_connect(desktop), "iOFFICE", "Workplace",
+         {"site": ioffice_sim.sim.base_url, "client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI})  # fmt: skip
+    desktop.sign_in_page().sign_in(USERNAME, PASSWORD)
+    desktop.wait_for_row("Workplace")
+    desktop.wait_idle()
+    desktop.select("Workplace")
+    return ioffice_sim.sim
+
+
+def test_copy_refresh_and_the_clipboard_clearing(desktop, workplace):
+    desktop.click_toolbar("copy")
+    desktop.wait_idle()
+    first = QGuiApplication.clipboard().text()
+    assert first in workplace.issued_secrets()
+    desktop.click_toolbar("refresh")
+    desktop.wait_idle()
+    assert "Refreshed Workplace" in desktop.message()
+    desktop.press(QKeySequence(QKeySequence.StandardKey.Copy))
+    desktop.wait_idle()
+    second = QGuiApplication.clipboard().text()
+    assert second != first
+    assert second in workplace.issued_secrets()
+    desktop.app.clipboard.clear()  # what the 30 s timer and quitting do
+    assert QGuiApplication.clipboard().text() == ""
+
+
+def test_a_slow_token_endpoint_leaves_the_window_responsive(desktop, workplace):
+    workplace.inject("/external/api/oauth2/token", status=200, body=b"{}", content_type="application/json", delay=3)
+    desktop.click_toolbar("refresh")
+    desktop.qtbot.waitUntil(lambda: desktop.cell("Workplace", Column.STATUS) == "Refreshing…", timeout=TIMEOUT_MS)
+    desktop.qtbot.keyClicks(desktop.window.search, "nothing matches this")
+    assert desktop.window.proxy.rowCount() == 0  # the window answered while the refresh was waiting
+    desktop.window.search.clear()
+    desktop.wait_idle()
+    assert desktop.cell("Workplace", Column.STATUS) == "Connected"
+    assert "carries no access token" in desktop.message()
+
+
+def test_revoke_export_reconnect_and_remove(desktop, workplace, tmp_path):
+    env = tmp_path / "project.env"
+    desktop.click_toolbar("export")
+    desktop.save_as(env)
+    desktop.wait_idle()
+    assert stat.S_IMODE(env.stat().st_mode) == 0o600
+    assert dotenv_values(env)["WORKPLACE_ACCESS_TOKEN"] in workplace.issued_secrets()
+
+    desktop.click_toolbar("revoke")
+    desktop.answer("Revoke")
+    desktop.wait_idle()
+    assert desktop.cell("Workplace", Column.STATUS) == "Revoked"
+    assert workplace.requests_to("/external/api/oauth2/revoke")
+
+    desktop.select("Workplace")
+    desktop.click_toolbar("reconnect")
+    d = desktop.connect_dialog()
+    assert d.name().isReadOnly()
+    desktop.qtbot.mouseClick(d.primary, Qt.MouseButton.LeftButton)
+    desktop.sign_in_page().sign_in(USERNAME, PASSWORD)
+    desktop.qtbot.waitUntil(lambda: desktop.cell("Workplace", Column.STATUS) == "Connected", timeout=TIMEOUT_MS)
+    desktop.wait_idle()
+    assert desktop.model.rowCount() == 1
+
+    desktop.select("Workplace")
+    desktop.press(Qt.Key.Key_Delete, desktop.window.table)
+    assert "is not revoked at the vendor" in desktop.answer("Remove")
+    desktop.wait_idle()
+    assert desktop.model.rowCount() == 0
+    assert desktop.window.pages.currentWidget() is desktop.window.empty
+
+
+def test_the_countdown_moves(desktop, workplace):
+    before = desktop.cell("Workplace", Column.EXPIRES)
+    desktop.qtbot.waitUntil(lambda: desktop.cell("Workplace", Column.EXPIRES) != before, timeout=3000)
+
+
+def test_details_mask_secrets_until_show(desktop, workplace):
+    details = desktop.window.details
+    shown = [w.text() for w in details.findChildren(QLineEdit)] + [
+        details.secrets.itemAt(i).widget().text()
+        for i in range(details.secrets.count())
+        if details.secrets.itemAt(i).widget()
+    ]
+    assert not any(secret in " ".join(shown) for secret in workplace.issued_secrets())
+    desktop.qtbot.mouseClick(details.show_button, Qt.MouseButton.LeftButton)
+    desktop.wait_idle()
+    revealed = " ".join(
+        details.secrets.itemAt(i).widget().text()
+        for i in range(details.secrets.count())
+        if details.secrets.itemAt(i).widget()
+    )
+    assert any(secret in revealed for secret in workplace.issued_secrets())
