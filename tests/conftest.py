@@ -5,4 +5,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
 
-pytest_plugins = ["tests.simulators.fixtures", "tests.support.oidc_fixtures", "tests.gui.desktop"]
+pytest_plugins = [
+    "tests.simulators.fixtures",
+    "tests.support.oidc_fixtures",
+    "tests.support.certificates",
+    "tests.gui.desktop",
+]

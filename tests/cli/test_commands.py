@@ -11,7 +11,7 @@ from tests.simulators.fixtures import CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAM
 from tests.support.oidc_fixtures import ACME, VAULT_SERVICE
 
 
-def connect_docbyte(connmgr, oidc_server, name="Acme vault"):
+def connect_docbyte(connmgr, oidc_server, name="Acme vault", env=None):
     return connmgr(
         "connect",
         "docbyte",
@@ -30,7 +30,7 @@ def connect_docbyte(connmgr, oidc_server, name="Acme vault"):
         "--set",
         f"issuer={oidc_server.docbyte_issuer(ACME)}",
         "--json",
-        env={"CONNMGR_CLIENT_SECRET": VAULT_SERVICE.client_secret},
+        env={"CONNMGR_CLIENT_SECRET": VAULT_SERVICE.client_secret, **(env or {})},
     )
 
 
@@ -172,28 +172,7 @@ def test_two_homes_side_by_side(connmgr, oidc_server, tmp_path):
     assert connect_docbyte(connmgr, oidc_server, "same").code == 0
     assert connect_docbyte(connmgr, oidc_server, "same").code == 1  # the name is taken in this home
     other = {"CONNMGR_HOME": str(other_home)}
-    assert (
-        connmgr(
-            "connect",
-            "docbyte",
-            "--name",
-            "same",
-            "--flow",
-            "client_credentials",
-            "--set",
-            f"client_id={VAULT_SERVICE.client_id}",
-            "--set",
-            "account=acme",
-            "--set",
-            "environment=test",
-            "--set",
-            f"tenant={ACME}",
-            "--set",
-            f"issuer={oidc_server.docbyte_issuer(ACME)}",
-            env={**other, "CONNMGR_CLIENT_SECRET": VAULT_SERVICE.client_secret},
-        ).code
-        == 0
-    )
+    assert connect_docbyte(connmgr, oidc_server, "same", env=other).code == 0
     assert connmgr("token", "same").out != connmgr("token", "same", env=other).out
     assert connmgr("remove", "same").code == 0
     assert connmgr("token", "same", env=other).code == 0  # the other home is untouched

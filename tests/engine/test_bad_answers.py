@@ -3,9 +3,6 @@
 import io
 import json
 import logging
-import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -24,7 +21,6 @@ from connmgr.oauth.transport import new_http_client
 from connmgr.services.signin import connect_with_password, finish_sign_in, start_sign_in
 from tests.engine.conftest import CATALOG, provider_for
 from tests.simulators.fixtures import PASSWORD, USERNAME
-from tests.support.certificates import self_signed
 from tests.support.flows import browse_to_callback
 
 TOKEN_PATH = "/external/api/oauth2/token"
@@ -112,36 +108,12 @@ async def test_a_callback_with_a_foreign_state_never_reaches_the_token_endpoint(
     assert vcita_sim.sim.requests_to("/oauth/token") == []
 
 
-@pytest.fixture
-def untrusted_https_server(tmp_path):
-    """An HTTPS server whose certificate no CA vouches for."""
-    cert, key = self_signed(tmp_path)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-async def test_tls_error_is_not_retried(client, untrusted_https_server):
+async def test_tls_error_is_not_retried(client, untrusted_https):
     from connmgr.domain.provider import resolve_provider
 
     provider = resolve_provider(
         CATALOG.get("oauth2"),
-        {"client_id": "c", "client_secret": "s", "token_url": f"{untrusted_https_server}/token"},
+        {"client_id": "c", "client_secret": "s", "token_url": f"{untrusted_https}/token"},
         "client_credentials",
     )
     with pytest.raises(TLSError, match="could not be verified") as caught:

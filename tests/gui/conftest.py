@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import re
-import ssl
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,6 @@ from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 from connmgr.gui.signin.window import SignInWindow
 from tests.simulators.server import LocalServer
 from tests.simulators.wire import Request, Response
-from tests.support.certificates import self_signed
 
 # What Qt says on a machine without a display or GPU; nothing the window can or should change.
 ENVIRONMENT_NOISE = (
@@ -66,30 +62,6 @@ class WebPages:
 def web_pages() -> Iterator[WebPages]:
     with WebPages() as pages:
         yield pages
-
-
-@pytest.fixture
-def untrusted_https_origin(tmp_path: Path) -> Iterator[str]:
-    """An HTTPS origin whose certificate no CA vouches for; the browser gives up at the handshake."""
-    cert, key = self_signed(tmp_path)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 OpenWindow = Callable[..., SignInWindow]

@@ -15,7 +15,9 @@ def test_the_compiled_resources_match_the_resources_folder(tmp_path):
     fresh = tmp_path / "resources_rc.py"
     rcc = Path(sys.executable).parent / "pyside6-rcc"
     subprocess.run(
-        [rcc, "--format-version", "1", "--compress-algo", "zlib", ROOT / "resources" / "connmgr.qrc", "-o", fresh], check=True, cwd=ROOT
+        [rcc, "--format-version", "1", "--compress-algo", "zlib", ROOT / "resources" / "connmgr.qrc", "-o", fresh],
+        check=True,
+        cwd=ROOT,
     )
     assert fresh.read_bytes() == (ROOT / "connmgr" / "gui" / "resources_rc.py").read_bytes()
 

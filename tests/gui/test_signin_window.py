@@ -179,11 +179,11 @@ def test_a_file_address_is_refused(qtbot, open_window, web_pages):
     ]
 
 
-def test_an_untrusted_certificate_is_refused(qtbot, open_window, untrusted_https_origin):
-    window = open_window(f"{untrusted_https_origin}/authorize", "https://app.connmgr.test/callback", "Acme")
+def test_an_untrusted_certificate_is_refused(qtbot, open_window, untrusted_https):
+    window = open_window(f"{untrusted_https}/authorize", "https://app.connmgr.test/callback", "Acme")
     with qtbot.waitSignal(window.failed, timeout=TIMEOUT_MS) as failure:
         pass
-    host = untrusted_https_origin.removeprefix("https://")
+    host = untrusted_https.removeprefix("https://")
     assert failure.args[0].startswith(f"Acme: the certificate of {host} could not be verified (")
 
 
