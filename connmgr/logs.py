@@ -20,6 +20,7 @@ _MIN_SECRET = 6  # shorter values (a "1", a "true") would redact ordinary words
 _lock = threading.Lock()
 _known: set[str] = set()
 _pattern: re.Pattern[str] | None = None
+_stale = False  # _known has values _pattern lacks
 
 _SHAPES = re.compile(
     r"""(?ix)
@@ -33,18 +34,29 @@ _SHAPES = re.compile(
 
 def redact(*values: str | None) -> None:
     """Register secret values; from now on no log line shows them."""
-    global _pattern
+    global _stale
     fresh = {v for v in values if v and len(v) >= _MIN_SECRET}
     with _lock:
         if fresh <= _known:
             return
         _known.update(fresh)
-        alternatives = sorted(_known, key=len, reverse=True)  # longest first: a token containing another
-        _pattern = re.compile("|".join(map(re.escape, alternatives)))
+        # Rebuilt when a line is next scrubbed, not here: every refresh registers new tokens, and compiling an
+        # alternation of all of them each time grows quadratically (minutes of CPU after a day of refreshes).
+        _stale = True
+
+
+def _known_pattern() -> re.Pattern[str] | None:
+    global _pattern, _stale
+    with _lock:
+        if _stale:
+            alternatives = sorted(_known, key=len, reverse=True)  # longest first: a token containing another
+            _pattern = re.compile("|".join(map(re.escape, alternatives)))
+            _stale = False
+        return _pattern
 
 
 def scrub(text: str) -> str:
-    pattern = _pattern
+    pattern = _known_pattern()
     if pattern is not None:
         text = pattern.sub(MASK, text)
     return _SHAPES.sub(lambda m: (m.group(1) or m.group(2) or m.group(3)) + MASK, text)

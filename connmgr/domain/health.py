@@ -10,11 +10,16 @@ from connmgr.domain.connection import Connection, Status
 # "Expiring soon": the last fifth of a token's life, but never more than the last five minutes.
 SOON_FRACTION = 0.2
 SOON_MAX_S = 300.0
+# "Needs sign-in soon": the last tenth of the refresh token's life, and at least its last five minutes. At least,
+# unlike "expiring soon": a refresh token's end needs a person to act, so earlier notice is the useful kind.
+SIGN_IN_SOON_FRACTION = 0.1
+SIGN_IN_SOON_MIN_S = 300.0
 
 
 class Health(StrEnum):
     CONNECTED = "connected"
     EXPIRING_SOON = "expiring_soon"
+    NEEDS_SIGN_IN_SOON = "needs_sign_in_soon"
     EXPIRED = "expired"
     NEEDS_SIGN_IN = "needs_sign_in"
     REVOKED = "revoked"
@@ -22,12 +27,21 @@ class Health(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return self.value.replace("sign_in", "sign-in").replace("_", " ").capitalize()
 
 
 def _soon_window(connection: Connection, expires_at: float) -> float:
     lifetime = expires_at - (connection.issued_at or expires_at)
     return min(SOON_MAX_S, SOON_FRACTION * lifetime)
+
+
+def sign_in_soon_at(connection: Connection) -> float | None:
+    """When the refresh token gets close enough to its end that the person should sign in again (None: never)."""
+    ends_at = connection.refresh_expires_at
+    if ends_at is None:
+        return None
+    lifetime = ends_at - (connection.issued_at or ends_at)  # as the vendor last stated it, at the last issue
+    return ends_at - max(SIGN_IN_SOON_MIN_S, SIGN_IN_SOON_FRACTION * lifetime)
 
 
 def health(connection: Connection, now: float) -> Health:
@@ -40,10 +54,13 @@ def health(connection: Connection, now: float) -> Health:
     if connection.refresh_expires_at is not None and now >= connection.refresh_expires_at:
         return Health.NEEDS_SIGN_IN  # nothing left to refresh with
     expires_at = connection.expires_at
+    if expires_at is not None and now >= expires_at:
+        return Health.EXPIRED
+    soon_at = sign_in_soon_at(connection)
+    if soon_at is not None and now >= soon_at:
+        return Health.NEEDS_SIGN_IN_SOON  # before "expiring soon": that one the scheduler fixes, this one it cannot
     if expires_at is None:
         return Health.CONNECTED
-    if now >= expires_at:
-        return Health.EXPIRED
     if expires_at - now <= _soon_window(connection, expires_at):
         return Health.EXPIRING_SOON
     return Health.CONNECTED
@@ -51,9 +68,12 @@ def health(connection: Connection, now: float) -> Health:
 
 def next_change(connection: Connection, now: float) -> float:
     """The next moment `health` may answer differently for this connection (inf: never, on the clock alone)."""
+    expires_at, soon_at = connection.expires_at, sign_in_soon_at(connection)
     moments = [connection.refresh_expires_at]
-    if connection.expires_at is not None:
-        moments += [connection.expires_at - _soon_window(connection, connection.expires_at), connection.expires_at]
+    if soon_at is not None and (expires_at is None or soon_at < expires_at):  # once expired, "Expired" shows instead
+        moments.append(soon_at)
+    if expires_at is not None:
+        moments += [expires_at - _soon_window(connection, expires_at), expires_at]
     return min((m for m in moments if m is not None and m > now), default=float("inf"))
 
 

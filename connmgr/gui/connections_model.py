@@ -27,6 +27,7 @@ CONNECTION_ROLE = Qt.ItemDataRole.UserRole + 1
 HEALTH_COLOURS = {
     Health.CONNECTED: QColor("#1a7f37"),
     Health.EXPIRING_SOON: QColor("#b35900"),
+    Health.NEEDS_SIGN_IN_SOON: QColor("#b35900"),
     Health.EXPIRED: QColor("#cf222e"),
     Health.NEEDS_SIGN_IN: QColor("#cf222e"),
     Health.REVOKED: QColor("#6e7781"),

@@ -20,6 +20,7 @@ from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.health import countdown, health
 from connmgr.domain.provider import Provider
+from connmgr.domain.summary import needs_a_person
 from connmgr.gui.clipboard import CLEAR_AFTER_S, SecretClipboard
 from connmgr.gui.connect import ConnectRequest
 from connmgr.gui.main_window import MainWindow
@@ -30,7 +31,6 @@ from connmgr.services.inspection import endpoints_of, id_token_claims, same_iden
 from connmgr.services.signin import Connected, connect_client_credentials, connect_with_password, finish_sign_in
 from connmgr.storage import PassphraseDataKey, recorded_key_source
 from connmgr.storage.errors import KeyringUnavailable
-from connmgr.storage.store import ConnectionStore
 
 log = logging.getLogger("connmgr.gui")
 
@@ -52,6 +52,7 @@ class Controller(QObject):
         self.clipboard = clipboard
         self.prompts = prompts
         self.open_url = open_url
+        self.notify: Callable[[str, str], None] | None = None  # the tray's, where there is one
         self.tasks: set[asyncio.Task[None]] = set()
         actions = window.actions_
         actions["connect"].triggered.connect(lambda: self._start(self.connect_account()))
@@ -229,6 +230,21 @@ class Controller(QObject):
             one, health(one, now) if one else None, endpoints_of(self.connections.catalog, one) if one else {}
         )
 
+    # -- the refresh scheduler's news
+
+    def on_refreshed(self, connection: Connection) -> None:
+        self.model.upsert(connection)
+
+    def on_refresh_failed(self, name: str, error: ConnmgrError) -> None:
+        """Show the row as stored now; a connection that needs the person is worth a notification."""
+        self._reload(name)
+        row = self.model.row_of(name)
+        needs_person = row is not None and needs_a_person(self.model.connection(row), time.time())
+        if self.notify is not None:
+            self.notify(f"{name} needs you" if needs_person else f"Refreshing {name} failed", error.sentence)
+        else:
+            self.window.show_message(error.sentence)
+
     # -- no keyring
 
     async def _offer_passphrase(self, error: KeyringUnavailable) -> None:
@@ -245,6 +261,5 @@ class Controller(QObject):
         if first is None or first != await self.prompts.passphrase(new=True):
             self.window.show_message("The passphrases were empty or differed; nothing was changed.")
             return
-        old, self.connections.store = self.connections.store, ConnectionStore(home, PassphraseDataKey(home, first))
-        old.close()
+        self.connections.store.use_key_source(PassphraseDataKey(home, first))
         self.window.show_message("Secrets will be protected by your passphrase; try the action again.")

@@ -19,8 +19,10 @@ from connmgr.gui.controller import Controller
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import Prompts
 from connmgr.gui.resources import app_icon, stylesheet, vendor_icon
+from connmgr.gui.tray import Tray
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
+from connmgr.services.scheduler import RefreshScheduler
 from connmgr.storage import ConnectionStore, KeyringDataKey, KeySourceKind, PassphraseDataKey, recorded_key_source
 from connmgr.templates import load_catalog
 
@@ -78,14 +80,35 @@ def run(home: Path) -> int:
     store = _open_store(home)
     if store is None:
         return 1
+    # Quitting is ours to decide: with a tray, closing the window only hides it and refreshing goes on.
+    app.setQuitOnLastWindowClosed(False)
     closed = asyncio.Event()
-    app.lastWindowClosed.connect(closed.set)
 
     async def main() -> None:
         async with OAuthClient() as client:
             assembled = assemble(store, client)
+            tray = Tray(assembled.window, assembled.window.model, closed.set)
+            if tray.available:
+                tray.start()
+                assembled.window.close_to_tray = True
+                assembled.window.hidden_to_tray.connect(
+                    lambda: tray.notify("connmgr", "connmgr keeps your connections fresh from the tray.", warning=False)
+                )
+            else:
+                assembled.window.closing.connect(closed.set)
+            controller = assembled.controller
+            scheduler = RefreshScheduler(
+                store,
+                assembled.connections.refresher,
+                on_refreshed=controller.on_refreshed,
+                on_failed=controller.on_refresh_failed,
+            )
+            if tray.available:
+                controller.notify = lambda title, text: tray.notify(title, text)
             assembled.window.show()
+            scheduler.start()
             await closed.wait()
+            await scheduler.stop()  # lets a refresh in flight reach its save
             assembled.clipboard.clear()  # a copied token does not outlive the app
             for task in list(assembled.controller.tasks):
                 task.cancel()

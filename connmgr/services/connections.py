@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from random import Random
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection, Secrets, Status, split_values, tokens_of
@@ -25,6 +26,8 @@ from connmgr.domain.tokens import TokenSet
 from connmgr.logs import redact
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.envwriter import write_env
+from connmgr.services.refresher import Refresher
+from connmgr.services.retry import RetryPolicy, with_retries
 from connmgr.services.signin import (
     Connected,
     SignIn,
@@ -62,11 +65,14 @@ class Connections:
         client: OAuthClient,
         *,
         now: Callable[[], float] = time.time,
+        refresher: Refresher | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
         self.client = client
         self.now = now
+        # Shared by every caller in this process (buttons, the scheduler, export), so that they share refreshes.
+        self.refresher = refresher or Refresher(store, catalog, client, now=now)
 
     # -- connecting
 
@@ -132,41 +138,18 @@ class Connections:
         return connection, secrets, await self.client.prepare(provider)
 
     async def refresh(self, name: str) -> Connection:
-        """A new access token: by the refresh token, or for client credentials by asking again."""
-        return (await self._refresh(*await self._open(name)))[0]
-
-    async def _refresh(
-        self, connection: Connection, secrets: Secrets, provider: Provider
-    ) -> tuple[Connection, Secrets]:
-        tokens = tokens_of(connection, secrets)
-        try:
-            if connection.flow == "client_credentials":
-                fresh = await self.client.client_credentials(provider)
-            elif tokens is not None and tokens.refresh_token:
-                fresh = await self.client.refresh(provider, tokens)
-            elif tokens is not None and tokens.expires_at is None:
-                raise ConfigError(
-                    provider.vendor, "these tokens never expire and cannot be refreshed", "nothing needs doing"
-                )
-            else:
-                raise GrantError(provider.vendor, "this connection has no refresh token", "sign in again")
-        except GrantError as exc:
-            self.store.save_metadata(
-                replace(connection, status=Status.NEEDS_SIGN_IN, status_detail=exc.sentence, updated_at=self.now())
-            )
-            raise
-        updated, kept = connection.with_tokens(fresh, now=self.now()), _secrets(fresh, secrets.fields)
-        self.store.save(updated, kept)
-        return updated, kept
+        """A new access token: by the refresh token, or for client credentials by asking again. One request however
+        many ask at once, here or in another process (see `Refresher`)."""
+        return (await self.refresher.refresh(name))[0]
 
     async def access_token(self, name: str) -> str:
         """A token fit to use now: refreshed first when it has expired or is about to."""
-        connection, secrets, provider = await self._open(name)
+        connection, secrets, _ = await self._open(name)
         tokens = tokens_of(connection, secrets)
         if tokens is None:
             raise GrantError(name, "this connection holds no token (revoked or never signed in)", "sign in again")
         if tokens.expires_at is not None and tokens.expires_at - self.now() < HAND_OUT_MARGIN_S:
-            connection, secrets = await self._refresh(connection, secrets, provider)
+            connection, secrets = await self.refresher.refresh(name, basis=connection)
         return secrets.access_token or ""
 
     async def check(self, name: str) -> str:
@@ -187,7 +170,8 @@ class Connections:
         tokens = tokens_of(connection, secrets)
         at_vendor = provider.has_endpoint("revoke_url")
         if at_vendor and tokens is not None:
-            await self.client.revoke(provider, tokens)
+            # A 5xx or a timeout keeps the tokens and tries again; a 200 is done, even for a token the server forgot.
+            await with_retries(lambda: self.client.revoke(provider, tokens), RetryPolicy(), rng=Random())  # noqa: S311
         revoked = replace(
             connection,
             status=Status.REVOKED,

@@ -128,6 +128,16 @@ class ConnectionStore:
                 with write_transaction(self._db, self.home):
                     yield
 
+    def use_key_source(self, keys: DataKeySource) -> None:
+        """Take the data key from `keys` instead, before any was loaded: where no keyring works, a passphrase
+        the person chose. Everything holding this store follows, so nothing needs rebuilding."""
+        if keys.home.resolve() != self.home.resolve():
+            raise ValueError(f"the data key source belongs to {keys.home}, not to {self.home}")
+        with self._lock:
+            if self._key is not None:
+                raise RuntimeError("the data key is already loaded")
+            self._keys = keys
+
     async def unlock(self) -> None:
         """Fetch the data key on a worker thread, so that later calls on the loop's thread need no keyring."""
         await asyncio.to_thread(self._data_key)

@@ -1,0 +1,185 @@
+"""Refreshing a connection's tokens: one refresh at a time per connection, in this process and across processes.
+
+Why so careful: vendors that rotate refresh tokens (iOFFICE, oidc-provider, Keycloak) accept each one once, and
+some revoke the whole grant when one is used twice. So in this process every caller (timer, button, export,
+`access_token`) joins the refresh already in flight; across processes a per-connection file lock is held from
+reading the stored refresh token to saving its successor, and whoever gets the lock second re-reads the store and
+uses what the first one saved. The vendor's answer is saved in one commit (metadata and sealed secrets together)
+with no await in between, so a process killed at any point leaves either the old tokens, which the next refresh
+finds still good or marks "Needs sign-in", or the new ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from random import Random
+
+from connmgr.domain.connection import Connection, Secrets, Status, tokens_of
+from connmgr.domain.errors import ConfigError, ConnmgrError, GrantError
+from connmgr.domain.provider import Provider, resolve_provider
+from connmgr.domain.template import TemplateCatalog
+from connmgr.domain.tokens import TokenSet
+from connmgr.logs import redact
+from connmgr.oauth.client import OAuthClient
+from connmgr.services.retry import RetryPolicy, Sleep, with_retries
+from connmgr.storage.locks import connection_lock
+from connmgr.storage.store import ConnectionStore
+
+log = logging.getLogger("connmgr.services")
+
+Refreshed = tuple[Connection, Secrets]
+
+
+def checkpoint(name: str) -> None:
+    """A named moment of a refresh: "locking" (about to wait for the cross-process lock), "sending" (the lock is
+    held, nothing is sent yet), "answered" (the vendor's new tokens exist only in memory) and "saved". It does
+    nothing; crash tests replace it in a child process to stop it there and kill it."""
+
+
+class Refresher:
+    def __init__(
+        self,
+        store: ConnectionStore,
+        catalog: TemplateCatalog,
+        client: OAuthClient,
+        *,
+        policy: RetryPolicy | None = None,
+        rng: Random | None = None,
+        sleep: Sleep = asyncio.sleep,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._catalog = catalog
+        self._client = client
+        self._policy = policy or RetryPolicy()
+        self._rng = rng or Random()  # noqa: S311 -- jitter, not a secret
+        self._sleep = sleep
+        self._now = now
+        self._flights: dict[str, asyncio.Task[Refreshed]] = {}
+        self.retries = 0  # retries made so far, for logs and figures
+
+    def refreshing(self) -> frozenset[str]:
+        """The names of the connections being refreshed now."""
+        return frozenset(self._flights)
+
+    async def refresh(self, name: str, *, basis: Connection | None = None) -> Refreshed:
+        """New tokens for `name`, saved; a caller who asks while one is in flight gets that one's outcome.
+
+        `basis` is the state the caller found stale (default: the stored state when the refresh starts). If the
+        stored tokens differ from it by the time the lock is ours, another process refreshed meanwhile, and its
+        tokens are returned without asking the vendor. Cancelling a caller never cancels the refresh itself.
+        """
+        flight = self._flights.get(name)
+        if flight is None:
+            flight = asyncio.ensure_future(self._fly(name, basis))
+            self._flights[name] = flight
+            flight.add_done_callback(lambda done: self._landed(name, done))
+        return await asyncio.shield(flight)
+
+    async def settle(self) -> None:
+        """Wait until no refresh is in flight (before closing the store or the HTTP client)."""
+        while self._flights:
+            await asyncio.wait(list(self._flights.values()))
+
+    def _landed(self, name: str, flight: asyncio.Task[Refreshed]) -> None:
+        if self._flights.get(name) is flight:
+            del self._flights[name]
+        if not flight.cancelled():
+            flight.exception()  # every waiting caller has it; marked as seen for callers that were cancelled
+
+    async def _fly(self, name: str, basis: Connection | None) -> Refreshed:
+        await self._store.unlock()
+        current = self._store.get(name)
+        seen = basis or current
+        checkpoint("locking")
+        async with connection_lock(self._store.home, current.id):
+            connection, secrets = self._read(name)
+            if _generation(connection) != _generation(seen) and connection.status is Status.CONNECTED:
+                log.info("%s was refreshed elsewhere meanwhile; using those tokens", name)
+                return connection, secrets
+            return await self._refresh_locked(connection, secrets)
+
+    async def _refresh_locked(self, connection: Connection, secrets: Secrets) -> Refreshed:
+        values = {**connection.values, **secrets.fields}
+        provider = resolve_provider(self._catalog.get(connection.template_id), values, connection.flow, saved=True)
+        if connection.status is Status.REVOKED:
+            raise GrantError(provider.vendor, "this connection was revoked", "connect it again to use it")
+        try:
+            request = self._request(connection, tokens_of(connection, secrets), provider)
+            checkpoint("sending")
+            fresh = await with_retries(
+                request, self._policy, rng=self._rng, sleep=self._sleep, on_retry=self._count_retry
+            )
+        except GrantError as error:
+            return self._rejected(connection, secrets, error)
+        # From here to the commit: no await, so nothing else runs while the new tokens exist only in memory.
+        checkpoint("answered")
+        saved = self._save(connection, secrets, fresh)
+        checkpoint("saved")
+        return saved
+
+    def _request(
+        self, connection: Connection, tokens: TokenSet | None, provider: Provider
+    ) -> Callable[[], Awaitable[TokenSet]]:
+        """The one vendor call that yields new tokens (discovery included, so it is retried with it)."""
+        if connection.flow == "client_credentials":
+            return lambda: self._ask(provider, None)
+        if tokens is not None and tokens.refresh_token:
+            return lambda: self._ask(provider, tokens)
+        if tokens is not None and tokens.expires_at is None:
+            raise ConfigError(
+                provider.vendor, "these tokens never expire and cannot be refreshed", "nothing needs doing"
+            )
+        raise GrantError(provider.vendor, "this connection has no refresh token", "sign in again")
+
+    async def _ask(self, provider: Provider, tokens: TokenSet | None) -> TokenSet:
+        prepared = await self._client.prepare(provider)
+        if tokens is None:
+            return await self._client.client_credentials(prepared)
+        return await self._client.refresh(prepared, tokens)
+
+    def _count_retry(self, _error: ConnmgrError, _wait: float) -> None:
+        self.retries += 1
+
+    def _save(self, connection: Connection, secrets: Secrets, fresh: TokenSet) -> Refreshed:
+        """The new tokens in one commit, onto the stored metadata (a `check` may have renamed the account)."""
+        kept = Secrets(fresh.access_token, fresh.refresh_token, fresh.id_token, secrets.fields)
+        with self._store.transaction():
+            stored, stored_secrets = self._read(connection.name)
+            if _generation(stored) != _generation(connection):
+                # New tokens arrived meanwhile by another road (a new sign-in, a revoke): they are the newer word.
+                log.warning("%s changed while it was being refreshed; keeping that change", connection.name)
+                return stored, stored_secrets
+            updated = stored.with_tokens(fresh, now=self._now())
+            self._store.save(updated, kept)
+        return updated, kept
+
+    def _rejected(self, connection: Connection, secrets: Secrets, error: GrantError) -> Refreshed:
+        """After the vendor refused the grant: the stored tokens if another process rotated them meanwhile; else
+        the connection is marked "Needs sign-in" with the error's sentence, and the error is raised."""
+        with self._store.transaction():
+            stored, stored_secrets = self._read(connection.name)
+            moved_on = stored.id != connection.id or stored_secrets.refresh_token != secrets.refresh_token
+            if not moved_on:
+                marked = replace(
+                    stored, status=Status.NEEDS_SIGN_IN, status_detail=error.sentence, updated_at=self._now()
+                )
+                self._store.save_metadata(marked)
+        if moved_on:
+            log.info("%s: the refused refresh token had already been replaced; using its successor", connection.name)
+            return stored, stored_secrets
+        raise error
+
+    def _read(self, name: str) -> Refreshed:
+        connection, secrets = self._store.get(name), self._store.secrets(name)
+        redact(secrets.access_token, secrets.refresh_token, secrets.id_token, *secrets.fields.values())
+        return connection, secrets
+
+
+def _generation(connection: Connection) -> tuple[object, ...]:
+    """What changes whenever a connection gets new tokens (and only then: not when its account label does)."""
+    return connection.id, connection.issued_at, connection.expires_at, connection.has_refresh_token

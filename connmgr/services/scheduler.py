@@ -1,0 +1,168 @@
+"""Keeping every connection's token fresh in the background, on the asyncio loop (the GUI's, through qasync).
+
+Each wake-up reads the connections' metadata (no keyring, a few milliseconds for a thousand), fires the refreshes
+that are due, at most `concurrency` at once, and naps until the next one is due, but never longer than `tick_s`:
+asyncio's timers run on the monotonic clock, which stands still while the machine sleeps, so a long nap could end
+hours after the token did. A wake-up whose wall-clock and monotonic deltas disagree (a sleep, a clock change)
+re-plans everything from the present; `reevaluate()` does the same at once, for the GUI's system-resume signal.
+Refreshes themselves go through the `Refresher`, so they join any refresh already running for the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from random import Random
+
+from connmgr.domain.connection import Connection
+from connmgr.domain.errors import ConnmgrError
+from connmgr.domain.schedule import refresh_due, retry_due
+from connmgr.services.refresher import Refresher
+from connmgr.storage.errors import ConnectionNotFound, StorageError
+from connmgr.storage.store import ConnectionStore
+
+log = logging.getLogger("connmgr.services")
+
+TICK_S = 30.0  # the longest nap, so a wake from sleep is noticed within this much monotonic time
+JUMP_TOLERANCE_S = 5.0  # wall and monotonic deltas further apart than this mean a sleep or a clock change
+
+
+@dataclass(frozen=True)
+class _Plan:
+    generation: tuple[object, ...]  # the stored state this plan was made for
+    due_at: float | None  # epoch seconds; None: never
+    failures: int = 0  # refreshes of this state that failed in a row (each already retried in place)
+
+
+class RefreshScheduler:
+    def __init__(
+        self,
+        store: ConnectionStore,
+        refresher: Refresher,
+        *,
+        on_refreshed: Callable[[Connection], None],
+        on_failed: Callable[[str, ConnmgrError], None],
+        concurrency: int = 4,
+        rng: Random | None = None,
+        wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        tick_s: float = TICK_S,
+    ) -> None:
+        self._store = store
+        self._refresher = refresher
+        self._on_refreshed = on_refreshed
+        self._on_failed = on_failed
+        self._slots = asyncio.Semaphore(concurrency)
+        self._rng = rng or Random()  # noqa: S311 -- jitter, not a secret
+        self._wall = wall
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._tick_s = tick_s
+        self._plans: dict[str, _Plan] = {}
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._replan = False
+        self._loop_task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._loop_task is None:
+            self._loop_task = asyncio.ensure_future(self._run())
+
+    async def stop(self) -> None:
+        """Stop planning and firing, then wait for refreshes in flight: one is never cut between the vendor's
+        answer and the save."""
+        tasks = [t for t in (self._loop_task, *self._running.values()) if t is not None]
+        self._loop_task = None
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._refresher.settle()
+
+    def reevaluate(self) -> None:
+        """Re-plan every connection from the present at once: after a system resume, or a new or changed one."""
+        self._replan = True
+        self._wake.set()
+
+    def due_times(self) -> dict[str, float]:
+        """When each scheduled connection is next refreshed (epoch seconds), as last planned."""
+        return {name: plan.due_at for name, plan in self._plans.items() if plan.due_at is not None}
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                self._fire_due()
+            except StorageError as error:  # a busy or failing disk: try again at the next wake-up
+                log.warning("the refresh scheduler cannot read the connections: %s", error.sentence)
+            wall_before, monotonic_before = self._wall(), self._monotonic()
+            waiting = [at for name, at in self.due_times().items() if name not in self._running]
+            await self._nap(min([self._tick_s, *(max(0.0, at - wall_before) for at in waiting)]))
+            wall_moved, monotonic_moved = self._wall() - wall_before, self._monotonic() - monotonic_before
+            if abs(wall_moved - monotonic_moved) > JUMP_TOLERANCE_S:
+                log.info("the clock moved %+.0f s beyond the timers (sleep or clock change); re-planning", wall_moved)
+                self._replan = True
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep `seconds`, or less if `reevaluate()` or a finished refresh wakes us."""
+        if not self._wake.is_set():
+            sleeping = asyncio.ensure_future(self._sleep(seconds))
+            waking = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait((sleeping, waking), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                sleeping.cancel()
+                waking.cancel()
+        self._wake.clear()
+
+    def _fire_due(self) -> None:
+        now, replan = self._wall(), self._replan
+        self._replan = False
+        connections = self._store.list_connections()
+        self._plans = {c.name: self._plan(c, now, replan) for c in connections}
+        for connection in connections:
+            due_at = self._plans[connection.name].due_at
+            if connection.name not in self._running and due_at is not None and due_at <= now:
+                self._running[connection.name] = asyncio.ensure_future(self._refresh(connection))
+
+    def _plan(self, connection: Connection, now: float, replan: bool) -> _Plan:
+        """The plan for this connection's stored state: kept while that state is the same (and with it its
+        jitter and failure count); made anew from `now` for a new state, and on `replan` unless it is backing
+        off after failures."""
+        generation = (connection.id, connection.issued_at, connection.expires_at, connection.status)
+        plan = self._plans.get(connection.name)
+        if plan is None or plan.generation != generation:
+            return _Plan(generation, refresh_due(connection, now, self._rng))
+        if replan and plan.failures == 0:
+            return _Plan(generation, refresh_due(connection, now, self._rng))
+        return plan
+
+    async def _refresh(self, connection: Connection) -> None:
+        name = connection.name
+        try:
+            async with self._slots:
+                refreshed, _ = await self._refresher.refresh(name, basis=connection)
+        except ConnectionNotFound:
+            pass  # removed meanwhile: the next plan has no place for it
+        except ConnmgrError as error:
+            self._failed(name)
+            self._on_failed(name, error)
+        except Exception:
+            # A bug, not a vendor's answer: logged, and retried later like a failure rather than at once forever.
+            log.exception("refreshing %s failed unexpectedly", name)
+            self._failed(name)
+        else:
+            self._on_refreshed(refreshed)
+        finally:
+            del self._running[name]
+            self._wake.set()  # plan again from what is stored now
+
+    def _failed(self, name: str) -> None:
+        """Try again later, later after each failure in a row, unless the stored state changes meanwhile (a
+        "Needs sign-in" is not scheduled at all)."""
+        plan = self._plans.get(name)
+        if plan is not None:
+            failures = plan.failures + 1
+            self._plans[name] = _Plan(plan.generation, retry_due(failures, self._wall(), self._rng), failures)

@@ -1,0 +1,130 @@
+"""One refresh at a time per connection, and what a refused grant does, against the iOFFICE simulator (rotation)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from connmgr.domain.connection import Status
+from connmgr.domain.errors import GrantError, ServiceUnavailable
+from connmgr.services.refresher import Refresher
+from tests.lifecycle.conftest import CATALOG, TOKEN_PATH, connect_ioffice, connections_for
+
+
+async def test_fifty_concurrent_callers_share_one_http_refresh(connections, ioffice_sim):
+    sim = ioffice_sim.sim
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    before = len(sim.requests_to(TOKEN_PATH))
+
+    results = await asyncio.gather(*(connections.refresh("Acme") for _ in range(50)))
+
+    assert len(sim.requests_to(TOKEN_PATH)) - before == 1
+    assert all(r is results[0] for r in results)  # one refresh, awaited by all (not fifty that found it done)
+    stored = connections.store.secrets("Acme")
+    assert sim.refresh_tokens.find(stored.refresh_token) is not None
+    assert await connections.check("Acme") == "alice@example.com"
+    assert connections.refresher.refreshing() == frozenset()
+
+
+async def test_every_kind_of_caller_joins_the_refresh_in_flight(connections, ioffice_sim, sleep):
+    sim = ioffice_sim.sim
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    expiring = connections.store.get("Acme")
+    connections.now = lambda: expiring.expires_at - 30  # inside the hand-out margin: access_token refreshes first
+    sim.inject(TOKEN_PATH, status=503)  # keeps the first refresh in flight across a retry
+    before = len(sim.requests_to(TOKEN_PATH))
+
+    button = asyncio.ensure_future(connections.refresh("Acme"))
+    await asyncio.sleep(0)
+    assert connections.refresher.refreshing() == {"Acme"}
+    token, timer, _ = await asyncio.gather(
+        connections.access_token("Acme"), connections.refresher.refresh("Acme", basis=expiring), button
+    )
+
+    assert len(sim.requests_to(TOKEN_PATH)) - before == 2  # the 503 and its retry, nothing more
+    assert token == connections.store.secrets("Acme").access_token
+    assert timer[1].access_token == token
+    assert len(sleep.waits) == 1
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_refresh(connections, ioffice_sim):
+    sim = ioffice_sim.sim
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    old = connections.store.secrets("Acme").refresh_token
+    sim.inject(TOKEN_PATH, status=503)
+    caller = asyncio.ensure_future(connections.refresh("Acme"))
+    await asyncio.sleep(0)
+    caller.cancel()
+
+    await connections.refresher.settle()
+
+    assert caller.cancelled()
+    fresh = connections.store.secrets("Acme").refresh_token
+    assert fresh != old and sim.refresh_tokens.find(fresh) is not None
+
+
+async def test_a_refused_grant_means_needs_sign_in_and_is_not_retried(connections, ioffice_sim, sleep):
+    sim = ioffice_sim.sim
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    sim.refresh_tokens.revoke(connections.store.secrets("Acme").refresh_token)  # revoked at the vendor's side
+    before = len(sim.requests_to(TOKEN_PATH))
+
+    with pytest.raises(GrantError) as refused:
+        await connections.refresh("Acme")
+
+    assert len(sim.requests_to(TOKEN_PATH)) - before == 1
+    assert sleep.waits == []
+    stored = connections.store.get("Acme")
+    assert stored.status is Status.NEEDS_SIGN_IN
+    assert stored.status_detail == refused.value.sentence
+    assert refused.value.sentence.startswith("iOFFICE: the token endpoint no longer accepts this grant")
+
+
+async def test_a_refusal_after_another_process_rotated_returns_its_tokens(store, client, ioffice_sim, sleep):
+    """A writer that ignores the lock (an older connmgr, say) rotates the token while our request waits to be
+    retried: the refusal that follows is not the grant's end, since the store already holds the successor."""
+    sim = ioffice_sim.sim
+    connections = connections_for(store, client, sleep)
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    other = Refresher(store, CATALOG, client)  # its own flights: as if in another process, minus the lock
+    sim.inject(TOKEN_PATH, status=503)
+
+    async def rotate_elsewhere_while_waiting(seconds):
+        sleep.waits.append(seconds)
+        await other._refresh_locked(*other._read("Acme"))  # the refresh of a process that took no lock
+
+    connections.refresher._sleep = rotate_elsewhere_while_waiting
+    connection, secrets = await connections.refresher.refresh("Acme")
+
+    assert connection.status is Status.CONNECTED
+    assert secrets == store.secrets("Acme")
+    assert sim.refresh_tokens.find(secrets.refresh_token) is not None
+    assert await connections.check("Acme") == "alice@example.com"
+
+
+async def test_retries_give_up_and_keep_the_stored_tokens(connections, ioffice_sim, sleep):
+    sim = ioffice_sim.sim
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    kept = connections.store.secrets("Acme")
+    sim.inject(TOKEN_PATH, status=503, headers={"Retry-After": "2"}, times=4)
+
+    with pytest.raises(ServiceUnavailable):
+        await connections.refresh("Acme")
+
+    assert len(sleep.waits) == 3 and min(sleep.waits) >= 2.0  # Retry-After is the least wait
+    assert connections.store.get("Acme").status is Status.CONNECTED
+    assert connections.store.secrets("Acme") == kept
+    assert sim.refresh_tokens.find(kept.refresh_token) is not None
+
+
+async def test_a_revoked_connection_is_not_refreshed(connections, ioffice_sim):
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    await connections.revoke("Acme")
+    before = len(ioffice_sim.sim.requests_to(TOKEN_PATH))
+
+    with pytest.raises(GrantError, match="was revoked"):
+        await connections.refresh("Acme")
+
+    assert len(ioffice_sim.sim.requests_to(TOKEN_PATH)) == before
+    assert connections.store.get("Acme").status is Status.REVOKED

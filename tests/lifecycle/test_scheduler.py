@@ -1,0 +1,298 @@
+"""The scheduler on an injected clock: when it fires, how many at once, what a sleep or `reevaluate()` does, and
+real refreshes of a rotating (iOFFICE) and a client-credentials (Docbyte) connection when their time comes."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from dataclasses import replace
+from random import Random
+
+import pytest
+
+from connmgr.domain.connection import Connection, Secrets, Status
+from connmgr.domain.errors import ServiceUnavailable
+from connmgr.oauth.client import OAuthClient
+from connmgr.oauth.transport import new_http_client
+from connmgr.services.scheduler import TICK_S, RefreshScheduler
+from tests.engine.test_oidc_flows import docbyte
+from tests.lifecycle.conftest import TEST_TIMEOUT, TOKEN_PATH, connect_ioffice, connections_for
+from tests.support.oidc_fixtures import ACME, VAULT_SERVICE
+
+HOUR = 3600.0
+
+
+class FakeClock:
+    """Wall and monotonic time that move only when told; `sleep` waits for `advance`, never for real time."""
+
+    def __init__(self, wall: float) -> None:
+        self.wall_now = wall
+        self.monotonic_now = 0.0
+        self.naps = 0  # sleeps begun so far
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._napped = asyncio.Condition()
+
+    def wall(self) -> float:
+        return self.wall_now
+
+    def monotonic(self) -> float:
+        return self.monotonic_now
+
+    async def sleep(self, seconds: float) -> None:
+        woken = asyncio.get_running_loop().create_future()
+        if seconds > 0:
+            heapq.heappush(self._sleepers, (self.monotonic_now + seconds, next(self._order), woken))
+        else:
+            woken.set_result(None)
+        async with self._napped:
+            self.naps += 1
+            self._napped.notify_all()
+        await woken
+
+    async def until(self, predicate) -> None:
+        """Wait until `predicate()` holds, looking again each time the scheduler dozes off (its work done)."""
+        async with self._napped:
+            await self._napped.wait_for(predicate)
+
+    async def nap_after(self, naps: int) -> None:
+        """Wait until more than `naps` sleeps have begun: the scheduler has done its work and dozed off again."""
+        await self.until(lambda: self.naps > naps)
+
+    async def advance(self, seconds: float, *, suspended: bool = False) -> None:
+        """Let `seconds` pass (`suspended`: with the machine asleep, so the monotonic clock stands still) and wait
+        for the scheduler to doze off again."""
+        naps = self.naps
+        self.wall_now += seconds
+        if not suspended:
+            self.monotonic_now += seconds
+        woke = False
+        while self._sleepers and self._sleepers[0][0] <= self.monotonic_now:
+            woken = heapq.heappop(self._sleepers)[2]
+            if not woken.done():
+                woken.set_result(None)
+                woke = True
+        if woke:
+            await self.nap_after(naps)
+
+
+class GatedRefresher:
+    """Stands in for the refresher where a test holds refreshes open: counts how many run at once."""
+
+    def __init__(self, store, clock: FakeClock) -> None:
+        self.store = store
+        self.clock = clock
+        self.calls: list[str] = []
+        self.running = 0
+        self.most_at_once = 0
+        self.gate = asyncio.Event()
+        self.entered = asyncio.Event()
+
+    async def refresh(self, name: str, *, basis: Connection | None = None) -> tuple[Connection, Secrets]:
+        self.calls.append(name)
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        self.entered.set()
+        try:
+            await self.gate.wait()
+        finally:
+            self.running -= 1
+        now = self.clock.wall()
+        fresh = replace(self.store.get(name), issued_at=now, expires_at=now + HOUR)
+        self.store.save_metadata(fresh)
+        return fresh, Secrets()
+
+    async def settle(self) -> None:
+        pass
+
+
+class Outcomes:
+    def __init__(self) -> None:
+        self.refreshed: asyncio.Queue[Connection] = asyncio.Queue()
+        self.failed: asyncio.Queue[tuple[str, Exception]] = asyncio.Queue()
+
+    def callbacks(self) -> dict:
+        return {"on_refreshed": self.refreshed.put_nowait, "on_failed": lambda n, e: self.failed.put_nowait((n, e))}
+
+
+def seed(store, name: str, issued_at: float, lifetime: float | None, **kw) -> Connection:
+    fields = {
+        "id": name,
+        "name": name,
+        "template_id": "ioffice",
+        "flow": "authorization_code",
+        "values": {},
+        "issued_at": issued_at,
+        "expires_at": None if lifetime is None else issued_at + lifetime,
+        "has_refresh_token": True,
+    }
+    connection = Connection(**(fields | kw))
+    store.save(connection, Secrets(access_token=f"access-{name}", refresh_token=f"refresh-{name}"))
+    return connection
+
+
+@pytest.fixture
+async def clock(store) -> FakeClock:
+    await store.unlock()  # so that `seed` may save on the loop's thread
+    return FakeClock(time.time())
+
+
+@pytest.fixture
+async def scheduled(store, clock):
+    """Start schedulers on the fake clock; stop them after the test."""
+    started: list[RefreshScheduler] = []
+
+    async def start(refresher, outcomes: Outcomes, **kw) -> RefreshScheduler:
+        kw = {"rng": Random(11), "wall": clock.wall, "monotonic": clock.monotonic, "sleep": clock.sleep} | kw
+        scheduler = RefreshScheduler(store, refresher, **outcomes.callbacks(), **kw)
+        naps = clock.naps
+        scheduler.start()
+        started.append(scheduler)
+        await clock.nap_after(naps)
+        return scheduler
+
+    yield start
+    for scheduler in started:
+        await scheduler.stop()
+
+
+async def test_what_is_planned_and_when(store, clock, scheduled):
+    t0 = clock.wall()
+    seed(store, "five minutes", t0, 300)
+    seed(store, "an hour", t0, HOUR)
+    seed(store, "twenty years", t0, 20 * 365 * 24 * HOUR)
+    seed(store, "never expires", t0, None)
+    seed(store, "service", t0, 300, flow="client_credentials", has_refresh_token=False)
+    seed(store, "signed out", t0, HOUR, status=Status.NEEDS_SIGN_IN)
+    seed(store, "revoked", t0, HOUR, status=Status.REVOKED)
+
+    scheduler = await scheduled(GatedRefresher(store, clock), Outcomes())
+
+    due = {name: at - t0 for name, at in scheduler.due_times().items()}
+    assert set(due) == {"five minutes", "an hour", "service"}
+    assert 180 <= due["five minutes"] <= 204 and 180 <= due["service"] <= 204
+    assert 2655 <= due["an hour"] <= 3009
+
+
+async def test_a_due_refresh_fires_and_is_planned_again_from_the_new_token(store, clock, scheduled):
+    t0 = clock.wall()
+    seed(store, "Acme", t0, 300)
+    refresher, outcomes = GatedRefresher(store, clock), Outcomes()
+    refresher.gate.set()
+    scheduler = await scheduled(refresher, outcomes)
+    first_due = scheduler.due_times()["Acme"]
+
+    await clock.advance(first_due - t0 - 1)
+    assert refresher.calls == []
+    await clock.advance(1)
+    refreshed = await outcomes.refreshed.get()
+    await clock.until(lambda: scheduler.due_times()["Acme"] > first_due)
+
+    assert refresher.calls == ["Acme"]
+    assert refreshed.issued_at == first_due
+    assert first_due + 2655 <= scheduler.due_times()["Acme"] <= first_due + 3009  # now an hour's token
+
+
+async def test_no_more_than_four_refreshes_at_once(store, clock, scheduled):
+    for i in range(10):
+        seed(store, f"c{i}", clock.wall() - 2 * HOUR, HOUR)  # all long expired: due at once
+    refresher, outcomes = GatedRefresher(store, clock), Outcomes()
+
+    await scheduled(refresher, outcomes)
+    await refresher.entered.wait()
+    assert refresher.running == 4 and len(refresher.calls) == 4
+    refresher.gate.set()
+    done = [await outcomes.refreshed.get() for _ in range(10)]
+
+    assert refresher.most_at_once == 4
+    assert sorted(c.name for c in done) == [f"c{i}" for i in range(10)]
+
+
+async def test_after_a_sleep_overdue_refreshes_are_replanned_and_spread(store, clock, scheduled):
+    t0 = clock.wall()
+    for i in range(10):
+        seed(store, f"c{i}", t0, HOUR)
+    refresher, outcomes = GatedRefresher(store, clock), Outcomes()
+    refresher.gate.set()
+    scheduler = await scheduled(refresher, outcomes)
+    assert max(scheduler.due_times().values()) < t0 + 3010
+
+    await clock.advance(3300, suspended=True)  # asleep: every plan is overdue, the timers did not notice
+    await clock.advance(TICK_S)  # awake: the pending nap ends, and the clocks disagree
+    now = clock.wall()
+
+    replanned = scheduler.due_times()
+    assert refresher.calls == []  # not all at once, as the stale plans would have had it
+    assert all(now < at <= now + 30 for at in replanned.values())
+    assert len({round(at) for at in replanned.values()}) > 5
+    await clock.advance(30)
+    assert len([await outcomes.refreshed.get() for _ in range(10)]) == 10
+
+
+async def test_reevaluate_plans_a_new_connection_at_once(store, clock, scheduled):
+    refresher, outcomes = GatedRefresher(store, clock), Outcomes()
+    refresher.gate.set()
+    scheduler = await scheduled(refresher, outcomes)
+    assert scheduler.due_times() == {}
+
+    seed(store, "Acme", clock.wall() - 2 * HOUR, HOUR)  # saved by another window or process, long expired
+    scheduler.reevaluate()
+
+    assert (await outcomes.refreshed.get()).name == "Acme"  # without the clock moving at all
+
+
+async def test_a_failed_refresh_is_retried_later_not_at_once(store, clock, scheduled):
+    seed(store, "Acme", clock.wall() - 2 * HOUR, HOUR)
+    refresher, outcomes = GatedRefresher(store, clock), Outcomes()
+    outage = ServiceUnavailable("Acme", "the token endpoint is unavailable (HTTP 503)", "try again later")
+
+    async def failing(name, *, basis=None):
+        refresher.calls.append(name)
+        raise outage
+
+    refresher.refresh = failing
+    scheduler = await scheduled(refresher, outcomes)
+    assert await outcomes.failed.get() == ("Acme", outage)
+
+    retry_at = scheduler.due_times()["Acme"] - clock.wall()
+    assert 15 <= retry_at <= 30 and refresher.calls == ["Acme"]
+    await clock.advance(30)
+    assert await outcomes.failed.get() == ("Acme", outage)
+    assert refresher.calls == ["Acme"] * 2
+
+
+async def test_a_rotating_connection_is_refreshed_for_real_when_due(store, clock, scheduled, ioffice_sim, sleep):
+    async with new_http_client(timeout=TEST_TIMEOUT) as http:
+        connections = connections_for(store, OAuthClient(http, now=clock.wall), sleep, now=clock.wall)
+        await connect_ioffice(connections, ioffice_sim, "Acme")
+        signed_in = store.secrets("Acme")
+        outcomes = Outcomes()
+        scheduler = await scheduled(connections.refresher, outcomes)
+        before = len(ioffice_sim.sim.requests_to(TOKEN_PATH))
+
+        await clock.advance(scheduler.due_times()["Acme"] - clock.wall())
+        refreshed = await outcomes.refreshed.get()
+
+        assert len(ioffice_sim.sim.requests_to(TOKEN_PATH)) - before == 1
+        assert refreshed.issued_at == clock.wall()
+        assert store.secrets("Acme").refresh_token != signed_in.refresh_token
+        assert await connections.check("Acme") == "alice@example.com"
+
+
+async def test_a_client_credentials_connection_is_refreshed_when_due(store, clock, scheduled, oidc_server, sleep):
+    async with new_http_client(timeout=TEST_TIMEOUT) as http:
+        connections = connections_for(store, OAuthClient(http, now=clock.wall), sleep, now=clock.wall)
+        await connections.connect_directly("Vault", docbyte(oidc_server, VAULT_SERVICE, "client_credentials"))
+        first = store.secrets("Vault").access_token
+        outcomes = Outcomes()
+        scheduler = await scheduled(connections.refresher, outcomes)
+        assert 180 <= scheduler.due_times()["Vault"] - clock.wall() <= 204
+
+        await clock.advance(204)
+        refreshed = await outcomes.refreshed.get()
+
+        assert refreshed.flow == "client_credentials" and refreshed.issued_at == clock.wall()
+        assert store.secrets("Vault").access_token != first
+        assert await connections.check("Vault") == ACME
