@@ -174,8 +174,10 @@ class _Reader:
             raise _bad(self.template_id, f"{self.where} has unknown key {unknown[0]!r}")
 
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = None) -> Any:
-        value = self.table.get(key, default)
-        if value is not None and not isinstance(value, kind):
+        value = self.table.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, kind):
             raise _bad(self.template_id, f"{self.where}.{key} has the wrong type")
         return value
 
