@@ -30,3 +30,21 @@ def test_clear_on_quit(qtbot):
     keeper.copy("token-xyz-789")
     keeper.clear()  # what the app does on quit
     assert clipboard.text() == ""
+
+
+def test_the_keeper_process_holds_the_copy_then_clears_and_exits():
+    """What `connmgr token --copy` starts: the token on stdin, "ready" once copied, gone after clearing."""
+    import subprocess
+    import sys
+
+    keeper = subprocess.run(
+        [sys.executable, "-m", "connmgr.gui.clipboard_keeper", "0.2"],
+        input="token-from-stdin\n",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert keeper.stdout.strip() == "ready"
+    assert keeper.returncode == 0
+    assert "token-from-stdin" not in keeper.stdout + keeper.stderr
