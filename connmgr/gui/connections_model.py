@@ -4,13 +4,21 @@ One timer ticks the whole model once a second. A tick announces a change only
 in the Expires column, plus the Status cell of a row whose health just turned
 (connected -> expiring soon -> expired), so views repaint just those cells of
 the rows they show.
+
+The model sorts itself (`sort`), with one key per row and Python's sort; a
+QSortFilterProxyModel that sorts calls `data()` twice per comparison, and from
+Qt 6 it re-checks the order of every row a `dataChanged` names, even in a
+column it does not sort by: with 10,000 rows, 40,000 calls into Python on each
+tick, and two seconds to open the window.
 """
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Callable, Iterable
 from enum import IntEnum
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon
@@ -34,6 +42,17 @@ HEALTH_COLOURS = {
     Health.ERROR: QColor("#cf222e"),
 }
 REFRESHING_COLOUR = QColor("#0969da")
+_ROLES_ANSWERED = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        SORT_ROLE,
+        CONNECTION_ROLE,
+    )
+)
 
 
 class Column(IntEnum):
@@ -69,8 +88,14 @@ class ConnectionsModel(QAbstractTableModel):
         self._rows: list[Connection] = []
         self._health: list[Health] = []
         self._changes_at: list[float] = []  # per row: when its health may next turn
-        self._earliest = float("inf")  # the soonest of those: until then a tick touches no Status cell
+        # The same moments in a heap of (when, connection id), so that a tick looks at the rows due and no other
+        # (with 10,000 rows, a scan of them all cost more than the rest of a tick). An entry whose row has gone or
+        # was judged again since is stale, and skipped.
+        self._due: list[tuple[float, str]] = []
+        self._row_by_id: dict[str, int] = {}
         self._busy: set[str] = set()  # names being refreshed or revoked right now
+        self._sort_column = -1  # -1: in the order given
+        self._sort_order = Qt.SortOrder.AscendingOrder
         self._timer = QTimer(self)
         self._timer.setInterval(1000)
         self._timer.timeout.connect(self.tick)
@@ -94,7 +119,9 @@ class ConnectionsModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        # A view asks each visible cell for a dozen roles, most of which this model leaves to the style: those are
+        # answered first and cheaply (every call here is a call into Python).
+        if role not in _ROLES_ANSWERED or not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         connection = self._rows[index.row()]
         column = Column(index.column())
@@ -122,7 +149,8 @@ class ConnectionsModel(QAbstractTableModel):
         now = self._now()
         self._health = [health(c, now) for c in self._rows]
         self._changes_at = [next_change(c, now) for c in self._rows]
-        self._earliest = min(self._changes_at, default=float("inf"))
+        self._reorder(self._sorted_order())
+        self._rebuild_due()
         self.endResetModel()
 
     def upsert(self, connection: Connection) -> int:
@@ -132,21 +160,32 @@ class ConnectionsModel(QAbstractTableModel):
                 self._rows[row] = connection
                 self._judge(row)
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
-                return row
+                self._resort()
+                return self._row_of_id(connection.id)
         row = len(self._rows)
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.append(connection)
         self._health.append(Health.CONNECTED)
         self._changes_at.append(0.0)
+        self._row_by_id[connection.id] = row
         self._judge(row)
         self.endInsertRows()
-        return row
+        self._resort()
+        return self._row_of_id(connection.id)
 
     def _judge(self, row: int) -> None:
         now = self._now()
         self._health[row] = health(self._rows[row], now)
-        self._changes_at[row] = next_change(self._rows[row], now)
-        self._earliest = min(self._earliest, self._changes_at[row])
+        when = self._changes_at[row] = next_change(self._rows[row], now)
+        if when != float("inf"):
+            heapq.heappush(self._due, (when, self._rows[row].id))
+            if len(self._due) > 2 * len(self._rows) + 64:  # mostly stale entries (each upsert adds one)
+                self._rebuild_due()
+
+    def _rebuild_due(self) -> None:
+        self._row_by_id = {c.id: row for row, c in enumerate(self._rows)}
+        self._due = [(when, c.id) for c, when in zip(self._rows, self._changes_at, strict=True) if when != float("inf")]
+        heapq.heapify(self._due)
 
     def remove(self, name: str) -> None:
         row = self.row_of(name)
@@ -155,6 +194,7 @@ class ConnectionsModel(QAbstractTableModel):
             del self._rows[row]
             del self._health[row]
             del self._changes_at[row]
+            self._row_by_id = {c.id: row for row, c in enumerate(self._rows)}
             self.endRemoveRows()
 
     def set_busy(self, name: str, busy: bool) -> None:
@@ -170,8 +210,44 @@ class ConnectionsModel(QAbstractTableModel):
     def row_of(self, name: str) -> int | None:
         return next((row for row, c in enumerate(self._rows) if c.name == name), None)
 
+    def _row_of_id(self, connection_id: str) -> int:
+        return self._row_by_id[connection_id]
+
     def connection(self, row: int) -> Connection:
         return self._rows[row]
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by `column` (-1: leave the order as it is), and keep sorting as rows come and change."""
+        self._sort_column, self._sort_order = column, order
+        self._resort()
+
+    def _sorted_order(self) -> list[int] | None:
+        """The rows' old positions in their sorted order; None when nothing would move."""
+        if not 0 <= self._sort_column < len(Column):
+            return None
+        column = Column(self._sort_column)
+        keys: list[Any] = [self._sort_key(c, row, column) for row, c in enumerate(self._rows)]  # one type a column
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        order = sorted(range(len(keys)), key=keys.__getitem__, reverse=descending)  # stable both ways
+        return None if order == list(range(len(order))) else order
+
+    def _reorder(self, order: list[int] | None) -> None:
+        if order is not None:
+            self._rows = [self._rows[i] for i in order]
+            self._health = [self._health[i] for i in order]
+            self._changes_at = [self._changes_at[i] for i in order]
+            self._row_by_id = {c.id: row for row, c in enumerate(self._rows)}
+
+    def _resort(self) -> None:
+        order = self._sorted_order()
+        if order is None:
+            return
+        self.layoutAboutToBeChanged.emit()
+        new_row = {old: new for new, old in enumerate(order)}
+        persistent = self.persistentIndexList()
+        self._reorder(order)
+        self.changePersistentIndexList(persistent, [self.index(new_row[i.row()], i.column()) for i in persistent])
+        self.layoutChanged.emit()
 
     def tick(self) -> None:
         if not self._rows:
@@ -181,16 +257,20 @@ class ConnectionsModel(QAbstractTableModel):
         self.dataChanged.emit(
             self.index(0, Column.EXPIRES), self.index(last, Column.EXPIRES), [Qt.ItemDataRole.DisplayRole]
         )
-        if now < self._earliest:
-            return
-        for row, when in enumerate(self._changes_at):
-            if when <= now:
-                before = self._health[row]
-                self._judge(row)
-                if self._health[row] is not before:
-                    cell = self.index(row, Column.STATUS)
-                    self.dataChanged.emit(cell, cell)
-        self._earliest = min(self._changes_at, default=float("inf"))
+        turned = False
+        while self._due and self._due[0][0] <= now:
+            when, connection_id = heapq.heappop(self._due)
+            row = self._row_by_id.get(connection_id)
+            if row is None or self._changes_at[row] != when:
+                continue  # stale: removed, or judged again since
+            before = self._health[row]
+            self._judge(row)
+            if self._health[row] is not before:
+                turned = True
+                cell = self.index(row, Column.STATUS)
+                self.dataChanged.emit(cell, cell)
+        if turned and self._sort_column == Column.STATUS:
+            self._resort()
 
     # -- cell contents
 

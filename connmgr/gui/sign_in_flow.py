@@ -50,7 +50,10 @@ async def sign_in(
     window.failed.connect(lambda sentence: finish("failed", sentence))
     window.use_system_browser.connect(lambda: finish("system"))
     window.show()
-    kind, value = await done
+    try:
+        kind, value = await done
+    finally:
+        window.deleteLater()  # a closed dialog kept as the main window's hidden child would hold its memory
     if kind == "redirect":
         return SignInOutcome(start, value)
     if kind == "system":

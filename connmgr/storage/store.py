@@ -140,7 +140,8 @@ class ConnectionStore:
 
     async def unlock(self) -> None:
         """Fetch the data key on a worker thread, so that later calls on the loop's thread need no keyring."""
-        await asyncio.to_thread(self._data_key)
+        if self._key is None:  # once loaded, no thread hop: every refresh calls this
+            await asyncio.to_thread(self._data_key)
 
     def _data_key(self) -> bytes:
         key = self._key

@@ -1,0 +1,76 @@
+"""The start-up benchmark's child: a window that says when it was first painted, then exits.
+
+    python -m benchmarks.first_paint floor       # a bare PySide6 window: the floor
+    python -m benchmarks.first_paint app HOME    # connmgr itself, started as `connmgr --home HOME`
+
+The marker, the same for both: the first Paint event that reaches any widget of the window posts a zero timer,
+and the line is printed when that timer fires. Qt paints a whole window in one pass (the repaint manager's
+sync: every dirty widget, then one flush of the backing store) before the event loop turns again, so the timer
+fires after the complete first frame, table rows included, not at its first brush stroke. A `singleShot(0)`
+after `show()` would fire before any painting; `frameSwapped` exists only for OpenGL windows.
+
+It also reports whether QtWebEngine was imported by then: it must not be until a sign-in window opens.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+
+class FirstPaint(QObject):
+    """Prints "painted ..." once the window's first frame is complete, then ends the process at once."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        self._seen = False
+        QApplication.instance().installEventFilter(self)  # children paint too: the table, the toolbar
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            not self._seen
+            and event.type() == QEvent.Type.Paint
+            and isinstance(watched, QWidget)
+            and watched.window() is self._window
+        ):
+            self._seen = True
+            QTimer.singleShot(0, self._painted)
+        return False
+
+    def _painted(self) -> None:
+        web_engine = "PySide6.QtWebEngineWidgets" in sys.modules or "PySide6.QtWebEngineCore" in sys.modules
+        print(f"painted web_engine={int(web_engine)}", flush=True)
+        os._exit(0)  # what follows (closing, saving window state) is not start-up
+
+
+def floor() -> None:
+    app = QApplication(sys.argv[:1])
+    window = QWidget()
+    window.resize(1280, 640)  # connmgr's default size: the same number of pixels to paint
+    FirstPaint(window)
+    window.show()
+    app.exec()
+
+
+def connmgr(home: str) -> None:
+    from connmgr import app
+    from connmgr.gui import launch
+
+    assemble = launch.assemble
+
+    def marked(*args: object, **kwargs: object) -> launch.Assembled:
+        assembled = assemble(*args, **kwargs)  # type: ignore[arg-type]
+        FirstPaint(assembled.window)
+        return assembled
+
+    launch.assemble = marked  # the one hook; everything else is the real start-up
+    sys.argv = ["connmgr", "--home", home]
+    sys.exit(app.main())
+
+
+if __name__ == "__main__":
+    floor() if sys.argv[1] == "floor" else connmgr(sys.argv[2])

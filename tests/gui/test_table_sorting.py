@@ -1,0 +1,80 @@
+"""The table sorts in the model (the proxy only filters): order kept across upserts, ticks and filtering."""
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QIcon
+
+from connmgr.domain.connection import Connection
+from connmgr.gui.connections_model import Column, ConnectionsModel
+from connmgr.gui.main_window import MainWindow
+from connmgr.templates import load_catalog
+
+CATALOG = load_catalog().catalog
+T0 = 1_800_000_000.0
+
+
+class Clock:
+    t = T0
+
+    def __call__(self):
+        return self.t
+
+
+def conn(name, **kw):
+    kw.setdefault("issued_at", T0)
+    return Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={}, **kw)
+
+
+def names(window):
+    p = window.proxy
+    return [p.index(r, 0).data() for r in range(p.rowCount())]
+
+
+def test_window_sorting(qtbot, qtmodeltester, tmp_path):
+    clock = Clock()
+    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
+    model.set_connections(
+        [
+            conn("b", expires_at=T0 + 900, account="zebra"),
+            conn("a", expires_at=T0 + 3000),
+            conn("c", expires_at=T0 + 300),
+        ]
+    )
+    w = MainWindow(model, CATALOG, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    assert names(w) == ["a", "b", "c"]
+    w.table.sortByColumn(Column.EXPIRES, Qt.SortOrder.AscendingOrder)
+    assert names(w) == ["c", "b", "a"]
+    w.select("b")
+    model.upsert(conn("d", expires_at=T0 + 10))
+    assert names(w) == ["d", "c", "b", "a"]
+    assert [c.name for c in w.selected_connections()] == ["b"]  # the selection follows its row
+    model.upsert(conn("d", expires_at=T0 + 5000))  # replaced: moves to its new place
+    assert names(w) == ["c", "b", "a", "d"]
+    w.table.sortByColumn(Column.NAME, Qt.SortOrder.DescendingOrder)
+    assert names(w) == ["d", "c", "b", "a"]
+    w.search.setText("zebra")  # filter still works on top of the model's order
+    assert names(w) == ["b"]
+    w.search.clear()
+    # by status: a row whose health turns moves at once
+    w.table.sortByColumn(Column.STATUS, Qt.SortOrder.AscendingOrder)
+    before = names(w)
+    clock.t = T0 + 250  # c (300 s token, issued at T0) is expiring soon
+    model.tick()
+    assert names(w)[-1] == "c" and sorted(names(w)) == sorted(before)
+    model.remove("a")
+    assert "a" not in names(w)
+    qtmodeltester.check(model)
+
+
+def test_tick_due_heap_survives_churn(qtbot):
+    clock = Clock()
+    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
+    model.set_connections([conn(f"n{i}", expires_at=T0 + 100 + i) for i in range(5)])
+    model.sort(Column.NAME, Qt.SortOrder.DescendingOrder)
+    for _ in range(200):
+        model.upsert(conn("n2", expires_at=T0 + 102))
+    assert len(model._due) <= 2 * 5 + 64 + 1
+    clock.t = T0 + 200
+    model.tick()
+    texts = [model.data(model.index(r, Column.STATUS)) for r in range(5)]
+    assert texts == ["Expired"] * 5
