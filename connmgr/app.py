@@ -6,6 +6,7 @@ what needs Qt — holding the clipboard — is reached through here.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -15,11 +16,19 @@ from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError
 from connmgr.storage import ConnectionStore, resolve_home
 
+CLIPBOARD_KEEPER_ENV = "CONNMGR_CLIPBOARD_KEEPER"  # set: this process is the clipboard keeper (a PyInstaller build)
+SMOKE_TEST_ENV = "CONNMGR_SMOKE_TEST"  # a URL: instead of the window, the self-check of a built app (gui/smoke.py)
+
 
 def copy_with_keeper(secret: str) -> None:
     """Hand the secret (on stdin, never argv) to a small process that owns the clipboard until it clears it."""
+    if getattr(sys, "frozen", False):  # a PyInstaller build has no interpreter for -m: it runs itself as the keeper
+        command, env = [sys.executable], {**os.environ, CLIPBOARD_KEEPER_ENV: "1"}
+    else:
+        command, env = [sys.executable, "-m", "connmgr.gui.clipboard_keeper"], None
     keeper = subprocess.Popen(
-        [sys.executable, "-m", "connmgr.gui.clipboard_keeper"],
+        command,
+        env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -44,10 +53,19 @@ def _sign_in_window(
 
 def main() -> int:
     argv = sys.argv[1:]
+    if os.environ.get(CLIPBOARD_KEEPER_ENV):
+        from connmgr.gui.clipboard_keeper import main as keep_clipboard
+
+        return keep_clipboard()
     if cli.opens_window(argv):
+        home = resolve_home(cli.home_option(argv))
+        if smoke_url := os.environ.get(SMOKE_TEST_ENV):
+            from connmgr.gui import smoke
+
+            return smoke.run(smoke_url, home)
         from connmgr.gui.launch import run  # Qt is imported only when the window opens
 
-        return run(resolve_home(cli.home_option(argv)))
+        return run(home)
     return cli.main(argv, browser_sign_in=_sign_in_window, copy_to_clipboard=copy_with_keeper)
 
 

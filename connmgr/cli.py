@@ -386,9 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def opens_window(argv: Sequence[str]) -> bool:
     """`connmgr` with no command (global options aside) opens the window."""
+    if any(arg in ("-h", "--help", "--version") for arg in argv):
+        return False  # those print as they are parsed; main() prints them once
     try:
         args, _ = build_parser().parse_known_args(argv)
-    except (UsageError, SystemExit):
+    except UsageError:
         return False
     return args.command is None and not args.verbose
 

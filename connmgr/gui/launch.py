@@ -7,10 +7,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import qasync
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QUrl
+from PySide6.QtCore import QSettings, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
+from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from connmgr.domain.errors import ConnmgrError
 from connmgr.gui.clipboard import SecretClipboard
@@ -18,7 +17,8 @@ from connmgr.gui.connections_model import ConnectionsModel
 from connmgr.gui.controller import Controller
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import Prompts
-from connmgr.gui.resources import app_icon, stylesheet, vendor_icon
+from connmgr.gui.qt_start import start_qt
+from connmgr.gui.resources import vendor_icon
 from connmgr.gui.tray import Tray
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
@@ -69,19 +69,10 @@ def _open_store(home: Path) -> ConnectionStore | None:
 
 
 def run(home: Path) -> int:
-    # QtWebEngine loads later, with the first sign-in window; it needs shared GL contexts set up front.
-    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
-    app = QApplication(sys.argv[:1])
-    app.setApplicationName("connmgr")
-    app.setWindowIcon(app_icon())
-    app.setStyleSheet(stylesheet())
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
+    _, loop = start_qt()
     store = _open_store(home)
     if store is None:
         return 1
-    # Quitting is ours to decide: with a tray, closing the window only hides it and refreshing goes on.
-    app.setQuitOnLastWindowClosed(False)
     closed = asyncio.Event()
 
     async def main() -> None:

@@ -5,10 +5,14 @@ The window only shows and asks; what the actions do lives in the controller.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from PySide6.QtCore import (
     QByteArray,
     QItemSelectionModel,
     QModelIndex,
+    QPersistentModelIndex,
     QPoint,
     QSettings,
     QSortFilterProxyModel,
@@ -32,8 +36,9 @@ from PySide6.QtWidgets import (
 
 from connmgr.domain.connection import Connection
 from connmgr.domain.template import TemplateCatalog
+from connmgr.gui.about import AboutDialog
 from connmgr.gui.busy_spinner import BusySpinnerDelegate
-from connmgr.gui.connections_model import CONNECTION_ROLE, SORT_ROLE, Column, ConnectionsModel
+from connmgr.gui.connections_model import CONNECTION_ROLE, Column, ConnectionsModel
 from connmgr.gui.details_pane import DetailsPane
 from connmgr.gui.empty_state import EmptyState
 from connmgr.gui.resources import app_icon
@@ -42,9 +47,45 @@ from connmgr.gui.row_actions import RowActions
 MESSAGE_MS = 8000
 
 
+class SearchProxy(QSortFilterProxyModel):
+    """The search box's filter. Sorting it hands to the model, which sorts with one key per row (see
+    connections_model); sorted here, every comparison and every tick would call into Python."""
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.sourceModel().sort(column, order)
+
+
+class ConnectionsTable(QTableView):
+    """A table view that repaints, of a change, only the rows on screen.
+
+    Each tick announces a change to every row's countdown; for so tall a range Qt repaints the whole viewport
+    (every cell of every visible row, each one asking the model in Python), where only the visible countdowns
+    changed. Narrowed to the rows on screen, the range is small enough for Qt to repaint just its cells.
+    """
+
+    def dataChanged(
+        self,
+        topLeft: QModelIndex | QPersistentModelIndex,
+        bottomRight: QModelIndex | QPersistentModelIndex,
+        roles: Sequence[int] = (),
+    ) -> None:
+        first_shown = self.rowAt(0)
+        last_shown = self.rowAt(self.viewport().height() - 1)
+        if last_shown < 0:  # the rows end above the viewport's bottom
+            last_shown = self.model().rowCount() - 1
+        top, bottom = max(topLeft.row(), first_shown), min(bottomRight.row(), last_shown)
+        if first_shown < 0 or top > bottom or topLeft.parent().isValid():
+            # Nothing of it on screen, or not a plain table row range: Qt's way.
+            super().dataChanged(topLeft, bottomRight, roles)
+            return
+        model = self.model()
+        super().dataChanged(model.index(top, topLeft.column()), model.index(bottom, bottomRight.column()), roles)
+
+
 class MainWindow(QMainWindow):
     selection_changed = Signal()
     closing = Signal()
+    hidden_to_tray = Signal()
 
     def __init__(self, model: ConnectionsModel, catalog: TemplateCatalog, settings: QSettings) -> None:
         super().__init__()
@@ -52,15 +93,15 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.model = model
         self._settings = settings
+        self.close_to_tray = False  # set where a tray exists: closing then hides, and refreshing goes on
         self.actions_ = RowActions(self)
 
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = SearchProxy(self)
         self.proxy.setSourceModel(model)
-        self.proxy.setSortRole(SORT_ROLE)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.proxy.setFilterKeyColumn(-1)  # search every column
 
-        self.table = QTableView()
+        self.table = ConnectionsTable()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
@@ -113,6 +154,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(spacer)
         toolbar.addWidget(self.search)
         self.addToolBar(toolbar)
+        self.menuBar().addMenu("&Help").addAction("&About connmgr", self._on_about)
         # Shortcuts act on the table's selection, wherever the focus is in the window.
         for action in (self.actions_["connect"], *self.actions_.for_rows()):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -153,8 +195,12 @@ class MainWindow(QMainWindow):
         self._on_selection_changed()
 
     def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: object = ()) -> None:
-        # A tick changes only the Expires column: nothing the actions or the details depend on.
-        if top_left.column() != Column.EXPIRES or bottom_right.column() != Column.EXPIRES:
+        # The actions and the details depend on the selected rows only, and not on their Expires column (which each
+        # tick changes); a status turning on some other row of thousands changes nothing they show.
+        if top_left.column() == bottom_right.column() == Column.EXPIRES:
+            return
+        changed = range(top_left.row(), bottom_right.row() + 1)
+        if any(self.proxy.mapToSource(i).row() in changed for i in self.table.selectionModel().selectedRows()):
             self._on_selection_changed()
 
     def _on_selection_changed(self, *_: object) -> None:
@@ -168,6 +214,12 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         menu.addActions(self.actions_.for_rows())
         menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def _on_about(self) -> None:
+        # The window's settings file is kept in the data directory (launch.assemble).
+        about = AboutDialog(Path(self._settings.fileName()).parent, self)
+        about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        about.open()  # not exec(): no nested event loop under the qasync loop
 
     def _restore(self) -> None:
         self.resize(1280, 640)
@@ -185,5 +237,10 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/splitter", self.splitter.saveState())
         self._settings.setValue("window/columns", self.table.horizontalHeader().saveState())
+        if self.close_to_tray:
+            event.ignore()
+            self.hide()
+            self.hidden_to_tray.emit()
+            return
         self.closing.emit()
         super().closeEvent(event)

@@ -6,18 +6,13 @@ loop just long enough for one sign-in and saves the connection.
 
 from __future__ import annotations
 
-import asyncio
-import sys
-
-import qasync
-from PySide6.QtCore import QCoreApplication, Qt, QUrl
+from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError
-from connmgr.gui.resources import app_icon
+from connmgr.gui.qt_start import start_qt
 from connmgr.gui.sign_in_flow import sign_in
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
@@ -28,11 +23,7 @@ from connmgr.templates import load_catalog
 def sign_in_and_save(
     store: ConnectionStore, name: str, template_id: str, values: dict[str, str]
 ) -> Connection | Denied | AuthorizationFailed:
-    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setWindowIcon(app_icon())
-    loop = qasync.QEventLoop(app)
+    _, loop = start_qt()
 
     async def main() -> Connection | Denied | AuthorizationFailed:
         async with OAuthClient() as client:
@@ -47,7 +38,6 @@ def sign_in_and_save(
                 raise ConfigError(provider.vendor, outcome.sentence or "the sign-in was cancelled", "nothing was saved")
             return await connections.complete_sign_in(name, outcome.sign_in, outcome.callback_url)
 
-    asyncio.set_event_loop(loop)
     with loop:
         result: Connection | Denied | AuthorizationFailed = loop.run_until_complete(main())
     return result

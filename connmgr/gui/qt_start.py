@@ -1,0 +1,29 @@
+"""Qt and its asyncio loop, set up once the same way for the window, the lone sign-in and the smoke check."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import qasync
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QApplication
+
+from connmgr.gui.resources import app_icon, stylesheet
+
+APP_ID = "io.connmgr.Connmgr"  # the desktop entry's name, so Wayland matches windows to the menu entry
+
+
+def start_qt() -> tuple[QApplication, qasync.QEventLoop]:
+    # QtWebEngine loads later, with the first sign-in window; it needs shared GL contexts set up front.
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("connmgr")
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+    app.setStyleSheet(stylesheet())
+    # Quitting is each entry point's own decision (with a tray, closing the window only hides it).
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    return app, loop
