@@ -19,6 +19,7 @@ from connmgr.oauth.transport import new_http_client
 from connmgr.services.scheduler import TICK_S, RefreshScheduler
 from tests.engine.test_oidc_flows import docbyte
 from tests.lifecycle.conftest import TEST_TIMEOUT, TOKEN_PATH, connect_ioffice, connections_for
+from tests.lifecycle.test_schedule import connection as scheduled_connection
 from tests.support.oidc_fixtures import ACME, VAULT_SERVICE
 
 HOUR = 3600.0
@@ -118,17 +119,7 @@ class Outcomes:
 
 
 def seed(store, name: str, issued_at: float, lifetime: float | None, **kw) -> Connection:
-    fields = {
-        "id": name,
-        "name": name,
-        "template_id": "ioffice",
-        "flow": "authorization_code",
-        "values": {},
-        "issued_at": issued_at,
-        "expires_at": None if lifetime is None else issued_at + lifetime,
-        "has_refresh_token": True,
-    }
-    connection = Connection(**(fields | kw))
+    connection = scheduled_connection(lifetime, issued_at=issued_at, **({"id": name, "name": name} | kw))
     store.save(connection, Secrets(access_token=f"access-{name}", refresh_token=f"refresh-{name}"))
     return connection
 
