@@ -60,14 +60,14 @@ def connmgr(home: str) -> None:
     from connmgr import app
     from connmgr.gui import launch
 
-    assemble = launch.assemble
+    build_window = launch.build_window
 
-    def marked(*args: object, **kwargs: object) -> launch.Assembled:
-        assembled = assemble(*args, **kwargs)  # type: ignore[arg-type]
-        FirstPaint(assembled.window)
-        return assembled
+    def marked(store: object) -> object:
+        window = build_window(store)  # type: ignore[arg-type]
+        FirstPaint(window)
+        return window
 
-    launch.assemble = marked  # the one hook; everything else is the real start-up
+    launch.build_window = marked  # type: ignore[assignment]  # the one hook; the rest is the real start-up
     sys.argv = ["connmgr", "--home", home]
     sys.exit(app.main())
 

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import QApplication, QHeaderView, QTableView
 
 from benchmarks.common import Figure, emit, fill_table_store, fresh_home, median
 from connmgr.gui.connections_model import Column
-from connmgr.gui.launch import assemble
 from connmgr.gui.resources import app_icon, stylesheet
+from connmgr.gui.wiring import assemble
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import ConnectionStore
 from tests.storage.fakes import FixedDataKey

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Literal
 
-from connmgr import cli
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError
@@ -57,8 +58,9 @@ def main() -> int:
         from connmgr.gui.clipboard_keeper import main as keep_clipboard
 
         return keep_clipboard()
-    if cli.opens_window(argv):
-        home = resolve_home(cli.home_option(argv))
+    window_home = _window_home(argv)
+    if window_home is not None:
+        home = resolve_home(window_home or None)
         if smoke_url := os.environ.get(SMOKE_TEST_ENV):
             from connmgr.gui import smoke
 
@@ -66,7 +68,20 @@ def main() -> int:
         from connmgr.gui.launch import run  # Qt is imported only when the window opens
 
         return run(home)
+    from connmgr import cli  # not on the window's path: its imports cost start-up time
+
     return cli.main(argv, browser_sign_in=_sign_in_window, copy_to_clipboard=copy_with_keeper)
+
+
+def _window_home(argv: list[str]) -> Path | Literal[""] | None:
+    """`connmgr`, alone or with only `--home DIR`, opens the window: its home ("" for the default), else None."""
+    if not argv:
+        return ""
+    if len(argv) == 2 and argv[0] == "--home":
+        return Path(argv[1])
+    if len(argv) == 1 and argv[0].startswith("--home="):
+        return Path(argv[0].removeprefix("--home="))
+    return None
 
 
 if __name__ == "__main__":

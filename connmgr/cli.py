@@ -384,22 +384,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def opens_window(argv: Sequence[str]) -> bool:
-    """`connmgr` with no command (global options aside) opens the window."""
-    if any(arg in ("-h", "--help", "--version") for arg in argv):
-        return False  # those print as they are parsed; main() prints them once
-    try:
-        args, _ = build_parser().parse_known_args(argv)
-    except UsageError:
-        return False
-    return args.command is None and not args.verbose
-
-
-def home_option(argv: Sequence[str]) -> Path | None:
-    home: Path | None = build_parser().parse_known_args(argv)[0].home
-    return home
-
-
 def main(
     argv: Sequence[str] | None = None,
     *,

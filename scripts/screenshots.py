@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.gui.connect import ConnectDialog
-from connmgr.gui.launch import assemble
 from connmgr.gui.resources import stylesheet, vendor_icon
+from connmgr.gui.wiring import assemble
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import ConnectionStore, PassphraseDataKey
 from tests.simulators.vcita import VcitaSimulator

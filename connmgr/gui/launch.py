@@ -1,59 +1,33 @@
-"""Starting the window: Qt, the qasync loop, the store, and the pieces wired together."""
+"""Starting the window: Qt, the qasync loop and the store; the window painted first, then the rest wired."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QInputDialog, QLineEdit
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 
 from connmgr.domain.errors import ConnmgrError
-from connmgr.gui.clipboard import SecretClipboard
 from connmgr.gui.connections_model import ConnectionsModel
-from connmgr.gui.controller import Controller
 from connmgr.gui.main_window import MainWindow
-from connmgr.gui.prompts import Prompts
 from connmgr.gui.qt_start import start_qt
 from connmgr.gui.resources import vendor_icon
-from connmgr.gui.tray import Tray
-from connmgr.oauth.client import OAuthClient
-from connmgr.services.connections import Connections
-from connmgr.services.scheduler import RefreshScheduler
 from connmgr.storage import ConnectionStore, KeyringDataKey, KeySourceKind, PassphraseDataKey, recorded_key_source
 from connmgr.templates import load_catalog
 
 
-@dataclass
-class Assembled:
-    window: MainWindow
-    controller: Controller
-    connections: Connections
-    clipboard: SecretClipboard
-
-
-def assemble(store: ConnectionStore, client: OAuthClient) -> Assembled:
-    """The window over `store`, ready to show; the caller runs the loop."""
+def build_window(store: ConnectionStore) -> MainWindow:
+    """The window over `store` from metadata alone: start-up never waits on the keyring or the network."""
     loaded = load_catalog(store.home / "templates")
     model = ConnectionsModel(loaded.catalog, vendor_icon)
-    model.set_connections(store.list_connections())  # metadata only: start-up never waits on the keyring
+    model.set_connections(store.list_connections())
     settings = QSettings(str(store.home / "window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(model, loaded.catalog, settings)
-    connections = Connections(store, loaded.catalog, client)
-    clipboard = SecretClipboard(QGuiApplication.clipboard(), parent=window)
-    controller = Controller(
-        window,
-        connections,
-        clipboard,
-        Prompts(window, loaded.catalog),
-        open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
-    )
     for problem in loaded.problems:
         window.show_message(problem.sentence)
-    return Assembled(window, controller, connections, clipboard)
+    return window
 
 
 def _open_store(home: Path) -> ConnectionStore | None:
@@ -75,33 +49,39 @@ def run(home: Path) -> int:
         return 1
     closed = asyncio.Event()
 
+    window = build_window(store)
+    window.show()
+    QApplication.processEvents()  # the first paint, before the OAuth engine and the services are even imported
+    from connmgr.gui.tray import Tray
+    from connmgr.gui.wiring import wire
+    from connmgr.oauth.client import OAuthClient
+    from connmgr.services.scheduler import RefreshScheduler
+
     async def main() -> None:
         async with OAuthClient() as client:
-            assembled = assemble(store, client)
-            tray = Tray(assembled.window, assembled.window.model, closed.set)
+            assembled = wire(window, store, client)
+            controller = assembled.controller
+            tray = Tray(window, window.model, closed.set)
             if tray.available:
                 tray.start()
-                assembled.window.close_to_tray = True
-                assembled.window.hidden_to_tray.connect(
+                window.close_to_tray = True
+                window.hidden_to_tray.connect(
                     lambda: tray.notify("connmgr", "connmgr keeps your connections fresh from the tray.", warning=False)
                 )
+                controller.notify = lambda title, text: tray.notify(title, text)
             else:
-                assembled.window.closing.connect(closed.set)
-            controller = assembled.controller
+                window.closing.connect(closed.set)
             scheduler = RefreshScheduler(
                 store,
                 assembled.connections.refresher,
                 on_refreshed=controller.on_refreshed,
                 on_failed=controller.on_refresh_failed,
             )
-            if tray.available:
-                controller.notify = lambda title, text: tray.notify(title, text)
-            assembled.window.show()
             scheduler.start()
             await closed.wait()
             await scheduler.stop()  # lets a refresh in flight reach its save
             assembled.clipboard.clear()  # a copied token does not outlive the app
-            for task in list(assembled.controller.tasks):
+            for task in list(controller.tasks):
                 task.cancel()
 
     try:

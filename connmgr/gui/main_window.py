@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("connmgr")
         self.setWindowIcon(app_icon())
         self.model = model
+        self.catalog = catalog
         self._settings = settings
         self.close_to_tray = False  # set where a tray exists: closing then hides, and refreshing goes on
         self.actions_ = RowActions(self)

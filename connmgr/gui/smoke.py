@@ -13,8 +13,8 @@ import asyncio
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from connmgr.gui.launch import assemble
 from connmgr.gui.qt_start import start_qt
+from connmgr.gui.wiring import assemble
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import ConnectionStore, KeyringDataKey
 from connmgr.templates import load_catalog

@@ -20,11 +20,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
-
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+from typing import TYPE_CHECKING, TypeVar
 
 from connmgr.storage.envelope import KEY_BYTES, EnvelopeUnreadable, new_data_key, open_envelope, seal
 from connmgr.storage.errors import (
@@ -46,6 +42,9 @@ from connmgr.storage.keysource import (
     read_record,
     write_record,
 )
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger("connmgr.storage")
 
@@ -126,6 +125,9 @@ class KeyringDataKey(DataKeySource):
 
     def _keyring(self, action: str, operation: Callable[[KeyringBackend], T]) -> T:
         """`operation` on the active backend, on the keyring thread, with keyring's failures as typed errors."""
+        # Imported here, not at the top: it costs ~80 ms, and listing connections (the window's start) never needs it.
+        import keyring
+        import keyring.errors
 
         def on_active_backend() -> T:
             # Looked up on the keyring thread: choosing a backend can itself make D-Bus calls.

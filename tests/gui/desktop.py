@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox,
 
 from connmgr.gui.connect import ConnectDialog
 from connmgr.gui.connections_model import Column
-from connmgr.gui.launch import Assembled, assemble
+from connmgr.gui.wiring import Assembled, assemble
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import ConnectionStore
 from tests.gui.connect_driver import Driver
