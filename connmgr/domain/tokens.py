@@ -30,12 +30,6 @@ class TokenSet:
     expires_at: float | None = None  # None: the vendor gives no expiry
     refresh_expires_at: float | None = None
 
-    def expires_in(self, now: float) -> float | None:
-        return None if self.expires_at is None else self.expires_at - now
-
-    def is_expired(self, now: float) -> bool:
-        return self.expires_at is not None and now >= self.expires_at
-
 
 def _lifetime(body: Mapping[str, Any], key: str, vendor: str, unit: str = "s") -> float | None:
     value = body.get(key)

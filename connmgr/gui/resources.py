@@ -9,8 +9,6 @@ from PySide6.QtGui import QIcon
 
 from connmgr.gui import resources_rc  # noqa: F401  (registers the ":/" resources on import)
 
-ACTIONS = ("connect", "copy", "refresh", "revoke", "export", "reconnect", "remove", "details")
-
 
 @cache
 def vendor_icon(template_id: str) -> QIcon:

@@ -25,7 +25,6 @@ class Discovery:
     issuer: str
     endpoints: dict[str, str] = field(default_factory=dict)
     issuer_in_response: bool = False  # RFC 9207: the authorization response must carry `iss`
-    s256: bool = False
 
 
 def discovery_url(issuer: str) -> str:
@@ -47,10 +46,8 @@ async def discover(client: httpx.AsyncClient, provider: Provider) -> Discovery:
             "type the issuer exactly as the provider publishes it",
         )
     endpoints = {ours: data[theirs] for theirs, ours in _ENDPOINTS.items() if isinstance(data.get(theirs), str)}
-    methods = data.get("code_challenge_methods_supported")
     return Discovery(
         issuer=issuer,
         endpoints=endpoints,
         issuer_in_response=data.get("authorization_response_iss_parameter_supported") is True,
-        s256=isinstance(methods, list) and "S256" in methods,
     )
