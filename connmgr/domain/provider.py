@@ -15,8 +15,9 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError
-from connmgr.domain.template import ENDPOINTS, FieldSpec, ProviderTemplate
+from connmgr.domain.template import ENDPOINTS, FieldSpec, ProviderTemplate, TemplateCatalog
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 
@@ -149,3 +150,9 @@ def resolve_provider(
             _check_endpoint(template, name, url)
             endpoints[name] = url
     return Provider(template, flow, MappingProxyType(normalised), MappingProxyType(endpoints))
+
+
+def saved_provider(catalog: TemplateCatalog, connection: Connection, secret_fields: Mapping[str, str]) -> Provider:
+    """The provider of a stored connection: its plain values with its secret ones (a password is never stored)."""
+    values = {**connection.values, **secret_fields}
+    return resolve_provider(catalog.get(connection.template_id), values, connection.flow, saved=True)

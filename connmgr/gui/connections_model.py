@@ -207,6 +207,9 @@ class ConnectionsModel(QAbstractTableModel):
     def is_busy(self, name: str) -> bool:
         return name in self._busy
 
+    def any_busy(self) -> bool:
+        return bool(self._busy)
+
     def row_of(self, name: str) -> int | None:
         return next((row for row, c in enumerate(self._rows) if c.name == name), None)
 

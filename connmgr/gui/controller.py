@@ -97,7 +97,7 @@ class Controller(QObject):
 
     def _set_busy(self, name: str, busy: bool) -> None:
         self.model.set_busy(name, busy)
-        self.window.spinner.set_running(any(self.model.is_busy(c.name) for c in self._all()))
+        self.window.spinner.set_running(self.model.any_busy())
 
     def _all(self) -> list[Connection]:
         return [self.model.connection(row) for row in range(self.model.rowCount())]

@@ -20,7 +20,7 @@ from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConfigError, GrantError
 from connmgr.domain.health import iso_utc
 from connmgr.domain.identity import account_label
-from connmgr.domain.provider import Provider, resolve_provider
+from connmgr.domain.provider import Provider, resolve_provider, saved_provider
 from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.tokens import TokenSet
 from connmgr.logs import redact
@@ -128,13 +128,17 @@ class Connections:
 
     # -- using a connection
 
-    async def _open(self, name: str) -> tuple[Connection, Secrets, Provider]:
+    async def _read(self, name: str) -> tuple[Connection, Secrets]:
         await self.store.unlock()
         connection = self.store.get(name)
         secrets = self.store.secrets(name)
         redact(secrets.access_token, secrets.refresh_token, secrets.id_token, *secrets.fields.values())
-        values = {**connection.values, **secrets.fields}
-        provider = resolve_provider(self.catalog.get(connection.template_id), values, connection.flow, saved=True)
+        return connection, secrets
+
+    async def _open(self, name: str) -> tuple[Connection, Secrets, Provider]:
+        """A connection ready to talk to its vendor (discovery done where its template discovers)."""
+        connection, secrets = await self._read(name)
+        provider = saved_provider(self.catalog, connection, secrets.fields)
         return connection, secrets, await self.client.prepare(provider)
 
     async def refresh(self, name: str) -> Connection:
@@ -144,7 +148,7 @@ class Connections:
 
     async def access_token(self, name: str) -> str:
         """A token fit to use now: refreshed first when it has expired or is about to."""
-        connection, secrets, _ = await self._open(name)
+        connection, secrets = await self._read(name)  # handing out a stored token needs no vendor
         tokens = tokens_of(connection, secrets)
         if tokens is None:
             raise GrantError(name, "this connection holds no token (revoked or never signed in)", "sign in again")
@@ -204,8 +208,8 @@ class Connections:
     def _variables(self, connection: Connection, secrets: Secrets, prefix: str) -> dict[str, str]:
         if not secrets.access_token:
             raise GrantError(connection.name, "this connection holds no token to export", "sign in again")
-        template = self.catalog.get(connection.template_id)
-        provider = resolve_provider(template, {**connection.values, **secrets.fields}, connection.flow, saved=True)
+        provider = saved_provider(self.catalog, connection, secrets.fields)
+        template = provider.template
         variables = {
             "ACCESS_TOKEN": secrets.access_token,
             "REFRESH_TOKEN": secrets.refresh_token or "",

@@ -8,7 +8,7 @@ from typing import Any
 from connmgr.domain.connection import Connection, Secrets
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.identity import unverified_claims
-from connmgr.domain.provider import resolve_provider
+from connmgr.domain.provider import saved_provider
 from connmgr.domain.template import TemplateCatalog
 from connmgr.storage.store import ConnectionStore
 
@@ -20,7 +20,7 @@ def endpoints_of(catalog: TemplateCatalog, connection: Connection) -> Mapping[st
     try:
         template = catalog.get(connection.template_id)
         stand_ins = {f.name: SECRET_STAND_IN for f in template.fields_for(connection.flow) if f.secret}
-        provider = resolve_provider(template, {**stand_ins, **connection.values}, connection.flow, saved=True)
+        provider = saved_provider(catalog, connection, stand_ins)
     except ConnmgrError:
         return {}
     return provider.endpoints

@@ -20,7 +20,7 @@ from random import Random
 
 from connmgr.domain.connection import Connection, Secrets, Status, tokens_of
 from connmgr.domain.errors import ConfigError, ConnmgrError, GrantError
-from connmgr.domain.provider import Provider, resolve_provider
+from connmgr.domain.provider import Provider, saved_provider
 from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.tokens import TokenSet
 from connmgr.logs import redact
@@ -104,8 +104,7 @@ class Refresher:
             return await self._refresh_locked(connection, secrets)
 
     async def _refresh_locked(self, connection: Connection, secrets: Secrets) -> Refreshed:
-        values = {**connection.values, **secrets.fields}
-        provider = resolve_provider(self._catalog.get(connection.template_id), values, connection.flow, saved=True)
+        provider = saved_provider(self._catalog, connection, secrets.fields)
         if connection.status is Status.REVOKED:
             raise GrantError(provider.vendor, "this connection was revoked", "connect it again to use it")
         try:

@@ -45,13 +45,22 @@ def test_a_new_user_sees_what_to_do_first(desktop):
     assert desktop.model.rowCount() == 0
 
 
-def sign_in_vcita(desktop, sim, name="Acme bookings"):
+def fill_vcita(desktop, sim, name):
     fill(
         start_connect(desktop), "vcita / inTandem", name,
         {"brand_host": sim.base_url, "client_id": CLIENT_ID, "client_secret": sim.clients[CLIENT_ID].client_secret,
          "redirect_uri": REDIRECT_URI},
         advanced={"api_host": sim.base_url},
     )  # fmt: skip
+
+
+def fill_vaultre(d, sim, name="Harbourside"):
+    fill(d, "VaultRE", name, {"client_id": CLIENT_ID, "api_key": sim.api_key, "redirect_uri": REDIRECT_URI},
+         advanced={"login_host": sim.base_url, "api_host": sim.base_url})  # fmt: skip
+
+
+def sign_in_vcita(desktop, sim, name="Acme bookings"):
+    fill_vcita(desktop, sim, name)
     person = desktop.sign_in_page()
     person.sign_in(USERNAME, PASSWORD)
     person.wait_for_page()
@@ -75,8 +84,7 @@ def test_point_and_click_sign_in_at_vaultre(desktop, vaultre_sim, kind):
     d = start_connect(desktop)
     d.choose_vendor("VaultRE")
     d.click(QRadioButton, f"token_kind:{'account' if kind.startswith('Account') else 'user'}")
-    fill(d, "VaultRE", "Harbourside", {"client_id": CLIENT_ID, "api_key": sim.api_key, "redirect_uri": REDIRECT_URI},
-         advanced={"login_host": sim.base_url, "api_host": sim.base_url})  # fmt: skip
+    fill_vaultre(d, sim)
     person = desktop.sign_in_page()
     person.sign_in(USERNAME, PASSWORD)
     person.wait_for_page()
@@ -148,9 +156,7 @@ def test_client_credentials_need_no_browser(desktop, oidc_server):
 
 def test_denied_shows_why_and_saves_nothing(desktop, vaultre_sim):
     sim = vaultre_sim.sim
-    fill(start_connect(desktop), "VaultRE", "Harbourside",
-         {"client_id": CLIENT_ID, "api_key": sim.api_key, "redirect_uri": REDIRECT_URI},
-         advanced={"login_host": sim.base_url, "api_host": sim.base_url})  # fmt: skip
+    fill_vaultre(start_connect(desktop), sim)
     person = desktop.sign_in_page()
     person.sign_in(USERNAME, PASSWORD)
     person.wait_for_page()
@@ -162,9 +168,7 @@ def test_denied_shows_why_and_saves_nothing(desktop, vaultre_sim):
 
 def test_cancelling_the_sign_in_window_saves_nothing(desktop, vcita_sim):
     sim = vcita_sim.sim
-    fill(start_connect(desktop), "vcita / inTandem", "x",
-         {"brand_host": sim.base_url, "client_id": CLIENT_ID, "client_secret": sim.clients[CLIENT_ID].client_secret,
-          "redirect_uri": REDIRECT_URI}, advanced={"api_host": sim.base_url})  # fmt: skip
+    fill_vcita(desktop, sim, "x")
     from connmgr.gui.signin.window import SignInWindow
 
     window = desktop.wait_for(SignInWindow)
