@@ -28,7 +28,7 @@ from connmgr.gui.prompts import Prompts
 from connmgr.gui.sign_in_flow import SignInOutcome, sign_in
 from connmgr.services.connections import Connections
 from connmgr.services.inspection import endpoints_of, id_token_claims, same_identity
-from connmgr.services.signin import Connected, connect_client_credentials, connect_with_password, finish_sign_in
+from connmgr.services.signin import Connected, finish_sign_in
 from connmgr.storage import PassphraseDataKey, recorded_key_source
 from connmgr.storage.errors import KeyringUnavailable
 
@@ -135,12 +135,10 @@ class Controller(QObject):
         self.window.show_message(f"Connected {connection.name} as {connection.account or 'an unnamed account'}.")
 
     async def _obtain(self, request: ConnectRequest, provider: Provider) -> Connected | None:
-        client = self.connections.client
-        if request.flow == "client_credentials":
-            return await connect_client_credentials(client, provider)
-        if request.flow == "password":
-            return await connect_with_password(
-                client, provider, request.values.get("username", ""), request.values.get("password", "")
+        if request.flow != "authorization_code":
+            values = request.values
+            return await self.connections.obtain_directly(
+                provider, username=values.get("username", ""), password=values.get("password", "")
             )
         outcome: SignInOutcome = await sign_in(
             self.connections, provider, system_browser=request.use_system_browser, open_url=self.open_url,
@@ -150,7 +148,7 @@ class Controller(QObject):
             if outcome.sentence:
                 self.window.show_message(outcome.sentence)
             return None
-        result = await finish_sign_in(client, outcome.sign_in, outcome.callback_url)
+        result = await finish_sign_in(self.connections.client, outcome.sign_in, outcome.callback_url)
         if isinstance(result, Denied | AuthorizationFailed):
             self.window.show_message(result.sentence)
             await self.prompts.inform("Not connected", result.sentence, warning=isinstance(result, AuthorizationFailed))

@@ -98,13 +98,15 @@ class Connections:
     async def connect_directly(
         self, name: str, provider: Provider, *, username: str = "", password: str = ""
     ) -> Connection:
-        """Client credentials, or the vendor's direct code request (the password is used once, never saved)."""
+        """Client credentials, or the vendor's direct code request, saved as `name`."""
         self.check_name_free(name)
+        return await self.save_new(name, await self.obtain_directly(provider, username=username, password=password))
+
+    async def obtain_directly(self, provider: Provider, *, username: str = "", password: str = "") -> Connected:
+        """Tokens without a browser: client credentials, or the direct code request (the password is used once)."""
         if provider.flow == "client_credentials":
-            connected = await connect_client_credentials(self.client, provider)
-        else:
-            connected = await connect_with_password(self.client, provider, username, password)
-        return await self.save_new(name, connected)
+            return await connect_client_credentials(self.client, provider)
+        return await connect_with_password(self.client, provider, username, password)
 
     async def save_new(self, name: str, connected: Connected, *, replacing: Connection | None = None) -> Connection:
         """Save a fresh sign-in; `replacing` (a reconnect) keeps that connection's identity and place."""
