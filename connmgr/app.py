@@ -7,15 +7,17 @@ what needs Qt — holding the clipboard — is reached through here.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from connmgr.domain.callback import AuthorizationFailed, Denied
-from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError
-from connmgr.storage import ConnectionStore, resolve_home
+from connmgr.storage import resolve_home
+
+if TYPE_CHECKING:
+    from connmgr.domain.callback import AuthorizationFailed, Denied
+    from connmgr.domain.connection import Connection
+    from connmgr.storage import ConnectionStore
 
 CLIPBOARD_KEEPER_ENV = "CONNMGR_CLIPBOARD_KEEPER"  # set: this process is the clipboard keeper (a PyInstaller build)
 SMOKE_TEST_ENV = "CONNMGR_SMOKE_TEST"  # a URL: instead of the window, the self-check of a built app (gui/smoke.py)
@@ -23,6 +25,8 @@ SMOKE_TEST_ENV = "CONNMGR_SMOKE_TEST"  # a URL: instead of the window, the self-
 
 def copy_with_keeper(secret: str) -> None:
     """Hand the secret (on stdin, never argv) to a small process that owns the clipboard until it clears it."""
+    import subprocess  # only `token --copy` starts a process; the window's start-up skips the import
+
     if getattr(sys, "frozen", False):  # a PyInstaller build has no interpreter for -m: it runs itself as the keeper
         command, env = [sys.executable], {**os.environ, CLIPBOARD_KEEPER_ENV: "1"}
     else:

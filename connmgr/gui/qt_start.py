@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
+from typing import TYPE_CHECKING
 
-import qasync
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication
 
 from connmgr.gui.resources import app_icon, stylesheet
 
+if TYPE_CHECKING:
+    import qasync
+
 APP_ID = "io.connmgr.Connmgr"  # the desktop entry's name, so Wayland matches windows to the menu entry
 
 
-def start_qt() -> tuple[QApplication, qasync.QEventLoop]:
+def start_application() -> QApplication:
     # QtWebEngine loads later, with the first sign-in window; it needs shared GL contexts set up front.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication(sys.argv[:1])
@@ -24,6 +26,20 @@ def start_qt() -> tuple[QApplication, qasync.QEventLoop]:
     app.setStyleSheet(stylesheet())
     # Quitting is each entry point's own decision (with a tray, closing the window only hides it).
     app.setQuitOnLastWindowClosed(False)
+    return app
+
+
+def start_event_loop(app: QApplication) -> qasync.QEventLoop:
+    """The asyncio loop over `app`'s event loop; asyncio and qasync are imported here, after the first paint."""
+    import asyncio
+
+    import qasync
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    return app, loop
+    return loop
+
+
+def start_qt() -> tuple[QApplication, qasync.QEventLoop]:
+    app = start_application()
+    return app, start_event_loop(app)

@@ -1,0 +1,37 @@
+"""`connmgr` with no command: the window as a person starts it, a process of its own over the real store."""
+
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from tests.cli.test_commands import connect_ioffice
+
+TOKEN_PATH = "/external/api/oauth2/token"
+
+
+@pytest.mark.parametrize("quit_signal", [signal.SIGTERM, signal.SIGINT])
+def test_the_window_keeps_tokens_fresh_and_a_quit_signal_lets_the_refresh_in_flight_save(
+    connmgr, ioffice_sim, quit_signal
+):
+    ioffice_sim.sim.access_token_ttl_ms = 4_000  # the scheduler refreshes such a token about every 1.6 s
+    assert connect_ioffice(connmgr, ioffice_sim.sim).code == 0
+    window = subprocess.Popen(
+        [sys.executable, "-m", "connmgr"], env=connmgr.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        # The password sign-in was the first request; the window's scheduler makes the next ones on its own.
+        ioffice_sim.sim.wait_for_request(TOKEN_PATH, count=3, timeout=30)
+        window.send_signal(quit_signal)  # while that refresh may still be in flight
+        out, err = window.communicate(timeout=30)
+    finally:
+        if window.poll() is None:
+            window.kill()
+    assert window.returncode == 0, err
+    assert [line for line in err.splitlines() if "propagateSizeHints" not in line] == []  # but Qt's offscreen note
+    # The refresh token iOFFICE rotated on each refresh was saved before the window quit: it works from here.
+    assert connmgr("refresh", "Acme workplace").code == 0
+    assert connmgr("check", "Acme workplace").out.strip() == "alice@example.com"
+    for secret in ioffice_sim.sim.issued_secrets():
+        assert secret not in out + err
