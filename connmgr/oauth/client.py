@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -18,9 +18,11 @@ from connmgr.domain.provider import Provider
 from connmgr.domain.tokens import TokenSet, normalise_token_response
 from connmgr.logs import redact
 from connmgr.oauth.discovery import Discovery, discover
-from connmgr.oauth.idtoken import JwksCache, validate_id_token
 from connmgr.oauth.transport import Call, new_http_client, oauth_error_code, read_json, send
 from connmgr.oauth.wire import api_request, build_request
+
+if TYPE_CHECKING:
+    from connmgr.oauth.idtoken import JwksCache
 
 log = logging.getLogger("connmgr.oauth")
 
@@ -29,7 +31,7 @@ class OAuthClient:
     def __init__(self, http: httpx.AsyncClient | None = None, *, now: Callable[[], float] = time.time) -> None:
         self._http = http or new_http_client()
         self._owns_http = http is None
-        self._jwks = JwksCache()
+        self._jwks: JwksCache | None = None  # made with the first id token to check
         self._discovered: dict[str, Discovery] = {}
         self.now = now
 
@@ -156,6 +158,11 @@ class OAuthClient:
     async def id_token_claims(self, provider: Provider, tokens: TokenSet, *, nonce: str | None) -> dict[str, Any]:
         if not tokens.id_token:
             raise ConfigError(provider.vendor, "the sign-in returned no id token", "add the openid scope")
+        # joserfc takes ~45 ms to import: loaded by the first OpenID sign-in, not by every command and start-up.
+        from connmgr.oauth.idtoken import JwksCache, validate_id_token
+
+        if self._jwks is None:
+            self._jwks = JwksCache()
         return await validate_id_token(self._http, self._jwks, provider, tokens.id_token, nonce=nonce, now=self.now)
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING
 
 from connmgr.domain.connection import Secrets
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32
 _NONCE_BYTES = 12
@@ -28,21 +29,30 @@ class EnvelopeUnreadable(Exception):
         self.reason = reason
 
 
+def _aead(key: bytes) -> AESGCM:
+    # Imported on first use: the window lists connections (metadata only) before its first paint without it.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
+
+
 def new_data_key() -> bytes:
-    return AESGCM.generate_key(bit_length=8 * KEY_BYTES)
+    return os.urandom(KEY_BYTES)
 
 
 def seal(key: bytes, plaintext: bytes, context: bytes) -> bytes:
     nonce = os.urandom(_NONCE_BYTES)
-    return _VERSION + nonce + AESGCM(key).encrypt(nonce, plaintext, _VERSION + context)
+    return _VERSION + nonce + _aead(key).encrypt(nonce, plaintext, _VERSION + context)
 
 
 def open_envelope(key: bytes, envelope: bytes, context: bytes) -> bytes:
     version, nonce, sealed = envelope[:1], envelope[1 : 1 + _NONCE_BYTES], envelope[1 + _NONCE_BYTES :]
     if version != _VERSION:
         raise EnvelopeUnreadable(f"unknown format {version.hex() or 'empty'}, perhaps from a newer connmgr")
+    from cryptography.exceptions import InvalidTag
+
     try:
-        return AESGCM(key).decrypt(nonce, sealed, _VERSION + context)
+        return _aead(key).decrypt(nonce, sealed, _VERSION + context)
     except InvalidTag:
         raise EnvelopeUnreadable("it was not sealed for this row with this data key") from None
 

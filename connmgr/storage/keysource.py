@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
 from connmgr.storage.database import reported_as_storage_errors, storage_error
 from connmgr.storage.envelope import KEY_BYTES
 from connmgr.storage.errors import KeySourceInvalid
@@ -39,6 +37,8 @@ class ScryptParams:
     p: int
 
     def derive(self, passphrase: str) -> bytes:
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt  # only a passphrase home needs it
+
         return Scrypt(salt=self.salt, length=KEY_BYTES, n=self.n, r=self.r, p=self.p).derive(passphrase.encode())
 
 
