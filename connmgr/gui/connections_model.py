@@ -219,6 +219,10 @@ class ConnectionsModel(QAbstractTableModel):
     def connection(self, row: int) -> Connection:
         return self._rows[row]
 
+    def expires_text(self, row: int) -> str:
+        """The Expires cell's text, as `data()` answers it (the column's delegate paints it from here)."""
+        return self._expires_text(self._rows[row], row)
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by `column` (-1: leave the order as it is), and keep sorting as rows come and change."""
         self._sort_column, self._sort_order = column, order
@@ -257,8 +261,10 @@ class ConnectionsModel(QAbstractTableModel):
             return
         now = self._now()
         last = len(self._rows) - 1
+        # createIndex, not index(): these rows exist, and index() would check by calling rowCount and columnCount,
+        # two more calls into Python for each cell named.
         self.dataChanged.emit(
-            self.index(0, Column.EXPIRES), self.index(last, Column.EXPIRES), [Qt.ItemDataRole.DisplayRole]
+            self.createIndex(0, Column.EXPIRES), self.createIndex(last, Column.EXPIRES), [Qt.ItemDataRole.DisplayRole]
         )
         turned = False
         while self._due and self._due[0][0] <= now:
@@ -270,7 +276,7 @@ class ConnectionsModel(QAbstractTableModel):
             self._judge(row)
             if self._health[row] is not before:
                 turned = True
-                cell = self.index(row, Column.STATUS)
+                cell = self.createIndex(row, Column.STATUS)
                 self.dataChanged.emit(cell, cell)
         if turned and self._sort_column == Column.STATUS:
             self._resort()

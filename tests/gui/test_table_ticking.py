@@ -1,0 +1,167 @@
+"""What a countdown tick does to the window: the visible countdowns repaint, painted without data(), as Qt would
+paint them; the search and the selection still follow the rows that change."""
+
+from collections import Counter
+
+import pytest
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QRect, QSettings, Qt
+from PySide6.QtGui import QIcon, QImage, QRegion
+from PySide6.QtWidgets import QStyledItemDelegate
+
+from connmgr.domain.connection import Connection, Status
+from connmgr.gui.connections_model import Column, ConnectionsModel
+from connmgr.gui.main_window import MainWindow
+from connmgr.templates import load_catalog
+
+CATALOG = load_catalog().catalog
+T0 = 1_800_000_000.0
+
+
+class Clock:
+    t = T0
+
+    def __call__(self):
+        return self.t
+
+
+class CountingModel(ConnectionsModel):
+    """Counts what the view asks of it: data() by role, and the countdown delegate's expires_text()."""
+
+    def __init__(self, clock):
+        super().__init__(CATALOG, lambda _: QIcon(), now=clock)
+        self.roles = Counter()
+        self.countdowns = 0
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        self.roles[role] += 1
+        return super().data(index, role)
+
+    def expires_text(self, row):
+        self.countdowns += 1
+        return super().expires_text(row)
+
+
+class Paints(QObject):
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+        self.region = QRegion()
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+            self.region = self.region.united(event.region())
+        return False
+
+
+def conn(name, **kw):
+    kw.setdefault("issued_at", T0)
+    return Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={}, **kw)
+
+
+def shown(qtbot, tmp_path, model, *connections, paints=None):
+    model.set_connections(connections)
+    window = MainWindow(model, CATALOG, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    if paints is not None:
+        window.table.viewport().installEventFilter(paints)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def names(window):
+    return [window.proxy.index(r, 0).data() for r in range(window.proxy.rowCount())]
+
+
+def expires_column(window) -> QRect:
+    table = window.table
+    return QRect(table.columnViewportPosition(Column.EXPIRES), 0, table.columnWidth(Column.EXPIRES),
+                 table.viewport().height())  # fmt: skip
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def test_a_tick_repaints_the_visible_countdowns_and_asks_data_nothing(qtbot, qapp, tmp_path, clock):
+    model = CountingModel(clock)
+    # Enough rows that Qt, left to itself, would repaint the whole viewport for a change to all of them.
+    many = [conn(f"c{i:04}", expires_at=T0 + 100_000 + i, refresh_expires_at=T0 + 900_000) for i in range(1000)]
+    paints = Paints()
+    window = shown(qtbot, tmp_path, model, *many, paints=paints)
+    table = window.table
+    qtbot.waitUntil(lambda: paints.count > 0)  # the first, whole paint
+    qapp.processEvents()  # and whatever else was already queued
+    paints.region = QRegion()
+    model.roles.clear()
+    model.countdowns = 0
+    before = paints.count
+    clock.t += 1
+    model.tick()
+    qtbot.waitUntil(lambda: paints.count > before)
+    assert model.roles == Counter()  # Qt's delegate would have asked seven roles of each cell
+    visible_rows = table.rowAt(table.viewport().height() - 1) - table.rowAt(0) + 1
+    assert 0 < visible_rows < len(many)
+    assert model.countdowns == visible_rows  # one call per visible countdown
+    assert expires_column(window).contains(paints.region.boundingRect())
+
+
+def test_countdown_cells_look_as_qt_would_paint_them(qtbot, tmp_path, clock):
+    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
+    window = shown(
+        qtbot, tmp_path, model,
+        conn("a", expires_at=T0 + 300, refresh_expires_at=T0 + 1800),
+        conn("b"),  # never expires
+        conn("c", expires_at=T0 - 90),
+        conn("d", expires_at=T0 + 86_400 * 3),
+        conn("e", expires_at=T0 + 300, status=Status.REVOKED),
+    )  # fmt: skip
+    window.select("c")  # a highlighted row too
+
+    def expires_pixels() -> QImage:
+        return window.table.viewport().grab(expires_column(window)).toImage()
+
+    ours = expires_pixels()
+    window.table.setItemDelegateForColumn(Column.EXPIRES, QStyledItemDelegate(window.table))  # Qt's, via data()
+    assert expires_pixels() == ours
+    clock.t += 1  # and the comparison can tell countdowns apart
+    assert expires_pixels() != ours
+    for row in range(model.rowCount()):
+        assert model.expires_text(row) == model.data(model.index(row, Column.EXPIRES))  # what screen readers read
+
+
+def test_the_search_still_follows_rows_whose_status_turns(qtbot, tmp_path, clock):
+    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
+    window = shown(qtbot, tmp_path, model, conn("a", expires_at=T0 + 300), conn("b"))
+    window.search.setText("expiring")
+    assert names(window) == []
+    clock.t = T0 + 241  # a: into the last fifth of its token's life
+    model.tick()
+    assert names(window) == ["a"]
+    window.search.clear()
+    assert names(window) == ["a", "b"]
+    clock.t = T0 + 301
+    model.tick()
+    assert names(window) == ["a", "b"]
+    assert model.data(model.index(0, Column.STATUS)) == "Expired"
+
+
+def test_a_status_turn_updates_one_selected_row_and_leaves_many_alone(qtbot, tmp_path, clock):
+    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
+    window = shown(qtbot, tmp_path, model, conn("a", expires_at=T0 + 300), conn("b", expires_at=T0 + 300), conn("c"))
+    window.select("a")
+    with qtbot.waitSignal(window.selection_changed):  # the details show the one row's health
+        clock.t = T0 + 241
+        model.tick()
+    also = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    window.table.selectionModel().select(window.proxy.index(1, 0), also)
+    assert [c.name for c in window.selected_connections()] == ["a", "b"]
+    with qtbot.assertNotEmitted(window.selection_changed):  # nothing shown of two rows depends on their health
+        clock.t = T0 + 301
+        model.tick()
+    assert model.data(model.index(0, Column.STATUS)) == "Expired"
+    with qtbot.waitSignal(window.selection_changed):  # a stored change to a selected row still counts
+        model.upsert(conn("b", expires_at=T0 + 300, status=Status.REVOKED))
+    assert not window.actions_["export"].isEnabled()
