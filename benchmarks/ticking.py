@@ -8,8 +8,8 @@ that another process taking the core does not count as ours; wall time is report
 
 The reference is Qt alone: a table of the same size and settings over a C++ model (QStandardItemModel), whose
 Expires column's visible cells are announced changed and repainted the same way; no Python runs in between.
-The part of the viewport that repainted is reported too: only the visible rows' Expires cells (and a Status
-cell whose health turned) should.
+The part of the viewport that repainted over all the measured ticks, and the paints a tick took, are reported
+too: only the visible rows' Expires cells (and a Status cell whose health turned) should repaint, once.
 
     .venv/bin/python -m benchmarks.ticking
 """
@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QHeaderView, QTableView
 
@@ -41,19 +41,24 @@ BUDGET_MS = 2.0
 
 
 class _Paints(QObject):
-    """Counts the viewport's Paint events and keeps the last one's region."""
+    """Counts the viewport's Paint events and bounds the regions they painted."""
 
     def __init__(self) -> None:
         super().__init__()
         self.count = 0
-        self.last_region = (0, 0, 0, 0)
+        self.bounds = QRect()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             self.count += 1
-            rect = event.region().boundingRect()  # type: ignore[attr-defined]
-            self.last_region = (rect.x(), rect.y(), rect.width(), rect.height())
+            self.bounds = self.bounds.united(event.region().boundingRect())  # type: ignore[attr-defined]
         return False
+
+    def restart(self) -> None:
+        self.count, self.bounds = 0, QRect()
+
+    def bounds_xywh(self) -> tuple[int, int, int, int]:
+        return self.bounds.x(), self.bounds.y(), self.bounds.width(), self.bounds.height()
 
 
 def _until_painted(app: QApplication, paints: _Paints, before: int) -> None:
@@ -64,9 +69,12 @@ def _until_painted(app: QApplication, paints: _Paints, before: int) -> None:
 
 
 def _measure(app: QApplication, paints: _Paints, tick: Callable[[], None]) -> tuple[list[float], list[float]]:
-    """GUI-thread CPU and wall milliseconds of `tick` and the repaint it causes, TICKS times after WARMUP."""
+    """GUI-thread CPU and wall milliseconds of `tick` and the repaint it causes, TICKS times after WARMUP; `paints`
+    is left counting the measured ticks' paints."""
     cpu_ms, wall_ms = [], []
     for i in range(WARMUP + TICKS):
+        if i == WARMUP:
+            paints.restart()
         before = paints.count
         cpu, wall = time.thread_time(), time.perf_counter()
         tick()
@@ -134,7 +142,7 @@ def main() -> None:
             model.tick()
 
         cpu_ms, wall_ms = _measure(app, paints, tick)
-        region = paints.last_region
+        region, paints_per_tick = paints.bounds_xywh(), paints.count / TICKS
         viewport = window.table.viewport()
         visible_rows = window.table.rowAt(viewport.height() - 1) - window.table.rowAt(0) + 1
         reference_ms = _qt_alone(app, window.table, visible_rows)
@@ -159,6 +167,7 @@ def main() -> None:
             Figure("ticking.wall", "  the same ticks, wall time", median(wall_ms), "ms", runs=TICKS, samples=wall_ms),
         ],
         repainted_region_xywh=region,
+        paints_per_tick=paints_per_tick,
         viewport_wh=(viewport.width(), viewport.height()),
         visible_rows=visible_rows,
         expires_column_x_width=(
