@@ -17,19 +17,18 @@ too: only the visible rows' Expires cells (and a Status cell whose health turned
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRect, Qt
+from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QHeaderView, QTableView
 
 from benchmarks.common import Figure, emit, fill_table_store, fresh_home, median
 from connmgr.gui.connections_model import Column
-from connmgr.gui.resources import app_icon, stylesheet
+from connmgr.gui.qt_start import start_application
 from connmgr.gui.wiring import assemble
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import ConnectionStore
@@ -116,11 +115,7 @@ def _qt_alone(app: QApplication, like: QTableView, visible_rows: int) -> list[fl
 
 
 def main() -> None:
-    # As `launch.run` sets up the application: the stylesheet changes how cells paint.
-    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
-    app = QApplication(sys.argv[:1])
-    app.setWindowIcon(app_icon())
-    app.setStyleSheet(stylesheet())
+    app = start_application()  # as the window sets it up: the application's style decides how cells paint
     with tempfile.TemporaryDirectory() as directory:
         home = fresh_home(Path(directory), "home")
         store = ConnectionStore(home, FixedDataKey(home))  # listing never reads a secret: the key is irrelevant

@@ -17,13 +17,14 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.gui.connect import ConnectDialog
-from connmgr.gui.resources import stylesheet, vendor_icon
+from connmgr.gui.qt_start import start_application
+from connmgr.gui.resources import vendor_icon
 from connmgr.gui.wiring import assemble
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import ConnectionStore, PassphraseDataKey
@@ -102,9 +103,7 @@ def stage(store: ConnectionStore) -> None:
 
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
-    app = QApplication(sys.argv[:1])
-    app.setStyleSheet(stylesheet())
+    app = start_application()
     with tempfile.TemporaryDirectory() as folder, VcitaSimulator() as sim:
         home = Path(folder)
         store = ConnectionStore(home, PassphraseDataKey(home, "screenshots"))

@@ -25,6 +25,7 @@ from connmgr.domain.connection import Connection, Secrets
 from connmgr.domain.health import Health, countdown
 from connmgr.domain.template import TemplateCatalog
 from connmgr.gui.resources import vendor_icon
+from connmgr.gui.text_styles import heading
 
 MASK = "•" * 12
 FLOW_LABELS = {
@@ -55,11 +56,9 @@ class DetailsPane(QWidget):
 
     def __init__(self, catalog: TemplateCatalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("detailsPane")
         self._catalog = catalog
         self._connection: Connection | None = None
-        self.heading = QLabel()
-        self.heading.setProperty("role", "heading")
+        self.heading = heading(QLabel(), 14)
         self.icon = QLabel()
         self.summary = QFormLayout()
         self.endpoints = QFormLayout()

@@ -7,24 +7,24 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from connmgr.gui.resources import app_icon
+from connmgr.gui.text_styles import heading, secondary
 
 
 class EmptyState(QWidget):
     def __init__(self, connect: QAction, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("emptyState")
         logo = QLabel()
         logo.setPixmap(app_icon().pixmap(64, 64))
-        title = QLabel("No connections yet")
-        title.setObjectName("emptyTitle")
+        title = heading(QLabel("No connections yet"), 18)
         text = QLabel(
             "Connect a client's account at a vendor: choose the vendor, sign in as the client, and the connection "
             "appears here with who it is connected as and when its token expires.\n\n"
             "Copy the token, refresh or revoke it, or export it to a .env file from here or from the command line."
         )
-        text.setObjectName("emptyText")
+        secondary(text)
         text.setWordWrap(True)
-        text.setMaximumWidth(460)
+        text.setFixedWidth(460)
+        text.setMinimumHeight(text.heightForWidth(460))  # a centred box layout would give it one line's height
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         button = QPushButton(connect.icon(), "Connect an account…")
         button.setDefault(True)

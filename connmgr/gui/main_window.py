@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
 
         self.search = QLineEdit()
-        self.search.setObjectName("search")
+        self.search.setMinimumWidth(220)
         self.search.setPlaceholderText("Search connections (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.search)

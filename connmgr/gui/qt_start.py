@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication
 
-from connmgr.gui.resources import app_icon, stylesheet
+from connmgr.gui.resources import app_icon
 
 if TYPE_CHECKING:
     import qasync
@@ -23,7 +23,6 @@ def start_application() -> QApplication:
     app.setApplicationName("connmgr")
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
-    app.setStyleSheet(stylesheet())
     # Quitting is each entry point's own decision (with a tray, closing the window only hides it).
     app.setQuitOnLastWindowClosed(False)
     return app

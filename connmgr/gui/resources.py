@@ -1,10 +1,9 @@
-"""Icons and the stylesheet, compiled from resources/ into a Qt resource module (scripts/build-resources)."""
+"""Icons, compiled from resources/ into a Qt resource module (scripts/build-resources)."""
 
 from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QFile, QIODevice
 from PySide6.QtGui import QIcon
 
 from connmgr.gui import resources_rc  # noqa: F401  (registers the ":/" resources on import)
@@ -24,13 +23,3 @@ def action_icon(name: str) -> QIcon:
 
 def app_icon() -> QIcon:
     return QIcon(":/icons/connmgr.svg")
-
-
-def stylesheet() -> str:
-    file = QFile(":/style.qss")
-    if not file.open(QIODevice.OpenModeFlag.ReadOnly | QIODevice.OpenModeFlag.Text):
-        return ""
-    try:
-        return bytes(file.readAll().data()).decode("utf-8")
-    finally:
-        file.close()

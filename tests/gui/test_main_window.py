@@ -8,7 +8,7 @@ import pytest
 from dotenv import dotenv_values
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QLineEdit, QRadioButton, QToolButton
+from PySide6.QtWidgets import QLabel, QLineEdit, QRadioButton, QToolButton
 
 from connmgr.gui.connections_model import Column
 from tests.gui.desktop import TIMEOUT_MS
@@ -38,6 +38,11 @@ def start_connect(desktop):
 
 def test_a_new_user_sees_what_to_do_first(desktop):
     assert desktop.window.pages.currentWidget() is desktop.window.empty
+    desktop.qtbot.waitExposed(desktop.window)
+    explanation = [label for label in desktop.window.empty.findChildren(QLabel) if label.wordWrap()]
+    assert explanation
+    for label in explanation:  # every wrapped line shows, none cut off
+        assert label.height() >= label.heightForWidth(label.width())
     desktop.qtbot.mouseClick(desktop.window.empty.button, Qt.MouseButton.LeftButton)
     d = desktop.connect_dialog()
     d.dialog.reject()

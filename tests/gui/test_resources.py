@@ -2,7 +2,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from connmgr.gui.resources import action_icon, app_icon, stylesheet, vendor_icon
+from connmgr.gui.resources import action_icon, app_icon, vendor_icon
 from connmgr.gui.row_actions import _SPECS
 from connmgr.templates import load_catalog
 
@@ -28,4 +28,3 @@ def test_every_vendor_and_action_has_an_icon(qtbot):
         assert not vendor_icon(template.id).pixmap(32, 32).isNull()
     for spec in _SPECS.values():
         assert not action_icon(spec.icon).pixmap(24, 24).isNull()
-    assert "#emptyState" in stylesheet()
