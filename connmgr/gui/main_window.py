@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
 
 from connmgr.domain.connection import Connection
 from connmgr.domain.template import TemplateCatalog
-from connmgr.gui.about import AboutDialog
 from connmgr.gui.busy_spinner import BusySpinnerDelegate
 from connmgr.gui.connections_model import CONNECTION_ROLE, Column, ConnectionsModel
 from connmgr.gui.countdown_delegate import CountdownDelegate
@@ -120,8 +119,9 @@ class MainWindow(QMainWindow):
 
         self.table = ConnectionsTable()
         self.table.setModel(self.proxy)
+        # The indicator first: enabling sorting sorts once, by it (Qt's default indicator would sort descending).
+        self.table.horizontalHeader().setSortIndicator(Column.NAME, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(Column.NAME, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
@@ -246,6 +246,8 @@ class MainWindow(QMainWindow):
         menu.popup(self.table.viewport().mapToGlobal(position))
 
     def _on_about(self) -> None:
+        from connmgr.gui.about import AboutDialog  # not needed for the first paint
+
         # The window's settings file is kept in the data directory (launch.assemble).
         about = AboutDialog(Path(self._settings.fileName()).parent, self)
         about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
