@@ -22,17 +22,22 @@ _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 _READ_ONLY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 
-def open_database(home: Path, busy_timeout: float = BUSY_TIMEOUT_S) -> sqlite3.Connection:
-    """The store's database in `home`; the caller serialises its use across threads."""
+def open_database(home: Path, busy_timeout: float = BUSY_TIMEOUT_S, *, reader: bool = False) -> sqlite3.Connection:
+    """The store's database in `home`; the caller serialises its use across threads. A `reader` connection only
+    reads, beside the writing one (whose WAL set-up it relies on): its reads never wait for that one's commits."""
     with reported_as_storage_errors(home):
         # isolation_level=None: no implicit transactions; write_transaction() says where each starts and ends.
         db = sqlite3.connect(home / DB_NAME, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
         try:
             db.row_factory = sqlite3.Row
-            # WAL: the GUI's reads never wait for the CLI's writes, and a killed writer leaves the last commit intact.
-            db.execute("PRAGMA journal_mode=WAL")
-            # FULL: a save returns once its commit is on disk, so a power cut cannot take an acknowledged save.
-            db.execute("PRAGMA synchronous=FULL")
+            if reader:
+                db.execute("PRAGMA query_only=ON")
+            else:
+                # WAL: reads never wait for writes (the CLI's, or our own commits), and a killed writer leaves the
+                # last commit intact.
+                db.execute("PRAGMA journal_mode=WAL")
+                # FULL: a save returns once its commit is on disk, so a power cut cannot take an acknowledged save.
+                db.execute("PRAGMA synchronous=FULL")
         except BaseException:
             db.close()
             raise

@@ -3,29 +3,40 @@
 Listing and `get` read metadata only and never ask for the data key. A row whose
 secrets cannot be opened is kept: reading its secrets raises a typed error, and
 only `remove` deletes a row.
+
+Two SQLite connections: one writes (transactions, and the reads inside them), one reads everything else, so that
+a read never waits behind a commit, whose fsync can take a hundred milliseconds. The writer thread
+(`commit_soon`) takes commits off a caller's thread, an event loop's above all.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from connmgr.domain.connection import Connection, Secrets
 from connmgr.storage.database import BUSY_TIMEOUT_S, open_database, reported_as_storage_errors, write_transaction
 from connmgr.storage.datakey import DataKeySource
 from connmgr.storage.envelope import EnvelopeUnreadable, open_secrets, seal_secrets
-from connmgr.storage.errors import ConnectionNotFound, DataKeyLost, NameTaken, SecretsUnreadable
+from connmgr.storage.errors import ConnectionNotFound, DataKeyLost, NameTaken, SecretsUnreadable, StoreFailed
 from connmgr.storage.rows import METADATA_COLUMNS, connection_from_row, metadata_row
 from connmgr.storage.schema import migrate
+from connmgr.storage.writer import GroupWriter
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+T = TypeVar("T")
 
 # SQL built from fixed column names (S608 flags any f-string SQL); values always go in as parameters.
 _COLUMNS = ", ".join(METADATA_COLUMNS)
 _SELECT = f"SELECT {_COLUMNS} FROM connections"  # noqa: S608
+_SELECT_WITH_SECRETS = f"SELECT {_COLUMNS}, secrets FROM connections WHERE name = ?"  # noqa: S608
 _UPSERT = (
     f"INSERT INTO connections ({_COLUMNS}, secrets)"  # noqa: S608
     f" VALUES ({', '.join(':' + c for c in METADATA_COLUMNS)}, :secrets)"
@@ -34,6 +45,7 @@ _UPSERT = (
 )
 _SET_METADATA = ", ".join(f"{c} = :{c}" for c in METADATA_COLUMNS)
 _UPDATE_METADATA = f"UPDATE connections SET {_SET_METADATA} WHERE id = :id"  # noqa: S608
+_STILL_STORED = " AND ".join(f"{c} IS :was_{c}" for c in METADATA_COLUMNS)
 _NAME_CLASH = "UNIQUE constraint failed: connections.name"
 
 
@@ -50,13 +62,17 @@ class ConnectionStore:
         self.home = home
         self._keys = keys
         self._key: bytes | None = None
-        self._lock = threading.RLock()  # one SQLite connection, shared by the GUI thread and workers
+        self._lock = threading.RLock()  # the writing connection, shared by the GUI thread and workers
+        self._writing: int | None = None  # the thread in a transaction, whose reads must see its own writes
         self._db = open_database(home, busy_timeout)
         try:
             migrate(self._db, home)
+            self._read_lock = threading.Lock()
+            self._reader = open_database(home, busy_timeout, reader=True)
         except BaseException:
             self._db.close()
             raise
+        self._writer = GroupWriter(self.transaction, lambda: StoreFailed(home, "the store is closed"))
 
     def __enter__(self) -> ConnectionStore:
         return self
@@ -65,8 +81,11 @@ class ConnectionStore:
         self.close()
 
     def close(self) -> None:
-        with self._lock:
+        """Commit what `commit_soon` has queued, then close."""
+        self._writer.close()
+        with self._lock, self._read_lock:
             self._db.close()
+            self._reader.close()
 
     def list_connections(self) -> list[Connection]:
         """Every connection's metadata, by name; never touches the keyring."""
@@ -88,6 +107,19 @@ class ConnectionStore:
         envelope = seal_secrets(self._data_key(), connection.id, secrets)
         self._write(_UPSERT, {**metadata_row(connection), "secrets": envelope})
 
+    def save_if_unchanged(self, expected: Connection, updated: Connection, secrets: Secrets) -> bool:
+        """Save `updated` and `secrets` over `expected` if that is still exactly what is stored; False, and nothing
+        written, if anything changed it meanwhile. One statement and no read; and it sets only the columns that
+        differ, so an unchanged name or id leaves its index alone (one page to commit instead of three)."""
+        if updated.id != expected.id:
+            raise ValueError("updated must be the same connection as expected")
+        was, now = metadata_row(expected), metadata_row(updated)
+        changed = [c for c in METADATA_COLUMNS if now[c] != was[c]]
+        assignments = ", ".join(f"{c} = :{c}" for c in (*changed, "secrets"))
+        parameters = {f"was_{c}": value for c, value in was.items()} | {c: now[c] for c in changed}
+        parameters["secrets"] = seal_secrets(self._data_key(), updated.id, secrets)
+        return self._write(f"UPDATE connections SET {assignments} WHERE {_STILL_STORED}", parameters) == 1  # noqa: S608
+
     def save_metadata(self, connection: Connection) -> None:
         """Update an existing connection's metadata (status, account, ...); its secrets stay as they are."""
         if not self._write(_UPDATE_METADATA, metadata_row(connection)):
@@ -99,6 +131,13 @@ class ConnectionStore:
 
     def secrets(self, name: str) -> Secrets:
         return self.secrets_many([name])[name]
+
+    def read(self, name: str) -> tuple[Connection, Secrets]:
+        """The connection's metadata and secrets as one snapshot (one query)."""
+        rows = self._query(_SELECT_WITH_SECRETS, (name,))
+        if not rows:
+            raise ConnectionNotFound(name)
+        return connection_from_row(rows[0]), _open_row(self._data_key(), rows[0])
 
     def secrets_many(self, names: Iterable[str]) -> dict[str, Secrets]:
         """The secrets of each named connection, in the order asked, with one fetch of the data key for all."""
@@ -120,13 +159,25 @@ class ConnectionStore:
     def transaction(self) -> Iterator[None]:
         """Hold the database's write lock across processes until the block ends, then commit all of it (or none,
         if it raises). Reads inside see the latest state, which no other process can change meanwhile; nested
-        transactions and the store's own writes join the outer one."""
+        transactions and the store's own writes join the outer one. Other threads meanwhile read the last commit,
+        and wait only to write."""
         with self._lock:
             if self._db.in_transaction:
                 yield
             else:
                 with write_transaction(self._db, self.home):
-                    yield
+                    self._writing = threading.get_ident()
+                    try:
+                        yield
+                    finally:
+                        self._writing = None
+
+    def commit_soon(self, work: Callable[[], T], *, gather_s: float = 0.0) -> Future[T]:
+        """Run `work` (a transaction body: reads and writes of this store) on the store's writer thread, in one
+        transaction with whatever else has queued meanwhile; `gather_s`: how long the writer may wait for more to
+        join (when the caller knows more are coming). The future is done once that commit is on disk, and cannot
+        be cancelled. `work` runs again if another body in its group fails (its own writes rolled back)."""
+        return self._writer.submit(work, gather_s)
 
     def use_key_source(self, keys: DataKeySource) -> None:
         """Take the data key from `keys` instead, before any was loaded: where no keyring works, a passphrase
@@ -141,6 +192,8 @@ class ConnectionStore:
     async def unlock(self) -> None:
         """Fetch the data key on a worker thread, so that later calls on the loop's thread need no keyring."""
         if self._key is None:  # once loaded, no thread hop: every refresh calls this
+            import asyncio  # not at the top: the window imports the store before it paints
+
             await asyncio.to_thread(self._data_key)
 
     def _data_key(self) -> bytes:
@@ -162,8 +215,11 @@ class ConnectionStore:
             return self._keys.load() or self._keys.create()  # another process may have made it while we waited
 
     def _query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock, reported_as_storage_errors(self.home):
-            return self._db.execute(sql, parameters).fetchall()
+        if self._writing == threading.get_ident():  # in a transaction: it must see its own writes
+            with self._lock, reported_as_storage_errors(self.home):
+                return self._db.execute(sql, parameters).fetchall()
+        with self._read_lock, reported_as_storage_errors(self.home):
+            return self._reader.execute(sql, parameters).fetchall()
 
     def _write(self, sql: str, parameters: Mapping[str, object]) -> int:
         """Run one changing statement in its own transaction (or the caller's); the number of rows changed."""
@@ -185,6 +241,8 @@ def _open_row(key: bytes, row: sqlite3.Row) -> Secrets:
 
 def _refuse_on_event_loop() -> None:
     """Fetching the data key may block for the keyring timeout: never on an event loop's (the GUI's) thread."""
+    import asyncio  # not at the top: the window imports the store before it paints
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from contextlib import closing
 from dataclasses import replace
 
@@ -98,6 +99,7 @@ def test_unknown_names_are_typed_errors(open_store: StoreOpener, memory_keyring:
     store.save(connection("Acme"), secrets())
     for attempt in (
         lambda: store.get("Nobody"),
+        lambda: store.read("Nobody"),
         lambda: store.secrets("Nobody"),
         lambda: store.secrets_many(["Acme", "Nobody"]),
         lambda: store.remove("Nobody"),
@@ -209,3 +211,77 @@ def test_a_transaction_holds_off_writers_in_other_connections(
     finally:
         second.close()
     assert first.get("Acme").status is Status.ERROR
+
+
+def test_read_is_metadata_and_secrets_at_once(open_store: StoreOpener, memory_keyring: MemoryKeyring) -> None:
+    open_store().save(connection("Acme"), secrets("Acme"))
+    assert open_store().read("Acme") == (connection("Acme"), secrets("Acme"))
+
+
+def test_reads_never_wait_for_a_transaction_on_another_thread(
+    open_store: StoreOpener, memory_keyring: MemoryKeyring
+) -> None:
+    """A commit may wait a long time for its fsync: the window's reads must not wait behind it."""
+    store = open_store()
+    store.save(connection("Acme"), secrets("Acme"))
+    inside, finish = threading.Event(), threading.Event()
+
+    def slow_transaction() -> None:
+        with store.transaction():
+            store.save_metadata(connection("Acme", status=Status.ERROR))
+            assert store.get("Acme").status is Status.ERROR  # its own reads see its own writes
+            inside.set()
+            assert finish.wait(30)
+
+    writer = threading.Thread(target=slow_transaction)
+    writer.start()
+    try:
+        assert inside.wait(30)
+        read: list[object] = []
+        reader = threading.Thread(target=lambda: read.extend([store.get("Acme"), store.read("Acme")[1]]))
+        reader.start()
+        reader.join(30)
+        assert not reader.is_alive(), "a read waited for another thread's transaction"
+        assert read == [connection("Acme"), secrets("Acme")]  # the last commit, not the transaction's writes
+    finally:
+        finish.set()
+        writer.join(30)
+    assert store.get("Acme").status is Status.ERROR
+
+
+def test_commit_soon_runs_the_body_on_the_writer_thread_and_commits_it(
+    open_store: StoreOpener, memory_keyring: MemoryKeyring
+) -> None:
+    store = open_store()
+    store.save(connection("Acme"), secrets("Acme"))
+    threads: list[int] = []
+
+    def body() -> Status:
+        threads.append(threading.get_ident())
+        store.save_metadata(connection("Acme", status=Status.REVOKED))
+        return store.get("Acme").status
+
+    assert store.commit_soon(body).result(30) is Status.REVOKED
+    assert threads and threads[0] != threading.get_ident()
+    assert open_store().get("Acme").status is Status.REVOKED  # on disk: another store sees it
+
+
+def test_save_if_unchanged_writes_over_what_was_read(open_store: StoreOpener, memory_keyring: MemoryKeyring) -> None:
+    store = open_store()
+    read = connection("Acme")
+    store.save(read, secrets("old"))
+    refreshed = replace(read, issued_at=1_700_007_200.5, expires_at=1_700_010_800.5, updated_at=1_700_007_200.5)
+
+    assert store.save_if_unchanged(read, refreshed, secrets("new"))
+    assert open_store().read("Acme") == (refreshed, secrets("new"))
+
+
+def test_save_if_unchanged_writes_nothing_over_a_change(open_store: StoreOpener, memory_keyring: MemoryKeyring) -> None:
+    store = open_store()
+    read = connection("Acme")
+    store.save(read, secrets("old"))
+    renamed = replace(read, account="bob@acme.example", updated_at=1_700_000_100.5)
+    store.save_metadata(renamed)  # by someone else, after `read` was read
+
+    assert not store.save_if_unchanged(read, replace(read, issued_at=1_700_007_200.5), secrets("new"))
+    assert store.read("Acme") == (renamed, secrets("old"))
