@@ -4,7 +4,8 @@ Three ways, interleaved, each timed with a heartbeat task beside it that sleeps 
 wakes (the largest lateness is the worst the event loop, i.e. the window, was kept waiting):
 
 - connmgr: `Connections.refresh` — the real path: per-connection lock, read and decrypt, the token request,
-  then the new tokens sealed and saved (one SQLite commit each);
+  then the new tokens sealed and saved, on disk (fsync) before the refresh returns (refreshes in flight together
+  share a commit);
 - connmgr engine: `OAuthClient.refresh` alone, so the store's share is visible;
 - authlib: `AsyncOAuth2Client.refresh_token`, the same requests (form, HTTP Basic) on the same httpx.
 

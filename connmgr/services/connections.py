@@ -2,11 +2,14 @@
 
 Async because most of it talks to vendors, and the window's asyncio loop runs
 it. Secrets are read only after `store.unlock()`, which fetches the data key
-off the loop's thread (a keyring call can hang on a locked collection).
+off the loop's thread (a keyring call can hang on a locked collection). Writes
+go to the store's writer thread, so the loop never waits for a commit's fsync;
+reads use a connection of their own, which never waits for the writer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +28,7 @@ from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.tokens import TokenSet
 from connmgr.logs import redact
 from connmgr.oauth.client import OAuthClient
+from connmgr.services.committed import committed
 from connmgr.services.envwriter import write_env
 from connmgr.services.refresher import Refresher
 from connmgr.services.retry import RetryPolicy, with_retries
@@ -125,15 +129,15 @@ class Connections:
             created_at=replacing.created_at if replacing else now,
         ).with_tokens(connected.tokens, now=now)
         await self.store.unlock()
-        self.store.save(connection, _secrets(connected.tokens, secret))
+        sealed = _secrets(connected.tokens, secret)
+        await committed(self.store, lambda: self.store.save(connection, sealed))
         return connection
 
     # -- using a connection
 
     async def _read(self, name: str) -> tuple[Connection, Secrets]:
         await self.store.unlock()
-        connection = self.store.get(name)
-        secrets = self.store.secrets(name)
+        connection, secrets = self.store.read(name)
         redact(secrets.access_token, secrets.refresh_token, secrets.id_token, *secrets.fields.values())
         return connection, secrets
 
@@ -167,7 +171,8 @@ class Connections:
         answer = await self.client.whoami(provider, tokens)
         account = account_label(answer, provider.template.api.account_keys) or connection.account or "(unnamed)"
         if account != connection.account:
-            self.store.save_metadata(replace(connection, account=account, updated_at=self.now()))
+            renamed = replace(connection, account=account, updated_at=self.now())
+            await committed(self.store, lambda: self.store.save_metadata(renamed))
         return account
 
     async def revoke(self, name: str) -> RevokeOutcome:
@@ -187,7 +192,7 @@ class Connections:
             has_refresh_token=False,
             updated_at=self.now(),
         )
-        self.store.save(revoked, Secrets(fields=secrets.fields))
+        await committed(self.store, lambda: self.store.save(revoked, Secrets(fields=secrets.fields)))
         return RevokeOutcome(revoked, at_vendor, "" if at_vendor else provider.template.revoke_hint)
 
     def remove(self, name: str) -> None:
@@ -198,6 +203,9 @@ class Connections:
         if prefix is not None and len(names) > 1:
             raise ConfigError("Export", "one --prefix cannot name several connections", "export them one by one")
         await self.store.unlock()
+        return await asyncio.to_thread(self._export, names, path, prefix)  # reads, then writes and fsyncs a file
+
+    def _export(self, names: Sequence[str], path: Path, prefix: str | None) -> ExportOutcome:
         every_secret = self.store.secrets_many(names)
         assignments: dict[str, str] = {}
         for name in names:

@@ -4,9 +4,13 @@ Why so careful: vendors that rotate refresh tokens (iOFFICE, oidc-provider, Keyc
 some revoke the whole grant when one is used twice. So in this process every caller (timer, button, export,
 `access_token`) joins the refresh already in flight; across processes a per-connection file lock is held from
 reading the stored refresh token to saving its successor, and whoever gets the lock second re-reads the store and
-uses what the first one saved. The vendor's answer is saved in one commit (metadata and sealed secrets together)
-with no await in between, so a process killed at any point leaves either the old tokens, which the next refresh
-finds still good or marks "Needs sign-in", or the new ones.
+uses what the first one saved. The vendor's answer is queued at once for one commit (metadata and sealed secrets
+together) that cancelling the refresh cannot stop, and the refresh is done only once that commit is on disk; so a
+process killed at any point leaves either the old tokens, which the next refresh finds still good or marks "Needs
+sign-in", or the new ones.
+
+The event loop (the window's) never waits for the disk: commits go to the store's writer thread, and reads use a
+connection of their own that never waits for the writer (WAL).
 """
 
 from __future__ import annotations
@@ -25,11 +29,15 @@ from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.tokens import TokenSet
 from connmgr.logs import redact
 from connmgr.oauth.client import OAuthClient
+from connmgr.services.committed import committed
 from connmgr.services.retry import RetryPolicy, Sleep, with_retries
 from connmgr.storage.locks import connection_lock
 from connmgr.storage.store import ConnectionStore
 
 log = logging.getLogger("connmgr.services")
+
+# While other refreshes are in flight, a save waits this long for theirs to join its commit (see storage.writer).
+GROUP_COMMIT_S = 0.01
 
 Refreshed = tuple[Connection, Secrets]
 
@@ -114,10 +122,11 @@ class Refresher:
                 request, self._policy, rng=self._rng, sleep=self._sleep, on_retry=self._count_retry
             )
         except GrantError as error:
-            return self._rejected(connection, secrets, error)
-        # From here to the commit: no await, so nothing else runs while the new tokens exist only in memory.
+            return await self._rejected(connection, secrets, error)
+        # The new tokens exist only in memory: queued for the commit before anything else can run.
         checkpoint("answered")
-        saved = self._save(connection, secrets, fresh)
+        gather_s = GROUP_COMMIT_S if len(self._flights) > 1 else 0.0
+        saved = await committed(self._store, lambda: self._save(connection, secrets, fresh), gather_s=gather_s)
         checkpoint("saved")
         return saved
 
@@ -145,36 +154,42 @@ class Refresher:
         self.retries += 1
 
     def _save(self, connection: Connection, secrets: Secrets, fresh: TokenSet) -> Refreshed:
-        """The new tokens in one commit, onto the stored metadata (a `check` may have renamed the account)."""
+        """A transaction body: the new tokens onto the connection as read, if it is still stored so (the usual
+        case: one statement); else onto what is stored now (a `check` may have renamed the account)."""
         kept = Secrets(fresh.access_token, fresh.refresh_token, fresh.id_token, secrets.fields)
-        with self._store.transaction():
-            stored, stored_secrets = self._read(connection.name)
-            if _generation(stored) != _generation(connection):
-                # New tokens arrived meanwhile by another road (a new sign-in, a revoke): they are the newer word.
-                log.warning("%s changed while it was being refreshed; keeping that change", connection.name)
-                return stored, stored_secrets
-            updated = stored.with_tokens(fresh, now=self._now())
-            self._store.save(updated, kept)
+        updated = connection.with_tokens(fresh, now=self._now())
+        if self._store.save_if_unchanged(connection, updated, kept):
+            return updated, kept
+        stored = self._store.get(connection.name)
+        if _generation(stored) != _generation(connection):
+            # New tokens arrived meanwhile by another road (a new sign-in, a revoke): they are the newer word.
+            log.warning("%s changed while it was being refreshed; keeping that change", connection.name)
+            return self._read(connection.name)
+        updated = stored.with_tokens(fresh, now=self._now())
+        self._store.save(updated, kept)
         return updated, kept
 
-    def _rejected(self, connection: Connection, secrets: Secrets, error: GrantError) -> Refreshed:
+    async def _rejected(self, connection: Connection, secrets: Secrets, error: GrantError) -> Refreshed:
         """After the vendor refused the grant: the stored tokens if another process rotated them meanwhile; else
         the connection is marked "Needs sign-in" with the error's sentence, and the error is raised."""
-        with self._store.transaction():
-            stored, stored_secrets = self._read(connection.name)
-            moved_on = stored.id != connection.id or stored_secrets.refresh_token != secrets.refresh_token
-            if not moved_on:
-                marked = replace(
-                    stored, status=Status.NEEDS_SIGN_IN, status_detail=error.sentence, updated_at=self._now()
-                )
-                self._store.save_metadata(marked)
-        if moved_on:
-            log.info("%s: the refused refresh token had already been replaced; using its successor", connection.name)
+        successor = await committed(self._store, lambda: self._mark_needs_sign_in(connection, secrets, error))
+        if successor is None:
+            raise error
+        log.info("%s: the refused refresh token had already been replaced; using its successor", connection.name)
+        return successor
+
+    def _mark_needs_sign_in(self, connection: Connection, secrets: Secrets, error: GrantError) -> Refreshed | None:
+        """A transaction body: the stored state if its refresh token is no longer the refused one; else None, and
+        the connection is marked "Needs sign-in"."""
+        stored, stored_secrets = self._read(connection.name)
+        if stored.id != connection.id or stored_secrets.refresh_token != secrets.refresh_token:
             return stored, stored_secrets
-        raise error
+        marked = replace(stored, status=Status.NEEDS_SIGN_IN, status_detail=error.sentence, updated_at=self._now())
+        self._store.save_metadata(marked)
+        return None
 
     def _read(self, name: str) -> Refreshed:
-        connection, secrets = self._store.get(name), self._store.secrets(name)
+        connection, secrets = self._store.read(name)
         redact(secrets.access_token, secrets.refresh_token, secrets.id_token, *secrets.fields.values())
         return connection, secrets
 

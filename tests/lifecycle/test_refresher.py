@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from dataclasses import replace
 
 import pytest
 
 from connmgr.domain.connection import Status
 from connmgr.domain.errors import GrantError, ServiceUnavailable
+from connmgr.services import refresher
+from connmgr.services.committed import committed
 from connmgr.services.refresher import Refresher
 from tests.lifecycle.conftest import CATALOG, TOKEN_PATH, connect_ioffice, connections_for
 
@@ -128,3 +132,57 @@ async def test_a_revoked_connection_is_not_refreshed(connections, ioffice_sim):
 
     assert len(ioffice_sim.sim.requests_to(TOKEN_PATH)) == before
     assert connections.store.get("Acme").status is Status.REVOKED
+
+
+async def test_the_event_loop_never_runs_a_commit(connections, ioffice_sim):
+    """Commits wait for an fsync, which now and then takes a hundred milliseconds: never on the window's loop."""
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    await connect_ioffice(connections, ioffice_sim, "Zeta")
+    ran_on: list[tuple[int, str]] = []
+    connections.store._db.set_trace_callback(lambda sql: ran_on.append((threading.get_ident(), sql)))
+    try:
+        await asyncio.gather(connections.refresh("Acme"), connections.refresh("Zeta"))
+    finally:
+        connections.store._db.set_trace_callback(None)
+
+    assert any(sql == "COMMIT" for _, sql in ran_on)
+    assert [sql for thread, sql in ran_on if thread == threading.get_ident()] == []
+
+
+async def test_a_refresh_cancelled_once_answered_still_saves_the_rotated_token(connections, ioffice_sim, monkeypatch):
+    """The vendor has rotated the refresh token: its successor exists only in memory, and must reach the disk."""
+    sim = ioffice_sim.sim
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    old = connections.store.secrets("Acme").refresh_token
+
+    def cancel_when_answered(name: str) -> None:
+        if name == "answered":
+            asyncio.current_task().cancel()  # the refresh's own task, as when the loop shuts down
+
+    monkeypatch.setattr(refresher, "checkpoint", cancel_when_answered)
+    with pytest.raises(asyncio.CancelledError):
+        await connections.refresh("Acme")
+    await committed(connections.store, lambda: None)  # queued after the save: done once the save is committed
+
+    fresh = connections.store.secrets("Acme").refresh_token
+    assert fresh != old
+    assert sim.refresh_tokens.find(fresh) is not None
+
+
+async def test_an_account_renamed_during_the_refresh_is_kept(connections, ioffice_sim, sleep):
+    sim = ioffice_sim.sim
+    store = connections.store
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    sim.inject(TOKEN_PATH, status=503)  # a retry, during which a `check` renames the account
+
+    async def rename_while_waiting(seconds):
+        sleep.waits.append(seconds)
+        store.save_metadata(replace(store.get("Acme"), account="bob@example.com"))
+
+    connections.refresher._sleep = rename_while_waiting
+    refreshed = await connections.refresh("Acme")
+
+    assert len(sleep.waits) == 1
+    assert refreshed.account == "bob@example.com"
+    assert store.get("Acme") == refreshed
+    assert sim.refresh_tokens.find(store.secrets("Acme").refresh_token) is not None
