@@ -12,6 +12,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
@@ -20,6 +21,9 @@ from connmgr.domain.errors import ConfigError
 from connmgr.domain.template import ENDPOINTS, FieldSpec, ProviderTemplate, TemplateCatalog
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+# Stored connections whose providers stay resolved (a few KiB each); beyond it, the least used are resolved again.
+_SAVED_PROVIDERS_KEPT = 4096
+_RESHAPED_KEPT = 256  # templates as reshaped by a set of choices: a few per template
 
 
 def is_loopback(host: str | None) -> bool:
@@ -129,7 +133,7 @@ def resolve_provider(
     unknown = sorted(set(values) - {f.name for f in template.fields})
     if unknown:
         raise ConfigError(template.name, f"there is no field {unknown[0]!r}", "check the field names")
-    template = template.with_choices(values, flow)
+    template = _with_choices(template, values, flow)
     normalised: dict[str, str] = {}
     for spec in template.fields_for(flow):
         raw = values.get(spec.name) or spec.default_for(flow) or ""
@@ -153,6 +157,41 @@ def resolve_provider(
 
 
 def saved_provider(catalog: TemplateCatalog, connection: Connection, secret_fields: Mapping[str, str]) -> Provider:
-    """The provider of a stored connection: its plain values with its secret ones (a password is never stored)."""
-    values = {**connection.values, **secret_fields}
-    return resolve_provider(catalog.get(connection.template_id), values, connection.flow, saved=True)
+    """The provider of a stored connection: its plain values with its secret ones (a password is never stored).
+
+    Resolved once per template, values and flow, all immutable: every refresh of the connection asks for it."""
+    values = tuple(sorted({**connection.values, **secret_fields}.items()))
+    return _resolved_saved(_Same(catalog.get(connection.template_id)), values, connection.flow)
+
+
+def _with_choices(template: ProviderTemplate, values: Mapping[str, str], flow: str) -> ProviderTemplate:
+    """`template.with_choices`, built once and shared by every provider that makes the same choices: it rebuilds
+    the whole template (most of the cost of resolving), and a thousand copies would only burden the GC."""
+    chosen = tuple((spec.name, values.get(spec.name, "")) for spec in template.fields_for(flow) if spec.choices)
+    return _reshaped(_Same(template), chosen, flow)
+
+
+class _Same:
+    """A template as a cache key, by identity: it is immutable, but holds unhashable mappings. The key holds the
+    template, so its id cannot be reused by another while cached."""
+
+    __slots__ = ("template",)
+
+    def __init__(self, template: ProviderTemplate) -> None:
+        self.template = template
+
+    def __hash__(self) -> int:
+        return id(self.template)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.template is self.template
+
+
+@lru_cache(maxsize=_SAVED_PROVIDERS_KEPT)
+def _resolved_saved(template: _Same, values: tuple[tuple[str, str], ...], flow: str) -> Provider:
+    return resolve_provider(template.template, dict(values), flow, saved=True)
+
+
+@lru_cache(maxsize=_RESHAPED_KEPT)
+def _reshaped(template: _Same, chosen: tuple[tuple[str, str], ...], flow: str) -> ProviderTemplate:
+    return template.template.with_choices(dict(chosen), flow)

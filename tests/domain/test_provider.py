@@ -1,7 +1,8 @@
 import pytest
 
+from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError
-from connmgr.domain.provider import resolve_provider
+from connmgr.domain.provider import resolve_provider, saved_provider
 from connmgr.templates import load_catalog
 
 CATALOG = load_catalog().catalog
@@ -94,3 +95,41 @@ def test_secrets_stay_out_of_repr():
         CATALOG.get("vcita"), {"client_id": "c", "client_secret": "s3cr3t-value", "redirect_uri": "https://x/cb"}
     )
     assert "s3cr3t-value" not in repr(p)
+
+
+def _saved(client_id: str, **values: str) -> Connection:
+    return Connection(
+        id=f"id-{client_id}",
+        name=client_id,
+        template_id="oauth2",
+        flow="authorization_code",
+        values={
+            "client_id": client_id,
+            "authorize_url": "https://vendor.example/authorize",
+            "token_url": "https://vendor.example/token",
+            "redirect_uri": "https://app.example/cb",
+            **values,
+        },
+    )
+
+
+def test_a_stored_connection_is_resolved_once_for_all_its_refreshes():
+    connection, fields = _saved("one"), {"client_secret": "s3cret-one"}
+    first = saved_provider(CATALOG, connection, fields)
+
+    assert first == resolve_provider(CATALOG.get("oauth2"), {**connection.values, **fields}, saved=True)
+    assert saved_provider(CATALOG, connection, dict(fields)) is first  # equal values: the same provider
+    assert saved_provider(CATALOG, connection, {"client_secret": "rotated"}).value("client_secret") == "rotated"
+    again = load_catalog().catalog  # a reloaded catalog (edited templates): resolved from its own templates
+    assert saved_provider(again, connection, fields).template is not first.template
+
+
+def test_providers_making_the_same_choices_share_one_template():
+    one = saved_provider(CATALOG, _saved("one"), {})
+    two = saved_provider(CATALOG, _saved("two"), {})
+    post = saved_provider(CATALOG, _saved("three", client_auth="client_secret_post"), {})
+
+    assert one.value("client_id") != two.value("client_id")
+    assert one.template is two.template
+    assert post.template is not one.template
+    assert post.template.requests["refresh"].client_auth == "client_secret_post"
