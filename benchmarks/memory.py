@@ -2,10 +2,10 @@
 each of 20 sign-in windows opened against a local page and cancelled (budget: after the 20th within 10% of after
 the first: no page, profile or window left behind).
 
-connmgr runs as `connmgr --home HOME` would, with one hook on `wiring.wire` (called once the window is painted) that starts this script's
-coroutine on the window's own loop; the sign-ins go through `sign_in_flow.sign_in`, the path of the Connect
-button. The reference for the idle figure is a bare PySide6 window measured the same way in its own process.
-RSS is the process's own (psutil); QtWebEngine's helper processes are reported beside it.
+connmgr runs as `connmgr --home HOME` would, with one hook on `wiring.wire` (called once the window is painted)
+that starts this script's coroutine on the window's own loop; the sign-ins go through `sign_in_flow.sign_in`, the
+path of the Connect button. The reference for the idle figure is a bare PySide6 window measured the same way in its
+own process. RSS is the process's own (psutil); QtWebEngine's helper processes are reported beside it.
 
     .venv/bin/python -m benchmarks.memory
 """
