@@ -49,21 +49,20 @@ def _open_store(home: Path) -> ConnectionStore | None:
 def run(home: Path) -> int:
     logs.configure()
     app = start_application()
-    store = _open_store(home)
-    if store is None:
-        return 1
     try:
-        window = build_window(store)
-        window.show()
-        QApplication.processEvents()  # the first paint, before asyncio, the OAuth engine and the services load
-        loop = start_event_loop(app)
-        with loop:
-            loop.run_until_complete(_serve(window, store))
-    except ConnmgrError as exc:
+        store = _open_store(home)
+        if store is None:
+            return 1
+        with store:
+            window = build_window(store)
+            window.show()
+            QApplication.processEvents()  # the first paint, before asyncio, the OAuth engine and the services load
+            loop = start_event_loop(app)
+            with loop:
+                loop.run_until_complete(_serve(window, store))
+    except ConnmgrError as exc:  # a store that cannot be opened or read, as the command line says it
         print(exc.sentence, file=sys.stderr)
         return 1
-    finally:
-        store.close()
     return 0
 
 

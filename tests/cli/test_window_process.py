@@ -35,3 +35,16 @@ def test_the_window_keeps_tokens_fresh_and_a_quit_signal_lets_the_refresh_in_fli
     assert connmgr("check", "Acme workplace").out.strip() == "alice@example.com"
     for secret in ioffice_sim.sim.issued_secrets():
         assert secret not in out + err
+
+
+def test_a_store_it_cannot_read_is_one_sentence_and_is_left_as_it_was(connmgr):
+    connmgr.home.mkdir(parents=True)
+    damaged = b"not a database, " * 512
+    (connmgr.home / "connections.db").write_bytes(damaged)
+    done = subprocess.run(
+        [sys.executable, "-m", "connmgr"], env=connmgr.env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert "is damaged or not a connmgr database" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (connmgr.home / "connections.db").read_bytes() == damaged
