@@ -1,24 +1,9 @@
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 
-from connmgr.domain.connection import Connection, Status
+from connmgr.domain.connection import Status
 from connmgr.gui.connections_model import CONNECTION_ROLE, SORT_ROLE, Column, ConnectionsModel
-from connmgr.templates import load_catalog
-
-CATALOG = load_catalog().catalog
-T0 = 1_800_000_000.0
-
-
-class Clock:
-    def __init__(self):
-        self.t = T0
-
-    def __call__(self):
-        return self.t
-
-
-def conn(name, **kw):
-    return Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={}, **kw)
+from tests.gui.table_rows import CATALOG, T0, Clock, conn
 
 
 def model_with(clock, *connections):

@@ -3,30 +3,9 @@
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QIcon
 
-from connmgr.domain.connection import Connection
 from connmgr.gui.connections_model import Column, ConnectionsModel
 from connmgr.gui.main_window import MainWindow
-from connmgr.templates import load_catalog
-
-CATALOG = load_catalog().catalog
-T0 = 1_800_000_000.0
-
-
-class Clock:
-    t = T0
-
-    def __call__(self):
-        return self.t
-
-
-def conn(name, **kw):
-    kw.setdefault("issued_at", T0)
-    return Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={}, **kw)
-
-
-def names(window):
-    p = window.proxy
-    return [p.index(r, 0).data() for r in range(p.rowCount())]
+from tests.gui.table_rows import CATALOG, T0, Clock, conn, names
 
 
 def test_window_sorting(qtbot, qtmodeltester, tmp_path):

@@ -8,20 +8,10 @@ from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QRect, QSetting
 from PySide6.QtGui import QIcon, QImage, QRegion
 from PySide6.QtWidgets import QStyledItemDelegate
 
-from connmgr.domain.connection import Connection, Status
+from connmgr.domain.connection import Status
 from connmgr.gui.connections_model import Column, ConnectionsModel
 from connmgr.gui.main_window import MainWindow
-from connmgr.templates import load_catalog
-
-CATALOG = load_catalog().catalog
-T0 = 1_800_000_000.0
-
-
-class Clock:
-    t = T0
-
-    def __call__(self):
-        return self.t
+from tests.gui.table_rows import CATALOG, T0, Clock, conn, names
 
 
 class CountingModel(ConnectionsModel):
@@ -54,11 +44,6 @@ class Paints(QObject):
         return False
 
 
-def conn(name, **kw):
-    kw.setdefault("issued_at", T0)
-    return Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={}, **kw)
-
-
 def shown(qtbot, tmp_path, model, *connections, paints=None):
     model.set_connections(connections)
     window = MainWindow(model, CATALOG, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
@@ -68,10 +53,6 @@ def shown(qtbot, tmp_path, model, *connections, paints=None):
     window.show()
     qtbot.waitExposed(window)
     return window
-
-
-def names(window):
-    return [window.proxy.index(r, 0).data() for r in range(window.proxy.rowCount())]
 
 
 def expires_column(window) -> QRect:

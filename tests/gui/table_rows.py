@@ -1,0 +1,25 @@
+"""What the table's tests share: the catalog, a clock moved by hand, connections made in a line, the rows shown."""
+
+from connmgr.domain.connection import Connection
+from connmgr.templates import load_catalog
+
+CATALOG = load_catalog().catalog
+T0 = 1_800_000_000.0
+
+
+class Clock:
+    def __init__(self):
+        self.t = T0
+
+    def __call__(self):
+        return self.t
+
+
+def conn(name, **kw):
+    kw.setdefault("issued_at", T0)
+    return Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={}, **kw)
+
+
+def names(window):
+    """The names in the table, top to bottom, as the window shows them (after its search)."""
+    return [window.proxy.index(r, 0).data() for r in range(window.proxy.rowCount())]
