@@ -26,11 +26,10 @@ from connmgr.domain.identity import account_label
 from connmgr.domain.provider import Provider, resolve_provider, saved_provider
 from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.tokens import TokenSet
-from connmgr.logs import redact
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.committed import committed
 from connmgr.services.envwriter import write_env
-from connmgr.services.refresher import Refresher
+from connmgr.services.refresher import Refresher, read_stored
 from connmgr.services.retry import RetryPolicy, with_retries
 from connmgr.services.signin import (
     Connected,
@@ -137,9 +136,7 @@ class Connections:
 
     async def _read(self, name: str) -> tuple[Connection, Secrets]:
         await self.store.unlock()
-        connection, secrets = self.store.read(name)
-        redact(secrets.access_token, secrets.refresh_token, secrets.id_token, *secrets.fields.values())
-        return connection, secrets
+        return read_stored(self.store, name)
 
     async def _open(self, name: str) -> tuple[Connection, Secrets, Provider]:
         """A connection ready to talk to its vendor (discovery done where its template discovers)."""

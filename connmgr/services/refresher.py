@@ -105,7 +105,7 @@ class Refresher:
         seen = basis or current
         checkpoint("locking")
         async with connection_lock(self._store.home, current.id):
-            connection, secrets = self._read(name)
+            connection, secrets = read_stored(self._store, name)
             if _generation(connection) != _generation(seen) and connection.status is Status.CONNECTED:
                 log.info("%s was refreshed elsewhere meanwhile; using those tokens", name)
                 return connection, secrets
@@ -164,7 +164,7 @@ class Refresher:
         if _generation(stored) != _generation(connection):
             # New tokens arrived meanwhile by another road (a new sign-in, a revoke): they are the newer word.
             log.warning("%s changed while it was being refreshed; keeping that change", connection.name)
-            return self._read(connection.name)
+            return read_stored(self._store, connection.name)
         updated = stored.with_tokens(fresh, now=self._now())
         self._store.save(updated, kept)
         return updated, kept
@@ -181,17 +181,19 @@ class Refresher:
     def _mark_needs_sign_in(self, connection: Connection, secrets: Secrets, error: GrantError) -> Refreshed | None:
         """A transaction body: the stored state if its refresh token is no longer the refused one; else None, and
         the connection is marked "Needs sign-in"."""
-        stored, stored_secrets = self._read(connection.name)
+        stored, stored_secrets = read_stored(self._store, connection.name)
         if stored.id != connection.id or stored_secrets.refresh_token != secrets.refresh_token:
             return stored, stored_secrets
         marked = replace(stored, status=Status.NEEDS_SIGN_IN, status_detail=error.sentence, updated_at=self._now())
         self._store.save_metadata(marked)
         return None
 
-    def _read(self, name: str) -> Refreshed:
-        connection, secrets = self._store.read(name)
-        redact(secrets.access_token, secrets.refresh_token, secrets.id_token, *secrets.fields.values())
-        return connection, secrets
+
+def read_stored(store: ConnectionStore, name: str) -> Refreshed:
+    """A stored connection and its secrets, each secret known to the log filter before anything can log it."""
+    connection, secrets = store.read(name)
+    redact(secrets.access_token, secrets.refresh_token, secrets.id_token, *secrets.fields.values())
+    return connection, secrets
 
 
 def _generation(connection: Connection) -> tuple[object, ...]:

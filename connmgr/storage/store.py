@@ -215,11 +215,10 @@ class ConnectionStore:
             return self._keys.load() or self._keys.create()  # another process may have made it while we waited
 
     def _query(self, sql: str, parameters: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        if self._writing == threading.get_ident():  # in a transaction: it must see its own writes
-            with self._lock, reported_as_storage_errors(self.home):
-                return self._db.execute(sql, parameters).fetchall()
-        with self._read_lock, reported_as_storage_errors(self.home):
-            return self._reader.execute(sql, parameters).fetchall()
+        in_transaction = self._writing == threading.get_ident()  # then the read must see its own writes
+        lock, db = (self._lock, self._db) if in_transaction else (self._read_lock, self._reader)
+        with lock, reported_as_storage_errors(self.home):
+            return db.execute(sql, parameters).fetchall()
 
     def _write(self, sql: str, parameters: Mapping[str, object]) -> int:
         """Run one changing statement in its own transaction (or the caller's); the number of rows changed."""

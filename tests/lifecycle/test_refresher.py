@@ -12,7 +12,7 @@ from connmgr.domain.connection import Status
 from connmgr.domain.errors import GrantError, ServiceUnavailable
 from connmgr.services import refresher
 from connmgr.services.committed import committed
-from connmgr.services.refresher import Refresher
+from connmgr.services.refresher import Refresher, read_stored
 from tests.lifecycle.conftest import CATALOG, TOKEN_PATH, connect_ioffice, connections_for
 
 
@@ -96,7 +96,7 @@ async def test_a_refusal_after_another_process_rotated_returns_its_tokens(store,
 
     async def rotate_elsewhere_while_waiting(seconds):
         sleep.waits.append(seconds)
-        await other._refresh_locked(*other._read("Acme"))  # the refresh of a process that took no lock
+        await other._refresh_locked(*read_stored(store, "Acme"))  # the refresh of a process that took no lock
 
     connections.refresher._sleep = rotate_elsewhere_while_waiting
     connection, secrets = await connections.refresher.refresh("Acme")
