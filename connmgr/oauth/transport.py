@@ -30,6 +30,7 @@ from connmgr.domain.errors import (
     VendorError,
     clip,
 )
+from connmgr.oauth.network import polling_transport
 
 log = logging.getLogger("connmgr.oauth")
 
@@ -42,6 +43,8 @@ def new_http_client(**kwargs: Any) -> httpx.AsyncClient:
     kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
     kwargs.setdefault("follow_redirects", False)
     kwargs.setdefault("headers", {"User-Agent": "connmgr", "Accept": "application/json"})
+    if "transport" not in kwargs:
+        kwargs["transport"] = polling_transport()
     return httpx.AsyncClient(**kwargs)
 
 
