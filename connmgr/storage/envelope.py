@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from connmgr.domain.connection import Secrets
@@ -29,6 +30,7 @@ class EnvelopeUnreadable(Exception):
         self.reason = reason
 
 
+@lru_cache(maxsize=1)  # one data key per store: setting its cipher up again for every row cost a refresh 10 µs
 def _aead(key: bytes) -> AESGCM:
     # Imported on first use: the window lists connections (metadata only) before its first paint without it.
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM

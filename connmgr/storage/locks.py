@@ -35,15 +35,12 @@ _WAITERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="connmgr-lock-w
 async def connection_lock(home: Path, connection_id: str) -> AsyncIterator[None]:
     """Hold the connection's lock for the block, waiting (off the loop's thread) while another holder has it."""
     with reported_as_storage_errors(home):
-        folder = home / LOCKS_DIR
-        folder.mkdir(mode=0o700, exist_ok=True)
-        fd = os.open(folder / f"{connection_id}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        with reported_as_storage_errors(home):
+        fd = _open(os.path.join(home, LOCKS_DIR), f"{connection_id}.lock")
+        try:
             taken = _try_acquire(fd)
-    except BaseException:
-        _release(fd)
-        raise
+        except BaseException:
+            _release(fd)
+            raise
     if not taken:
         waiting = asyncio.get_running_loop().run_in_executor(_WAITERS, _acquire, fd)
         try:
@@ -57,6 +54,17 @@ async def connection_lock(home: Path, connection_id: str) -> AsyncIterator[None]
         yield
     finally:
         _release(fd)
+
+
+def _open(folder: str, name: str) -> int:
+    """The lock file's descriptor; the folder is made only when missing (a mkdir per refresh costs the loop)."""
+    path = os.path.join(folder, name)
+    try:
+        return os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        with contextlib.suppress(FileExistsError):  # another refresh made it meanwhile
+            os.mkdir(folder, 0o700)
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
 
 def _try_acquire(fd: int) -> bool:
