@@ -3,11 +3,11 @@
     python -m benchmarks.first_paint floor       # a bare PySide6 window: the floor
     python -m benchmarks.first_paint app HOME    # connmgr itself, started as `connmgr --home HOME`
 
-The marker, the same for both: the first Paint event that reaches any widget of the window posts a zero timer,
-and the line is printed when that timer fires. Qt paints a whole window in one pass (the repaint manager's
-sync: every dirty widget, then one flush of the backing store) before the event loop turns again, so the timer
-fires after the complete first frame, table rows included, not at its first brush stroke. A `singleShot(0)`
-after `show()` would fire before any painting; `frameSwapped` exists only for OpenGL windows.
+The marker, the same for both: Qt paints a window in one synchronous pass (every dirty widget, then one flush of
+the backing store) while its native window handles an UpdateRequest or Expose event. The event filter hands that
+event to the window itself and, once a pass that painted the window's widgets returns, the frame is complete:
+the line is printed then. (Waiting for the event loop's next turn instead would also count whatever the
+application does after painting before it turns the loop again; connmgr paints first, then loads asyncio.)
 
 It also reports whether QtWebEngine was imported by then: it must not be until a sign-in window opens.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import sys
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QWidget
 
 
@@ -27,18 +27,25 @@ class FirstPaint(QObject):
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self._window = window
-        self._seen = False
+        self._painting = False
+        self._painted_widgets = 0
         QApplication.instance().installEventFilter(self)  # children paint too: the table, the toolbar
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            not self._seen
-            and event.type() == QEvent.Type.Paint
-            and isinstance(watched, QWidget)
-            and watched.window() is self._window
+        kind = event.type()
+        if kind == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.window() is self._window:
+            self._painted_widgets += 1
+        elif (
+            kind in (QEvent.Type.UpdateRequest, QEvent.Type.Expose)
+            and not self._painting
+            and watched is self._window.windowHandle()
         ):
-            self._seen = True
-            QTimer.singleShot(0, self._painted)
+            self._painting = True  # the pass below delivers events through this filter too
+            handled = watched.event(event)
+            self._painting = False
+            if self._painted_widgets:
+                self._painted()
+            return handled
         return False
 
     def _painted(self) -> None:
