@@ -155,13 +155,13 @@ class ConnectionsModel(QAbstractTableModel):
 
     def upsert(self, connection: Connection) -> int:
         """Add or replace a connection (by id); returns its row."""
-        for row, existing in enumerate(self._rows):
-            if existing.id == connection.id:
-                self._rows[row] = connection
-                self._judge(row)
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
-                self._resort()
-                return self._row_of_id(connection.id)
+        row = self._row_by_id.get(connection.id)
+        if row is not None:
+            self._rows[row] = connection
+            self._judge(row)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+            self._resort()
+            return self._row_by_id[connection.id]
         row = len(self._rows)
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.append(connection)
@@ -171,7 +171,7 @@ class ConnectionsModel(QAbstractTableModel):
         self._judge(row)
         self.endInsertRows()
         self._resort()
-        return self._row_of_id(connection.id)
+        return self._row_by_id[connection.id]
 
     def _judge(self, row: int) -> None:
         now = self._now()
@@ -182,8 +182,11 @@ class ConnectionsModel(QAbstractTableModel):
             if len(self._due) > 2 * len(self._rows) + 64:  # mostly stale entries (each upsert adds one)
                 self._rebuild_due()
 
-    def _rebuild_due(self) -> None:
+    def _index_rows(self) -> None:
         self._row_by_id = {c.id: row for row, c in enumerate(self._rows)}
+
+    def _rebuild_due(self) -> None:
+        self._index_rows()
         self._due = [(when, c.id) for c, when in zip(self._rows, self._changes_at, strict=True) if when != float("inf")]
         heapq.heapify(self._due)
 
@@ -194,7 +197,7 @@ class ConnectionsModel(QAbstractTableModel):
             del self._rows[row]
             del self._health[row]
             del self._changes_at[row]
-            self._row_by_id = {c.id: row for row, c in enumerate(self._rows)}
+            self._index_rows()
             self.endRemoveRows()
 
     def set_busy(self, name: str, busy: bool) -> None:
@@ -212,9 +215,6 @@ class ConnectionsModel(QAbstractTableModel):
 
     def row_of(self, name: str) -> int | None:
         return next((row for row, c in enumerate(self._rows) if c.name == name), None)
-
-    def _row_of_id(self, connection_id: str) -> int:
-        return self._row_by_id[connection_id]
 
     def connection(self, row: int) -> Connection:
         return self._rows[row]
@@ -243,7 +243,7 @@ class ConnectionsModel(QAbstractTableModel):
             self._rows = [self._rows[i] for i in order]
             self._health = [self._health[i] for i in order]
             self._changes_at = [self._changes_at[i] for i in order]
-            self._row_by_id = {c.id: row for row, c in enumerate(self._rows)}
+            self._index_rows()
 
     def _resort(self) -> None:
         order = self._sorted_order()

@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
     def _on_about(self) -> None:
         from connmgr.gui.about import AboutDialog  # not needed for the first paint
 
-        # The window's settings file is kept in the data directory (launch.assemble).
+        # The window's settings file is kept in the data directory (launch.build_window).
         about = AboutDialog(Path(self._settings.fileName()).parent, self)
         about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         about.open()  # not exec(): no nested event loop under the qasync loop

@@ -133,9 +133,7 @@ class RefreshScheduler:
         off after failures."""
         generation = (connection.id, connection.issued_at, connection.expires_at, connection.status)
         plan = self._plans.get(connection.name)
-        if plan is None or plan.generation != generation:
-            return _Plan(generation, refresh_due(connection, now, self._rng))
-        if replan and plan.failures == 0:
+        if plan is None or plan.generation != generation or (replan and plan.failures == 0):
             return _Plan(generation, refresh_due(connection, now, self._rng))
         return plan
 

@@ -57,8 +57,7 @@ class ConnectionStore:
     """
 
     def __init__(self, home: Path, keys: DataKeySource, *, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
-        if keys.home.resolve() != home.resolve():
-            raise ValueError(f"the data key source belongs to {keys.home}, not to {home}")
+        _check_belongs(keys, home)
         self.home = home
         self._keys = keys
         self._key: bytes | None = None
@@ -182,8 +181,7 @@ class ConnectionStore:
     def use_key_source(self, keys: DataKeySource) -> None:
         """Take the data key from `keys` instead, before any was loaded: where no keyring works, a passphrase
         the person chose. Everything holding this store follows, so nothing needs rebuilding."""
-        if keys.home.resolve() != self.home.resolve():
-            raise ValueError(f"the data key source belongs to {keys.home}, not to {self.home}")
+        _check_belongs(keys, self.home)
         with self._lock:
             if self._key is not None:
                 raise RuntimeError("the data key is already loaded")
@@ -229,6 +227,11 @@ class ConnectionStore:
                 if _NAME_CLASH not in str(exc):
                     raise
                 raise NameTaken(str(parameters["name"])) from exc
+
+
+def _check_belongs(keys: DataKeySource, home: Path) -> None:
+    if keys.home.resolve() != home.resolve():
+        raise ValueError(f"the data key source belongs to {keys.home}, not to {home}")
 
 
 def _open_row(key: bytes, row: sqlite3.Row) -> Secrets:
