@@ -66,13 +66,16 @@ async def _check(store: ConnectionStore, url: str) -> None:
         signin.page.loadFinished.connect(
             lambda ok: settle(signin.page.title() if ok else SmokeFailure(f"the page at {url} did not load"))
         )
+        # Deleted last, after its page (as QtWebEngine needs): once it is gone, so is everything the window held.
+        freed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        signin.page.private_profile.destroyed.connect(lambda: None if freed.done() else freed.set_result(None))
         signin.show()
         try:
             _say(f"sign-in page loaded: {await loaded}")
         finally:
             signin.reject()  # closes the window and frees its web page and profile
             assembled.window.close()
-            await asyncio.sleep(0.2)  # lets Qt delete the page before its profile, as QtWebEngine needs
+            await freed
 
 
 def run(url: str, home: Path) -> int:
