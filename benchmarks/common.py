@@ -8,10 +8,9 @@ from __future__ import annotations
 import json
 import os
 import random
-import statistics
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -34,15 +33,15 @@ class Figure:
     unit: str
     reference: float | None = None
     reference_label: str = ""
-    ratio: float | None = None  # value / reference, or for throughput ours / theirs: as the budget reads
     budget: str = ""
     met: bool | None = None  # None: informational, no budget
     runs: int = 1
     samples: Sequence[float] = field(default_factory=tuple)
 
-
-def median(values: Iterable[float]) -> float:
-    return statistics.median(list(values))
+    @property
+    def ratio(self) -> float | None:
+        """value / reference (for throughput: ours / theirs), as the budget reads."""
+        return None if self.reference is None else self.value / self.reference
 
 
 def emit(figures: Sequence[Figure], **details: object) -> None:
@@ -50,7 +49,7 @@ def emit(figures: Sequence[Figure], **details: object) -> None:
     for figure in figures:
         reference = f" (reference {figure.reference:.4g} {figure.unit})" if figure.reference is not None else ""
         print(f"{figure.label}: {figure.value:.4g} {figure.unit}{reference}", file=sys.stderr)
-    payload = {"figures": [asdict(f) for f in figures], "details": details}
+    payload = {"figures": [{**asdict(f), "ratio": f.ratio} for f in figures], "details": details}
     print(RESULT_PREFIX + json.dumps(payload), flush=True)
 
 

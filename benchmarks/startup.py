@@ -14,8 +14,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
-from benchmarks.common import Figure, data_key_for, emit, fill_table_store, fresh_home, median
+from benchmarks.common import Figure, data_key_for, emit, fill_table_store, fresh_home
 from connmgr.storage import ConnectionStore
 
 ROUNDS = 9
@@ -59,7 +60,7 @@ def main() -> None:
 
     seconds = {which: [s * 1000 for s, _ in results] for which, results in runs.items()}
     floor = median(seconds["floor"])
-    web_engine_loaded = any(loaded for which in ("0", "1000") for _, loaded in runs[which])
+    web_engine_runs = sum(loaded for which in ("0", "1000") for _, loaded in runs[which])
     figures = [
         Figure(
             "startup.floor",
@@ -80,7 +81,6 @@ def main() -> None:
                 "ms",
                 floor,
                 "bare PySide6 window",
-                value / floor,
                 f"<= {BUDGET_RATIO}x floor",
                 value / floor <= BUDGET_RATIO,
                 ROUNDS,
@@ -91,10 +91,10 @@ def main() -> None:
         Figure(
             "startup.web_engine",
             "  QtWebEngine imported by the first paint (runs)",
-            sum(loaded for which in ("0", "1000") for _, loaded in runs[which]),
+            web_engine_runs,
             "runs",
             budget="0 runs",
-            met=not web_engine_loaded,
+            met=web_engine_runs == 0,
             runs=2 * ROUNDS,
         )
     )

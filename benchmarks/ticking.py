@@ -21,12 +21,13 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 
 from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QHeaderView, QTableView
 
-from benchmarks.common import Figure, emit, fill_table_store, fresh_home, median
+from benchmarks.common import Figure, emit, fill_table_store, fresh_home
 from connmgr.gui.connections_model import Column
 from connmgr.gui.qt_start import start_application
 from connmgr.gui.wiring import assemble
@@ -153,7 +154,6 @@ def main() -> None:
                 "ms",
                 reference,
                 "Qt alone (C++ model, same repaint)",
-                value / reference,
                 f"<= {BUDGET_MS:g} ms",
                 value <= BUDGET_MS,
                 TICKS,
