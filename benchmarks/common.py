@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.storage import ConnectionStore, DataKeySource, KeyringDataKey
@@ -21,6 +22,8 @@ RESULT_PREFIX = "BENCH-RESULT "  # the line of a benchmark's stdout that __main_
 REDIRECT_URI = "https://app.example.com/oauth/callback"
 CLIENT_ID = "bench-client"
 CLIENT_SECRET = "bench-secret-5b1f0c"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,27 @@ def emit(figures: Sequence[Figure], **details: object) -> None:
     print(RESULT_PREFIX + json.dumps(payload), flush=True)
 
 
+def oauth2_values(base_url: str) -> dict[str, str]:
+    """The generic OAuth 2.0 template's fields for a vendor at `base_url` (the token server's)."""
+    return {
+        "client_id": CLIENT_ID,
+        "authorize_url": f"{base_url}/authorize",
+        "token_url": f"{base_url}/token",
+        "redirect_uri": REDIRECT_URI,
+    }
+
+
+def web_engine_loaded() -> bool:
+    return "PySide6.QtWebEngineWidgets" in sys.modules or "PySide6.QtWebEngineCore" in sys.modules
+
+
+def rotated(items: Sequence[T], turn: int) -> list[T]:
+    """`items` starting at position `turn` (modulo its length): each goes first in turn, so that whatever else the
+    machine does weighs on all alike."""
+    start = turn % len(items)
+    return [*items[start:], *items[:start]]
+
+
 def oauth2_connection(index: int, base_url: str, *, now: float) -> tuple[Connection, Secrets]:
     """A generic OAuth 2.0 connection whose token endpoint is `base_url`, its access token already expired."""
     name = f"Client {index:05}"
@@ -61,12 +85,7 @@ def oauth2_connection(index: int, base_url: str, *, now: float) -> tuple[Connect
         name=name,
         template_id="oauth2",
         flow="authorization_code",
-        values={
-            "client_id": CLIENT_ID,
-            "authorize_url": f"{base_url}/authorize",
-            "token_url": f"{base_url}/token",
-            "redirect_uri": REDIRECT_URI,
-        },
+        values=oauth2_values(base_url),
         account=f"ops@client{index:05}.example",
         scope="read write",
         issued_at=now - 3_700,
@@ -137,10 +156,10 @@ def fill_oauth2_store(store: ConnectionStore, count: int, base_url: str) -> list
     return names
 
 
-def rss_bytes(pid: int | None = None) -> int:
+def rss_bytes() -> int:
     import psutil
 
-    return int(psutil.Process(pid).memory_info().rss)
+    return int(psutil.Process().memory_info().rss)
 
 
 def in_mib(n_bytes: float) -> float:

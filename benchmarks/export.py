@@ -67,24 +67,25 @@ def main() -> None:
     catalog = load_catalog().catalog
     with tempfile.TemporaryDirectory() as directory:
         home = fresh_home(Path(directory), "home")
-        store_figures: dict[str, tuple[float, int]] = {}
+        store_figures: dict[str, tuple[str, float, int]] = {}  # key: (label, seconds, keyring calls)
 
-        def store_step(label: str, action: Callable[[ConnectionStore], object]) -> None:
+        def store_step(key: str, label: str, action: Callable[[ConnectionStore], object]) -> None:
             def run() -> None:
                 with ConnectionStore(home, KeyringDataKey(home)) as store:
                     action(store)
 
             before = calls.count
             seconds = _timed(run)
-            store_figures[label] = (seconds, calls.count - before)
+            store_figures[key] = (label, seconds, calls.count - before)
 
         names: list[str] = []
         store_step(
+            "save",
             f"open, save {COUNT:,} in one transaction",
             lambda s: names.extend(fill_oauth2_store(s, COUNT, "https://login.example.com")),
         )
-        store_step(f"open, list {COUNT:,}", ConnectionStore.list_connections)
-        store_step(f"open, decrypt {COUNT:,}", lambda s: s.secrets_many(names))
+        store_step("list", f"open, list {COUNT:,}", ConnectionStore.list_connections)
+        store_step("decrypt", f"open, decrypt {COUNT:,}", lambda s: s.secrets_many(names))
 
         async def export(path: Path) -> None:
             with ConnectionStore(home, KeyringDataKey(home)) as store:
@@ -92,11 +93,11 @@ def main() -> None:
                     await Connections(store, catalog, client).export(names, path)
 
         seconds, keyring_calls, command_s = [], [], []
+        command = [sys.executable, "-m", "connmgr", "--home", str(home), "export", *names, "--env"]
         for repeat in range(REPEATS):
             before = calls.count
             seconds.append(_timed(lambda r=repeat: asyncio.run(export(Path(directory) / f"run{r}.env"))))
             keyring_calls.append(calls.count - before)
-            command = [sys.executable, "-m", "connmgr", "--home", str(home), "export", *names, "--env"]
             command_s.append(
                 _timed(
                     lambda r=repeat, c=command: subprocess.run(
@@ -131,9 +132,9 @@ def main() -> None:
             samples=[s * 1000 for s in command_s],
         ),
     ]
-    for label, (store_seconds, store_calls) in store_figures.items():
-        key = "export.store_" + label.split()[1].strip(",")
-        figures.append(Figure(key, f"  store: {label} ({store_calls} keyring call(s))", store_seconds * 1000, "ms"))
+    for key, (label, store_seconds, store_calls) in store_figures.items():
+        label = f"  store: {label} ({store_calls} keyring call(s))"
+        figures.append(Figure(f"export.store_{key}", label, store_seconds * 1000, "ms"))
     emit(
         figures, keyring_calls_per_export=keyring_calls, variables_written=variables, backend=str(keyring.get_keyring())
     )

@@ -49,6 +49,7 @@ class FirstPaint(QObject):
         return False
 
     def _painted(self) -> None:
+        # Not benchmarks.common's web_engine_loaded: importing it (connmgr's storage) would weigh on the floor.
         web_engine = "PySide6.QtWebEngineWidgets" in sys.modules or "PySide6.QtWebEngineCore" in sys.modules
         print(f"painted web_engine={int(web_engine)}", flush=True)
         os._exit(0)  # what follows (closing, saving window state) is not start-up

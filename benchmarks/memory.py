@@ -26,15 +26,15 @@ from statistics import median
 import psutil
 
 from benchmarks.common import (
-    CLIENT_ID,
-    REDIRECT_URI,
     Figure,
     data_key_for,
     emit,
     fill_table_store,
     fresh_home,
     in_mib,
+    oauth2_values,
     rss_bytes,
+    web_engine_loaded,
 )
 from benchmarks.token_server import TokenServer
 from connmgr.storage import ConnectionStore
@@ -90,16 +90,9 @@ async def _one_sign_in(assembled: object, provider: object, alive: dict[str, int
 async def _bench(assembled: object, base_url: str, floor_mib: float, home: Path) -> None:
     await asyncio.sleep(3)  # idle: painted, laid out, a few ticks
     idle = await _rss_settled()
-    web_engine_idle = "PySide6.QtWebEngineWidgets" in sys.modules or "PySide6.QtWebEngineCore" in sys.modules
+    web_engine_idle = web_engine_loaded()
     provider = assembled.connections.new_provider(  # type: ignore[attr-defined]
-        "oauth2",
-        {
-            "client_id": CLIENT_ID,
-            "authorize_url": f"{base_url}/authorize",
-            "token_url": f"{base_url}/token",
-            "redirect_uri": REDIRECT_URI,
-        },
-        "authorization_code",
+        "oauth2", oauth2_values(base_url), "authorization_code"
     )
     alive = {"page": 0, "profile": 0}
     after: list[float] = []

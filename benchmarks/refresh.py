@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from statistics import median
 
-from benchmarks.common import CLIENT_ID, CLIENT_SECRET, Figure, emit, fill_oauth2_store, fresh_home
+from benchmarks.common import CLIENT_ID, CLIENT_SECRET, Figure, emit, fill_oauth2_store, fresh_home, rotated
 from benchmarks.token_server import TokenServer
 from connmgr.domain.connection import tokens_of
 from connmgr.domain.provider import Provider, saved_provider
@@ -120,7 +120,7 @@ async def _bench(server: TokenServer, store: ConnectionStore, names: list[str]) 
         cpu_us: dict[str, list[float]] = {way: [] for way in ways}
         order = list(ways)
         for repeat in range(REPEATS):
-            for way in order[repeat % 3 :] + order[: repeat % 3]:  # each way goes first once in a while
+            for way in rotated(order, repeat):
                 rate, stall, cpu = await _run(range(COUNT), ways[way])
                 rates[way].append(rate)
                 stalls[way].append(stall)

@@ -20,7 +20,7 @@ from statistics import median
 
 import httpx
 
-from benchmarks.common import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, Figure, emit, fresh_home
+from benchmarks.common import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, Figure, emit, fresh_home, oauth2_values
 from benchmarks.token_server import TokenServer
 from connmgr.domain.connection import Connection
 from connmgr.oauth.client import OAuthClient
@@ -35,13 +35,7 @@ BUDGET_MS = 20.0
 
 async def _bench(server: TokenServer, store: ConnectionStore) -> list[Figure]:
     token_url = f"{server.base_url}/token"
-    values = {
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "authorize_url": f"{server.base_url}/authorize",
-        "token_url": token_url,
-        "redirect_uri": REDIRECT_URI,
-    }
+    values = {**oauth2_values(server.base_url), "client_secret": CLIENT_SECRET}
     async with OAuthClient() as client, httpx.AsyncClient() as bare:
         connections = Connections(store, load_catalog().catalog, client)
         provider = connections.new_provider("oauth2", values, "authorization_code")
@@ -50,17 +44,16 @@ async def _bench(server: TokenServer, store: ConnectionStore) -> list[Figure]:
         for i in range(WARMUP + RUNS):
             sign_in = await connections.begin_sign_in(provider)  # before the browser opens: not timed
             redirect = f"{REDIRECT_URI}?code=code-{i:04}&state={sign_in.request.state}"
-            server.durations(reset=True)
             started = time.perf_counter()
             saved = await connections.complete_sign_in(f"Signed in {i:04}", sign_in, redirect)
             elapsed = time.perf_counter() - started
-            (endpoint,) = server.durations(reset=True)
+            (endpoint,) = server.durations()
             assert isinstance(saved, Connection), saved  # not a denial or an error
             # The same exchange as a bare request: what the network stack costs, for comparison.
             bare_started = time.perf_counter()
             await bare.post(token_url, data={"grant_type": "authorization_code", "code": "x"}, auth=(CLIENT_ID, "s"))
             bare_elapsed = time.perf_counter() - bare_started
-            server.durations(reset=True)
+            server.durations()  # the bare request's, not the next sign-in's
             if i >= WARMUP:
                 total_ms.append(elapsed * 1000)
                 endpoint_ms.append(endpoint * 1000)

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from statistics import median
 
-from benchmarks.common import Figure, data_key_for, emit, fill_table_store, fresh_home
+from benchmarks.common import Figure, data_key_for, emit, fill_table_store, fresh_home, rotated
 from connmgr.storage import ConnectionStore
 
 ROUNDS = 9
@@ -55,7 +55,7 @@ def main() -> None:
         for which in order:  # warm-up: the page cache, Python's bytecode cache
             _first_paint(*arguments[which])
         for round_ in range(ROUNDS):
-            for which in order[round_ % 3 :] + order[: round_ % 3]:
+            for which in rotated(order, round_):
                 runs[which].append(_first_paint(*arguments[which]))
 
     seconds = {which: [s * 1000 for s, _ in results] for which, results in runs.items()}

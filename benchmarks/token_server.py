@@ -136,10 +136,10 @@ class TokenServer:
             self._process.kill()
             self._process.wait()
 
-    def durations(self, *, reset: bool = True) -> list[float]:
-        """The server's own time per /token request since the last reset (blocking: call it outside timings)."""
-        url = f"{self.base_url}/stats{'?reset' if reset else ''}"
-        with urllib.request.urlopen(url) as answer:  # noqa: S310 (our own http://127.0.0.1 server)
+    def durations(self) -> list[float]:
+        """The server's own time per /token request since the last call, which starts them anew (blocking: call
+        it outside timings)."""
+        with urllib.request.urlopen(f"{self.base_url}/stats?reset") as answer:  # noqa: S310 (our own http://127.0.0.1 server)
             return list(json.load(answer)["durations"])
 
 
