@@ -1,4 +1,7 @@
 import os
+from pathlib import Path
+
+import pytest
 
 # Before anything imports Qt: no display here, and Chromium refuses to run as root inside its sandbox.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -11,3 +14,11 @@ pytest_plugins = [
     "tests.support.certificates",
     "tests.gui.desktop",
 ]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A fresh data directory, as connmgr makes it."""
+    from connmgr.storage import resolve_home  # imported here: the environment above comes before any import
+
+    return resolve_home(tmp_path / "home")

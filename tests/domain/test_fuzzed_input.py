@@ -123,7 +123,13 @@ def test_any_template_table_builds_or_is_reported(raw):
         assert "fuzzed" in exc.sentence or "Template" in exc.sentence
 
 
-@given(json_values)
+_SECRETS_KEYS = ("access_token", "refresh_token", "id_token", "fields")
+
+
+@given(st.fixed_dictionaries({}, optional=dict.fromkeys(_SECRETS_KEYS, json_values)) | json_values)
 def test_any_stored_secrets_json_reads_back_as_secrets(data):
     secrets = Secrets.from_json(data if isinstance(data, dict) else {})
-    assert isinstance(secrets, Secrets)
+    for token in (secrets.access_token, secrets.refresh_token, secrets.id_token):
+        assert token is None or isinstance(token, str)
+    assert all(isinstance(value, str) for value in secrets.fields.values())
+    assert Secrets.from_json(secrets.to_json()) == secrets

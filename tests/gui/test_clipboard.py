@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 from PySide6.QtGui import QGuiApplication
 
 from connmgr.gui.clipboard import KDE_HINT, SecretClipboard
@@ -32,11 +35,8 @@ def test_clear_on_quit(qtbot):
     assert clipboard.text() == ""
 
 
-def test_the_keeper_process_holds_the_copy_then_clears_and_exits():
-    """What `connmgr token --copy` starts: the token on stdin, "ready" once copied, gone after clearing."""
-    import subprocess
-    import sys
-
+def test_the_keeper_process_says_ready_then_exits_without_echoing_the_token():
+    """What `connmgr token --copy` starts: the token on stdin, "ready" once copied, an exit after clearing."""
     keeper = subprocess.run(
         [sys.executable, "-m", "connmgr.gui.clipboard_keeper", "0.2"],
         input="token-from-stdin\n",

@@ -18,14 +18,11 @@ from connmgr.oauth.transport import new_http_client
 from connmgr.services.connections import Connections
 from connmgr.services.refresher import Refresher
 from connmgr.services.retry import RetryPolicy
-from connmgr.storage import ConnectionStore, resolve_home
-from connmgr.templates import load_catalog
-from tests.engine.conftest import provider_for
+from connmgr.storage import ConnectionStore
+from tests.engine.conftest import CATALOG, provider_for
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.storage.fakes import FixedDataKey
 
-CATALOG = load_catalog().catalog
-TOKEN_PATH = "/external/api/oauth2/token"
 # Reading: short enough that an injected "no answer" costs little real time, long enough that a real answer never
 # misses it. Connecting: the simulator's listen backlog is 5, so a burst of new connections may wait a second for
 # the kernel's SYN retry; that wait is no fault of the vendor's and must not count as one.
@@ -41,11 +38,6 @@ class RecordedSleep:
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
         await asyncio.sleep(0)
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return resolve_home(tmp_path / "home")
 
 
 @pytest.fixture
@@ -71,10 +63,9 @@ def connections_for(
     sleep: RecordedSleep,
     *,
     now: Callable[[], float] | None = None,
-    seed: int = 7,
 ) -> Connections:
     clock = now or client.now
-    refresher = Refresher(store, CATALOG, client, policy=RetryPolicy(), rng=Random(seed), sleep=sleep, now=clock)
+    refresher = Refresher(store, CATALOG, client, policy=RetryPolicy(), rng=Random(7), sleep=sleep, now=clock)
     return Connections(store, CATALOG, client, now=clock, refresher=refresher)
 
 

@@ -15,8 +15,9 @@ import pytest
 
 from connmgr.domain.connection import Status
 from connmgr.domain.errors import GrantError
-from tests.lifecycle.conftest import TOKEN_PATH, connect_ioffice
+from tests.lifecycle.conftest import connect_ioffice
 from tests.lifecycle.refresh_child import PAUSE_VARIABLE, digest
+from tests.simulators.ioffice import TOKEN_PATH
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WORD_TIMEOUT_S = 60.0  # a child that never says the expected word fails the test rather than hanging it

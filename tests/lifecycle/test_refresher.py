@@ -13,7 +13,8 @@ from connmgr.domain.errors import GrantError, ServiceUnavailable
 from connmgr.services import refresher
 from connmgr.services.committed import committed
 from connmgr.services.refresher import Refresher, read_stored
-from tests.lifecycle.conftest import CATALOG, TOKEN_PATH, connect_ioffice, connections_for
+from tests.lifecycle.conftest import CATALOG, connect_ioffice, connections_for
+from tests.simulators.ioffice import TOKEN_PATH
 
 
 async def test_fifty_concurrent_callers_share_one_http_refresh(connections, ioffice_sim):

@@ -19,9 +19,9 @@ from connmgr.services.retry import RetryPolicy, ceiling, next_wait, with_retries
 from connmgr.services.signin import connect_with_password
 from tests.engine.conftest import provider_for
 from tests.simulators.fixtures import PASSWORD, USERNAME
+from tests.simulators.ioffice import REVOKE_PATH
 
 POLICY = RetryPolicy(attempts=4, base_s=0.5, cap_s=30.0, budget_s=90.0)
-REVOKE_PATH = "/external/api/oauth2/revoke"
 
 
 def unavailable(retry_after: float | None = None) -> ServiceUnavailable:

@@ -12,7 +12,8 @@ import time
 from random import Random
 
 from connmgr.domain.connection import Status
-from tests.lifecycle.conftest import TOKEN_PATH, connect_ioffice
+from tests.lifecycle.conftest import connect_ioffice
+from tests.simulators.ioffice import TOKEN_PATH
 
 CONNECTIONS = 20
 CYCLES = 50

@@ -91,5 +91,4 @@ def test_from_an_app_folder_the_entry_starts_the_connmgr_beside_it(tmp_path):
     data = tmp_path / "data"
     install(folder / "install-desktop-entry", data)
     assert f'\nExec="{folder}/connmgr"\n' in (data / "applications" / f"{APP_ID}.desktop").read_text()
-    if shutil.which("desktop-file-validate"):
-        subprocess.run(["desktop-file-validate", data / "applications" / f"{APP_ID}.desktop"], check=True)
+    subprocess.run([tool("desktop-file-validate"), data / "applications" / f"{APP_ID}.desktop"], check=True)

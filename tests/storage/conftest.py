@@ -9,7 +9,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
-from connmgr.storage import ConnectionStore, DataKeySource, KeyringDataKey, resolve_home
+from connmgr.storage import ConnectionStore, DataKeySource, KeyringDataKey
 from tests.storage.fakes import MemoryKeyring
 
 
@@ -34,11 +34,6 @@ def memory_keyring(use_keyring: Callable[[KeyringBackend], None]) -> MemoryKeyri
     backend = MemoryKeyring()
     use_keyring(backend)
     return backend
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return resolve_home(tmp_path / "home")
 
 
 StoreOpener = Callable[..., ConnectionStore]
