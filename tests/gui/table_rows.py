@@ -1,6 +1,9 @@
 """What the table's tests share: the catalog, a clock moved by hand, connections made in a line, the rows shown."""
 
+from PySide6.QtGui import QIcon
+
 from connmgr.domain.connection import Connection
+from connmgr.gui.connections_model import ConnectionsModel
 from connmgr.templates import load_catalog
 
 CATALOG = load_catalog().catalog
@@ -18,6 +21,12 @@ class Clock:
 def conn(name, **kw):
     kw.setdefault("issued_at", T0)
     return Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={}, **kw)
+
+
+def model_with(clock, *connections):
+    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
+    model.set_connections(connections)
+    return model
 
 
 def names(window):

@@ -1,15 +1,8 @@
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QIcon
 
 from connmgr.domain.connection import Status
-from connmgr.gui.connections_model import CONNECTION_ROLE, SORT_ROLE, Column, ConnectionsModel
-from tests.gui.table_rows import CATALOG, T0, Clock, conn
-
-
-def model_with(clock, *connections):
-    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
-    model.set_connections(connections)
-    return model
+from connmgr.gui.connections_model import CONNECTION_ROLE, SORT_ROLE, Column
+from tests.gui.table_rows import T0, Clock, conn, model_with
 
 
 def text(model, row, column):

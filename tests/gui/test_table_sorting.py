@@ -1,22 +1,19 @@
 """The table sorts in the model (the proxy only filters): order kept across upserts, ticks and filtering."""
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QIcon
 
-from connmgr.gui.connections_model import Column, ConnectionsModel
+from connmgr.gui.connections_model import Column
 from connmgr.gui.main_window import MainWindow
-from tests.gui.table_rows import CATALOG, T0, Clock, conn, names
+from tests.gui.table_rows import CATALOG, T0, Clock, conn, model_with, names
 
 
 def test_window_sorting(qtbot, qtmodeltester, tmp_path):
     clock = Clock()
-    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
-    model.set_connections(
-        [
-            conn("b", expires_at=T0 + 900, account="zebra"),
-            conn("a", expires_at=T0 + 3000),
-            conn("c", expires_at=T0 + 300),
-        ]
+    model = model_with(
+        clock,
+        conn("b", expires_at=T0 + 900, account="zebra"),
+        conn("a", expires_at=T0 + 3000),
+        conn("c", expires_at=T0 + 300),
     )
     w = MainWindow(model, CATALOG, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(w)
@@ -47,8 +44,7 @@ def test_window_sorting(qtbot, qtmodeltester, tmp_path):
 
 def test_tick_due_heap_survives_churn(qtbot):
     clock = Clock()
-    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
-    model.set_connections([conn(f"n{i}", expires_at=T0 + 100 + i) for i in range(5)])
+    model = model_with(clock, *(conn(f"n{i}", expires_at=T0 + 100 + i) for i in range(5)))
     model.sort(Column.NAME, Qt.SortOrder.DescendingOrder)
     for _ in range(200):
         model.upsert(conn("n2", expires_at=T0 + 102))

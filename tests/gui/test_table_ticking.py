@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QStyledItemDelegate
 from connmgr.domain.connection import Status
 from connmgr.gui.connections_model import Column, ConnectionsModel
 from connmgr.gui.main_window import MainWindow
-from tests.gui.table_rows import CATALOG, T0, Clock, conn, names
+from tests.gui.table_rows import CATALOG, T0, Clock, conn, model_with, names
 
 
 class CountingModel(ConnectionsModel):
@@ -90,7 +90,7 @@ def test_a_tick_repaints_the_visible_countdowns_and_asks_data_nothing(qtbot, qap
 
 
 def test_countdown_cells_look_as_qt_would_paint_them(qtbot, tmp_path, clock):
-    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
+    model = model_with(clock)
     window = shown(
         qtbot, tmp_path, model,
         conn("a", expires_at=T0 + 300, refresh_expires_at=T0 + 1800),
@@ -114,7 +114,7 @@ def test_countdown_cells_look_as_qt_would_paint_them(qtbot, tmp_path, clock):
 
 
 def test_the_search_still_follows_rows_whose_status_turns(qtbot, tmp_path, clock):
-    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
+    model = model_with(clock)
     window = shown(qtbot, tmp_path, model, conn("a", expires_at=T0 + 300), conn("b"))
     window.search.setText("expiring")
     assert names(window) == []
@@ -130,7 +130,7 @@ def test_the_search_still_follows_rows_whose_status_turns(qtbot, tmp_path, clock
 
 
 def test_a_status_turn_updates_one_selected_row_and_leaves_many_alone(qtbot, tmp_path, clock):
-    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
+    model = model_with(clock)
     window = shown(qtbot, tmp_path, model, conn("a", expires_at=T0 + 300), conn("b", expires_at=T0 + 300), conn("c"))
     window.select("a")
     with qtbot.waitSignal(window.selection_changed):  # the details show the one row's health
