@@ -1,9 +1,14 @@
+import io
+import logging
+
 import pytest
 
+from connmgr import logs
 from connmgr.domain.provider import resolve_provider
 from connmgr.oauth.client import OAuthClient
 from connmgr.templates import load_catalog
 from tests.simulators.fixtures import CLIENT_ID, REDIRECT_URI
+from tests.support.oidc_fixtures import ACME, APP_REDIRECT_URI
 
 CATALOG = load_catalog().catalog
 
@@ -26,3 +31,25 @@ def provider_for(template_id, seeded, flow=None, **values):
     return resolve_provider(
         CATALOG.get(template_id), {"client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI, **hosts, **values}, flow
     )
+
+
+def docbyte(oidc_server, client, flow="authorization_code", **values):
+    base = {"account": "acme", "environment": "test", "tenant": ACME, "client_id": client.client_id}
+    if client.client_secret:
+        base["client_secret"] = client.client_secret
+    if flow == "authorization_code":
+        base["redirect_uri"] = APP_REDIRECT_URI
+    base["issuer"] = oidc_server.docbyte_issuer(ACME)
+    return resolve_provider(CATALOG.get("docbyte"), base | values, flow)
+
+
+@pytest.fixture
+def debug_log():
+    """connmgr's own log set-up at DEBUG, into the returned stream, for the test's length."""
+    root = logging.getLogger()
+    level = root.level
+    stream = io.StringIO()
+    handler = logs.configure(logging.DEBUG, stream)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(level)

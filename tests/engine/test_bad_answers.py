@@ -1,12 +1,10 @@
 """Every bad answer a vendor can give ends in a typed error with one actionable sentence, and no secret."""
 
-import io
 import json
 import logging
 
 import pytest
 
-from connmgr import logs
 from connmgr.domain.errors import (
     CallbackError,
     ConnmgrError,
@@ -121,25 +119,19 @@ async def test_tls_error_is_not_retried(client, untrusted_https):
     assert not caught.value.retryable
 
 
-async def test_no_secret_reaches_a_message_or_a_debug_log(client, ioffice_sim, vcita_sim):
-    stream = io.StringIO()
-    handler = logs.configure(logging.DEBUG, stream)
+async def test_no_secret_reaches_a_message_or_a_debug_log(client, ioffice_sim, vcita_sim, debug_log):
     messages = []
-    try:
-        connected = await _connect(client, ioffice_sim)
-        provider = provider_for("ioffice", ioffice_sim)
-        refreshed = await client.refresh(provider, connected.tokens)
-        logging.getLogger("connmgr.test").debug("tokens %s", json.dumps({"access_token": refreshed.access_token}))
-        await client.revoke(provider, refreshed)
-        for bad in (b"<html>oops</html>", b'{"error": "invalid_grant", "error_description": "bad x"}'):
-            ioffice_sim.sim.inject(TOKEN_PATH, status=400, body=bad, content_type="application/json")
-            with pytest.raises(ConnmgrError) as caught:
-                await client.refresh(provider, refreshed)
-            messages.append(caught.value.sentence)
-    finally:
-        logging.getLogger().removeHandler(handler)
-        logging.getLogger().setLevel(logging.WARNING)
-    log = stream.getvalue()
+    connected = await _connect(client, ioffice_sim)
+    provider = provider_for("ioffice", ioffice_sim)
+    refreshed = await client.refresh(provider, connected.tokens)
+    logging.getLogger("connmgr.test").debug("tokens %s", json.dumps({"access_token": refreshed.access_token}))
+    await client.revoke(provider, refreshed)
+    for bad in (b"<html>oops</html>", b'{"error": "invalid_grant", "error_description": "bad x"}'):
+        ioffice_sim.sim.inject(TOKEN_PATH, status=400, body=bad, content_type="application/json")
+        with pytest.raises(ConnmgrError) as caught:
+            await client.refresh(provider, refreshed)
+        messages.append(caught.value.sentence)
+    log = debug_log.getvalue()
     assert "HTTP Request" in log or "token endpoint" in log  # debug logging really ran
     secrets = ioffice_sim.sim.issued_secrets() + [PASSWORD]
     assert len(secrets) >= 4

@@ -10,7 +10,7 @@ from connmgr.domain.errors import CallbackError, GrantError, IdTokenError, Token
 from connmgr.domain.provider import resolve_provider
 from connmgr.domain.tokens import TokenSet
 from connmgr.services.signin import Connected, connect_client_credentials, finish_sign_in, start_sign_in
-from tests.engine.conftest import CATALOG
+from tests.engine.conftest import CATALOG, docbyte
 from tests.support.flows import browse_to_callback, sign_in
 from tests.support.oidc_fixtures import (
     ACME,
@@ -22,16 +22,6 @@ from tests.support.oidc_fixtures import (
     VAULT_SERVICE,
     VAULT_WEB,
 )
-
-
-def docbyte(oidc_server, client, flow="authorization_code", **values):
-    base = {"account": "acme", "environment": "test", "tenant": ACME, "client_id": client.client_id}
-    if client.client_secret:
-        base["client_secret"] = client.client_secret
-    if flow == "authorization_code":
-        base["redirect_uri"] = APP_REDIRECT_URI
-    base["issuer"] = oidc_server.docbyte_issuer(ACME)
-    return resolve_provider(CATALOG.get("docbyte"), base | values, flow)
 
 
 def generic(oidc_server, client, **values):

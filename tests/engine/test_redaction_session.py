@@ -1,26 +1,10 @@
 """A whole session of flows with debug logging on: no secret any server issued may appear in the log."""
 
-import io
-import logging
-
-import pytest
-
-from connmgr import logs
-from connmgr.domain.provider import resolve_provider
 from connmgr.services.signin import Connected, connect_client_credentials, connect_with_password
-from tests.engine.conftest import CATALOG, provider_for
+from tests.engine.conftest import docbyte, provider_for
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.support.flows import sign_in
-from tests.support.oidc_fixtures import ACME, ALICE, APP_REDIRECT_URI, VAULT_DESKTOP, VAULT_SERVICE
-
-
-@pytest.fixture
-def debug_log():
-    stream = io.StringIO()
-    handler = logs.configure(logging.DEBUG, stream)
-    yield stream
-    logging.getLogger().removeHandler(handler)
-    logging.getLogger().setLevel(logging.WARNING)
+from tests.support.oidc_fixtures import ALICE, VAULT_DESKTOP, VAULT_SERVICE
 
 
 async def test_every_vendor_flow_with_debug_logging(
@@ -34,26 +18,15 @@ async def test_every_vendor_flow_with_debug_logging(
     vcita = provider_for("vcita", vcita_sim)
     connected = await sign_in(client, vcita, USERNAME, PASSWORD, button="Allow")
     await client.whoami(vcita, connected.tokens)
-    for seeded in (ioffice_sim, eptura_sim):
-        provider = provider_for(
-            seeded.sim.vendor.lower().split()[0], seeded, "password", username=USERNAME, password=PASSWORD
-        )
+    for template_id, seeded in (("ioffice", ioffice_sim), ("eptura", eptura_sim)):
+        provider = provider_for(template_id, seeded, "password", username=USERNAME, password=PASSWORD)
         connected = await connect_with_password(client, provider, USERNAME, PASSWORD)
         refreshed = await client.refresh(provider, connected.tokens)
         await client.revoke(provider, refreshed)
 
-    issuer = oidc_server.docbyte_issuer(ACME)
-    base = {"account": "acme", "environment": "test", "tenant": ACME, "issuer": issuer}
-    service = resolve_provider(
-        CATALOG.get("docbyte"),
-        base | {"client_id": VAULT_SERVICE.client_id, "client_secret": VAULT_SERVICE.client_secret},
-        "client_credentials",
-    )
+    service = docbyte(oidc_server, VAULT_SERVICE, "client_credentials")
     machine = await connect_client_credentials(client, service)
-    user = resolve_provider(
-        CATALOG.get("docbyte"), base | {"client_id": VAULT_DESKTOP.client_id, "redirect_uri": APP_REDIRECT_URI},
-        "authorization_code",
-    )  # fmt: skip
+    user = docbyte(oidc_server, VAULT_DESKTOP)
     person = await sign_in(client, user, ALICE.username, ALICE.password, button="Allow")
     assert isinstance(person, Connected)
     again = await client.refresh(user, person.tokens)

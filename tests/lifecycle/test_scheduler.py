@@ -17,7 +17,7 @@ from connmgr.domain.errors import ServiceUnavailable
 from connmgr.oauth.client import OAuthClient
 from connmgr.oauth.transport import new_http_client
 from connmgr.services.scheduler import TICK_S, RefreshScheduler
-from tests.engine.test_oidc_flows import docbyte
+from tests.engine.conftest import docbyte
 from tests.lifecycle.conftest import TEST_TIMEOUT, connect_ioffice, connections_for
 from tests.lifecycle.test_schedule import connection as scheduled_connection
 from tests.simulators.ioffice import TOKEN_PATH

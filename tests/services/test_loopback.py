@@ -27,6 +27,7 @@ from connmgr.services.loopback import (
 )
 from connmgr.storage import ConnectionStore, resolve_home
 from connmgr.templates import load_catalog
+from tests.engine.conftest import docbyte
 from tests.storage.fakes import FixedDataKey
 from tests.support.oidc_fixtures import ACME, ALICE, APP_REDIRECT_URI, VAULT_DESKTOP
 from tests.support.signin import Page, SignInDriver
@@ -44,18 +45,6 @@ def plain_vendor(redirect_uri: str = APP_REDIRECT_URI) -> Provider:
         "token_url": "https://vendor.test/token",
     }
     return resolve_provider(CATALOG.get("oauth2"), values, "authorization_code")
-
-
-def docbyte(oidc_server) -> Provider:
-    values = {
-        "account": "acme",
-        "environment": "test",
-        "tenant": ACME,
-        "client_id": VAULT_DESKTOP.client_id,  # public client: PKCE
-        "redirect_uri": APP_REDIRECT_URI,
-        "issuer": oidc_server.docbyte_issuer(ACME),
-    }
-    return resolve_provider(CATALOG.get("docbyte"), values, "authorization_code")
 
 
 @pytest.fixture
@@ -102,7 +91,8 @@ async def assert_closed(port: int) -> None:
 
 async def test_sign_in_in_the_system_browser(connections, oidc_server):
     browser = SystemBrowser("Allow")
-    result = await sign_in_with_system_browser(connections, "Vault", docbyte(oidc_server), browser.open, timeout=30)
+    vault = docbyte(oidc_server, VAULT_DESKTOP)
+    result = await sign_in_with_system_browser(connections, "Vault", vault, browser.open, timeout=30)
 
     assert isinstance(result, Connection)
     assert result.account == ACME
@@ -122,7 +112,8 @@ async def test_sign_in_in_the_system_browser(connections, oidc_server):
 
 async def test_denied_at_the_consent_page(connections, oidc_server):
     browser = SystemBrowser("Deny")
-    result = await sign_in_with_system_browser(connections, "Vault", docbyte(oidc_server), browser.open, timeout=30)
+    vault = docbyte(oidc_server, VAULT_DESKTOP)
+    result = await sign_in_with_system_browser(connections, "Vault", vault, browser.open, timeout=30)
 
     assert isinstance(result, Denied)
     assert not connections.store.exists("Vault")
