@@ -127,7 +127,7 @@ async def _bench(server: TokenServer, store: ConnectionStore, names: list[str]) 
                 cpu_us[way].append(cpu)
 
     ours, engine, authlib = (median(rates[w]) for w in ("connmgr", "engine", "authlib"))
-    ours_cpu, engine_cpu, authlib_cpu = (median(cpu_us[w]) for w in ("connmgr", "engine", "authlib"))
+    authlib_cpu = median(cpu_us["authlib"])
     worst_stall = max(stalls["connmgr"])
     return [
         Figure(
@@ -149,34 +149,15 @@ async def _bench(server: TokenServer, store: ConnectionStore, names: list[str]) 
             "refresh/s",
             authlib,
             "authlib AsyncOAuth2Client",
-            "",
-            None,
-            REPEATS,
-            rates["engine"],
+            runs=REPEATS,
+            samples=rates["engine"],
         ),
-        Figure(
-            "refresh.cpu",
-            "  client CPU per refresh: connmgr (saved)",
-            ours_cpu,
-            "µs",
-            authlib_cpu,
-            "authlib",
-            "",
-            None,
-            REPEATS,
-            cpu_us["connmgr"],
-        ),
-        Figure(
-            "refresh.engine_cpu",
-            "  client CPU per refresh: engine only",
-            engine_cpu,
-            "µs",
-            authlib_cpu,
-            "authlib",
-            "",
-            None,
-            REPEATS,
-            cpu_us["engine"],
+        *(
+            Figure(key, label, median(cpu_us[way]), "µs", authlib_cpu, "authlib", runs=REPEATS, samples=cpu_us[way])
+            for key, label, way in (
+                ("refresh.cpu", "  client CPU per refresh: connmgr (saved)", "connmgr"),
+                ("refresh.engine_cpu", "  client CPU per refresh: engine only", "engine"),
+            )
         ),
         Figure(
             "refresh.stall",
