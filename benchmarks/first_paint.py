@@ -18,6 +18,7 @@ import os
 import sys
 
 from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QWindow
 from PySide6.QtWidgets import QApplication, QWidget
 
 
@@ -27,19 +28,22 @@ class FirstPaint(QObject):
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self._window = window
+        self._handle: QWindow | None = None
         self._painting = False
         self._painted_widgets = 0
-        QApplication.instance().installEventFilter(self)  # children paint too: the table, the toolbar
+        # The window and the widgets it holds, not the whole application: an application-wide filter has every
+        # event of every object converted to Python, which costs the marker itself tens of milliseconds.
+        for widget in (window, *window.findChildren(QWidget)):
+            widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if kind == QEvent.Type.Paint and isinstance(watched, QWidget) and watched.window() is self._window:
+        if kind == QEvent.Type.Paint:
             self._painted_widgets += 1
-        elif (
-            kind in (QEvent.Type.UpdateRequest, QEvent.Type.Expose)
-            and not self._painting
-            and watched is self._window.windowHandle()
-        ):
+        elif watched is self._window and self._handle is None and (handle := self._window.windowHandle()):
+            self._handle = handle  # created by show(), before the platform's first Expose is delivered
+            handle.installEventFilter(self)
+        elif kind in (QEvent.Type.UpdateRequest, QEvent.Type.Expose) and watched is self._handle and not self._painting:
             self._painting = True  # the pass below delivers events through this filter too
             handled = watched.event(event)
             self._painting = False
