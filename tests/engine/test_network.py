@@ -1,5 +1,5 @@
-"""The HTTP client's network backend: idle connections are checked with one poll() of their socket, and one the
-server has closed is never reused."""
+"""The HTTP client's network backend: the pool's checks of its idle connections share one poll() per sweep, and
+a connection the server has closed is never reused."""
 
 import asyncio
 
@@ -37,18 +37,24 @@ class KeepAliveServer:
                 return
 
 
+def counting_polls(monkeypatch) -> list[int]:
+    """The number of sockets in each poll() the backend makes, as they are made."""
+    polls, poll_all = [], network.PollingBackend._poll_all
+
+    def counted(backend):
+        polls.append(len(backend._streams))
+        return poll_all(backend)
+
+    monkeypatch.setattr(network.PollingBackend, "_poll_all", counted)
+    return polls
+
+
 async def test_a_connection_the_server_closed_is_not_reused(monkeypatch):
-    polls, readable = [], network.is_socket_readable
-
-    def counted(sock):
-        polls.append(sock)
-        return readable(sock)
-
-    monkeypatch.setattr(network, "is_socket_readable", counted)
+    polls = counting_polls(monkeypatch)
     server = KeepAliveServer()
     async with server as url, new_http_client() as http:
         assert (await http.get(url)).status_code == 200
-        assert (await http.get(url)).status_code == 200  # the same connection, checked by one poll
+        assert (await http.get(url)).status_code == 200  # the same connection, checked by a poll
         assert server.connections == 1
         assert polls, "the client's pool did not check its idle connection through connmgr's backend"
 
@@ -57,3 +63,21 @@ async def test_a_connection_the_server_closed_is_not_reused(monkeypatch):
         await server.hung_up.wait()
         assert (await http.get(url)).status_code == 200  # not "server disconnected": a new connection
         assert server.connections == 2
+
+
+async def test_one_poll_checks_every_idle_connection(monkeypatch):
+    idle = 6
+    polls = counting_polls(monkeypatch)
+    server = KeepAliveServer()
+    async with server as url, new_http_client() as http:
+        answers = await asyncio.gather(*(http.get(url) for _ in range(idle)))  # at once: one connection each
+        assert [a.status_code for a in answers] == [200] * idle
+        assert server.connections == idle
+        polls.clear()
+
+        assert (await http.get(url)).status_code == 200
+        assert server.connections == idle  # an idle connection was reused
+        # httpcore sweeps its pool a few times per request; one poll per connection per sweep would be 6 or more.
+        assert polls, "the pool's sweep did not ask connmgr's backend"
+        assert len(polls) < idle
+        assert all(sockets == idle for sockets in polls)
