@@ -15,6 +15,7 @@ wakes (the largest lateness is the worst the event loop, i.e. the window, was ke
 from __future__ import annotations
 
 import asyncio
+import gc
 import tempfile
 import time
 import warnings
@@ -114,6 +115,7 @@ async def _bench(server: TokenServer, store: ConnectionStore, names: list[str]) 
         ways = {"connmgr": contenders.connmgr, "engine": contenders.engine, "authlib": contenders.authlib}
         for one in ways.values():  # warm-up: imports, connection pools, SQLite's page cache, every lock file made
             await _run(range(COUNT), one)
+        gc.freeze()  # as connmgr's window does once it has started (connmgr/gui/launch.py)
         # The table's figure is each way's median over REPEATS runs of COUNT; the stall is the worst of its runs.
         rates: dict[str, list[float]] = {way: [] for way in ways}
         stalls: dict[str, list[float]] = {way: [] for way in ways}
