@@ -6,9 +6,9 @@ its way is committed with the next, so one fsync serves all of it. A job's futur
 that holds its changes is on disk.
 
 A job may also ask the writer to hold its group back for a moment, when the caller knows that more are on their
-way (many refreshes at once): each hand-over between threads costs the event loop's thread more than the commit's
-own work (it must give up the GIL and be woken again), so one hand-over for a whole group is what keeps saving
-cheap.
+way (many refreshes at once): each time the writer wakes it takes the GIL from the event loop's thread, which
+costs that thread more than the commit's own work, so waking once for a whole group is what keeps saving cheap.
+(Each job's result still goes back to its caller on its own.)
 """
 
 from __future__ import annotations
