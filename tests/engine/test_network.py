@@ -2,6 +2,7 @@
 a connection the server has closed is never reused."""
 
 import asyncio
+import contextlib
 
 from connmgr.oauth import network
 from connmgr.oauth.transport import new_http_client
@@ -24,9 +25,14 @@ class KeepAliveServer:
 
     async def __aexit__(self, *_: object) -> None:
         self._server.close()
+        await self._server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        with contextlib.suppress(asyncio.IncompleteReadError):  # the client closed its end: this connection is done
+            await self._answer(reader, writer)
+
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while await reader.readuntil(b"\r\n\r\n"):
             writer.write(ANSWER)
             await writer.drain()

@@ -1,9 +1,11 @@
 """What the table's tests share: the catalog, a clock moved by hand, connections made in a line, the rows shown."""
 
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 
 from connmgr.domain.connection import Connection
 from connmgr.gui.connections_model import ConnectionsModel
+from connmgr.gui.main_window import MainWindow
 from connmgr.templates import load_catalog
 
 CATALOG = load_catalog().catalog
@@ -27,6 +29,13 @@ def model_with(clock, *connections):
     model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
     model.set_connections(connections)
     return model
+
+
+def window_over(qtbot, tmp_path, model):
+    """The main window over `model`, its settings in `tmp_path`, closed with the test."""
+    window = MainWindow(model, CATALOG, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    return window
 
 
 def names(window):

@@ -1,10 +1,9 @@
 """The table sorts in the model (the proxy only filters): order kept across upserts, ticks and filtering."""
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from connmgr.gui.connections_model import Column
-from connmgr.gui.main_window import MainWindow
-from tests.gui.table_rows import CATALOG, T0, Clock, conn, model_with, names
+from tests.gui.table_rows import T0, Clock, conn, model_with, names, window_over
 
 
 def test_window_sorting(qtbot, qtmodeltester, tmp_path):
@@ -15,8 +14,7 @@ def test_window_sorting(qtbot, qtmodeltester, tmp_path):
         conn("a", expires_at=T0 + 3000),
         conn("c", expires_at=T0 + 300),
     )
-    w = MainWindow(model, CATALOG, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
+    w = window_over(qtbot, tmp_path, model)
     assert names(w) == ["a", "b", "c"]
     w.table.sortByColumn(Column.EXPIRES, Qt.SortOrder.AscendingOrder)
     assert names(w) == ["c", "b", "a"]

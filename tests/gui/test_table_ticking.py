@@ -4,14 +4,13 @@ paint them; the search and the selection still follow the rows that change."""
 from collections import Counter
 
 import pytest
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QRect, QSettings, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QRect, Qt
 from PySide6.QtGui import QIcon, QImage, QRegion
 from PySide6.QtWidgets import QStyledItemDelegate
 
 from connmgr.domain.connection import Status
 from connmgr.gui.connections_model import Column, ConnectionsModel
-from connmgr.gui.main_window import MainWindow
-from tests.gui.table_rows import CATALOG, T0, Clock, conn, model_with, names
+from tests.gui.table_rows import CATALOG, T0, Clock, conn, model_with, names, window_over
 
 
 class CountingModel(ConnectionsModel):
@@ -46,8 +45,7 @@ class Paints(QObject):
 
 def shown(qtbot, tmp_path, model, *connections, paints=None):
     model.set_connections(connections)
-    window = MainWindow(model, CATALOG, QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
+    window = window_over(qtbot, tmp_path, model)
     if paints is not None:
         window.table.viewport().installEventFilter(paints)
     window.show()

@@ -25,14 +25,12 @@ from connmgr.services.loopback import (
     loopback_address,
     sign_in_with_system_browser,
 )
-from connmgr.storage import ConnectionStore, resolve_home
-from connmgr.templates import load_catalog
-from tests.engine.conftest import docbyte
+from connmgr.storage import ConnectionStore
+from tests.engine.conftest import CATALOG, docbyte
 from tests.storage.fakes import FixedDataKey
 from tests.support.oidc_fixtures import ACME, ALICE, APP_REDIRECT_URI, VAULT_DESKTOP
 from tests.support.signin import Page, SignInDriver
 
-CATALOG = load_catalog().catalog
 NOWHERE = "http://nowhere.invalid/"  # the system browser stops at no redirect URI: it loads the loopback one
 
 
@@ -48,8 +46,7 @@ def plain_vendor(redirect_uri: str = APP_REDIRECT_URI) -> Provider:
 
 
 @pytest.fixture
-async def connections(tmp_path):
-    home = resolve_home(tmp_path / "home")
+async def connections(home):
     async with OAuthClient() as client:
         with ConnectionStore(home, FixedDataKey(home)) as store:
             yield Connections(store, CATALOG, client)
@@ -287,7 +284,7 @@ def test_the_default_address_is_the_rfc_8252_one():
 
 async def test_a_vendor_answering_in_the_fragment_cannot_use_the_system_browser(tmp_path):
     provider = resolve_provider(
-        load_catalog().catalog.get("ioffice"),
+        CATALOG.get("ioffice"),
         {"client_id": "c", "site": "acme.example", "redirect_uri": "http://127.0.0.1/callback"},
     )
     opened = []
