@@ -30,7 +30,7 @@ from connmgr.domain.errors import (
     VendorError,
     clip,
 )
-from connmgr.oauth.network import polling_transport
+from connmgr.oauth.pool import pooled_transport
 
 log = logging.getLogger("connmgr.oauth")
 
@@ -44,7 +44,7 @@ def new_http_client(**kwargs: Any) -> httpx.AsyncClient:
     kwargs.setdefault("follow_redirects", False)
     kwargs.setdefault("headers", {"User-Agent": "connmgr", "Accept": "application/json"})
     if "transport" not in kwargs:
-        kwargs["transport"] = polling_transport()
+        kwargs["transport"] = pooled_transport()
     return httpx.AsyncClient(**kwargs)
 
 
