@@ -36,8 +36,10 @@ from connmgr.storage.store import ConnectionStore
 
 log = logging.getLogger("connmgr.services")
 
-# While other refreshes are in flight, a save waits this long for theirs to join its commit (see storage.writer).
-GROUP_COMMIT_S = 0.01
+# While other refreshes are in flight, a save waits this long for theirs to join its commit (see storage.writer):
+# the answers that arrive within a couple of milliseconds share one wake-up of the writer, and no refresh waits
+# long for its commit (at 10 ms, sixteen refreshes in flight spent most of their time waiting for it).
+GROUP_COMMIT_S = 0.002
 
 Refreshed = tuple[Connection, Secrets]
 
