@@ -8,7 +8,7 @@ come first served, and is handed a connection (or the room for one) as one is gi
 HTTP/1.1 stay httpcore's.
 
 The pool's books (which connection is idle, how many are open, who waits) change only between awaits, so a
-cancelled request can never leave them wrong; closing connections comes after, and may be cut short harmlessly.
+cancelled request can never leave them wrong; closing connections comes after, and runs to its end even then.
 """
 
 from __future__ import annotations
@@ -44,9 +44,8 @@ class _Waiter:
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
 
 
-def pooled_transport(limits: httpx.Limits = LIMITS) -> httpx.AsyncHTTPTransport:
-    """httpx's default transport (certificates, its errors for httpcore's) on a `ConnectionPool`."""
-    transport = httpx.AsyncHTTPTransport(limits=limits)
+def on_own_pool(transport: httpx.AsyncHTTPTransport, limits: httpx.Limits = LIMITS) -> httpx.AsyncHTTPTransport:
+    """`transport` (httpx's: certificates, its errors for httpcore's), its pool replaced by a `ConnectionPool`."""
     # httpx has no parameter for the pool; tests/engine/test_pool.py fails if this stops taking effect.
     transport._pool = ConnectionPool(httpx.create_ssl_context(), limits)  # type: ignore[assignment]
     return transport
@@ -67,6 +66,8 @@ class ConnectionPool:
         self._closed = False
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        if request.url.scheme not in (b"http", b"https"):
+            raise httpcore.UnsupportedProtocol(f"{request.url.scheme.decode()!r} is not HTTP")
         origin = request.url.origin
         connection, response = await self._send(origin, request)
         assert isinstance(response.stream, AsyncIterable)  # an async connection's
@@ -109,12 +110,11 @@ class ConnectionPool:
 
     def _take(self, origin: httpcore.Origin) -> tuple[Connection | None, list[Connection]]:
         """A connection for a request to `origin` if one is to be had without waiting, and the connections to close
-        (found expired, or making room)."""
+        (found expired, or making room). While requests wait, none is: a connection given back, or its room, goes
+        straight to the first of them, so a newcomer cannot jump the queue."""
         if self._closed:
             raise RuntimeError("the HTTP client was closed")
         closing: list[Connection] = []
-        if self._next_waiter(None) is not None:  # those who came first are served first
-            return None, closing
         while stack := self._idle.get(_key(origin)):
             connection = stack.pop()  # the most recently used: the least likely to have been closed meanwhile
             del self._idle_since[connection]
@@ -157,9 +157,10 @@ class ConnectionPool:
         return self._pass_on(connection, origin)
 
     def _pass_on(self, grant: Grant, origin: httpcore.Origin) -> list[Connection]:
-        """Hand `grant` (a connection to `origin`, or the room for one) to the first waiting request that can use
-        it; with nobody waiting, the connection is kept idle. The connections to close."""
-        waiter = self._next_waiter(None if grant is None else origin)
+        """Hand `grant` (a connection to `origin`, or the room for one) to the first waiting request, whatever its
+        origin (else a busy origin could keep another waiting for ever); with nobody waiting, the connection is
+        kept idle. The connections to close."""
+        waiter = self._next_waiter()
         if waiter is None:
             if grant is None:
                 self._open -= 1
@@ -173,11 +174,9 @@ class ConnectionPool:
         waiter.grant.set_result(grant)
         return closing
 
-    def _next_waiter(self, origin: httpcore.Origin | None) -> _Waiter | None:
-        """The first waiting request for `origin`, else the first of all (one cancelled is still in the queue until
-        its task runs)."""
-        waiting = [w for w in self._waiting if not w.grant.done()]
-        return next((w for w in waiting if w.origin == origin), waiting[0] if waiting else None)
+    def _next_waiter(self) -> _Waiter | None:
+        """The first request still waiting (one cancelled stays in the queue until its task runs)."""
+        return next((w for w in self._waiting if not w.grant.done()), None)
 
     def _keep_idle(self, origin: httpcore.Origin, connection: Connection) -> list[Connection]:
         key = _key(origin)
@@ -204,8 +203,10 @@ class ConnectionPool:
 
 
 async def _close(connections: list[Connection]) -> None:
-    for connection in connections:
-        await connection.aclose()
+    """Close every one of `connections`, even if the caller is cancelled meanwhile: the pool no longer knows them,
+    so one left open would stay open."""
+    if connections:
+        await asyncio.shield(asyncio.gather(*(connection.aclose() for connection in connections)))
 
 
 class _GivenBackOnClose:

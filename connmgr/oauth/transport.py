@@ -30,7 +30,7 @@ from connmgr.domain.errors import (
     VendorError,
     clip,
 )
-from connmgr.oauth.pool import pooled_transport
+from connmgr.oauth.pool import on_own_pool
 
 log = logging.getLogger("connmgr.oauth")
 
@@ -43,9 +43,12 @@ def new_http_client(**kwargs: Any) -> httpx.AsyncClient:
     kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
     kwargs.setdefault("follow_redirects", False)
     kwargs.setdefault("headers", {"User-Agent": "connmgr", "Accept": "application/json"})
+    client = httpx.AsyncClient(**kwargs)
     if "transport" not in kwargs:
-        kwargs["transport"] = pooled_transport()
-    return httpx.AsyncClient(**kwargs)
+        # The client's own transport, not one passed in: given one, httpx ignores the proxies the environment names.
+        assert isinstance(client._transport, httpx.AsyncHTTPTransport)
+        on_own_pool(client._transport)
+    return client
 
 
 @dataclass(frozen=True)

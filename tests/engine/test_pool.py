@@ -7,7 +7,7 @@ import contextlib
 import httpx
 import pytest
 
-from connmgr.oauth.pool import ConnectionPool, pooled_transport
+from connmgr.oauth.pool import ConnectionPool, on_own_pool
 from connmgr.oauth.transport import new_http_client
 
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
@@ -40,8 +40,7 @@ class KeepAliveServer:
         await self._server.wait_closed()
 
     async def arrival(self, path: str) -> None:
-        while path not in self.arrived:
-            await asyncio.sleep(0)
+        await until(lambda: path in self.arrived)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._tasks.add(asyncio.current_task())
@@ -71,23 +70,55 @@ async def client(max_connections=10, max_keepalive=10, keepalive_expiry=5.0):
     limits = httpx.Limits(
         max_connections=max_connections, max_keepalive_connections=max_keepalive, keepalive_expiry=keepalive_expiry
     )
-    async with httpx.AsyncClient(transport=pooled_transport(limits)) as http:
+    async with httpx.AsyncClient(transport=on_own_pool(httpx.AsyncHTTPTransport(), limits)) as http:
         yield http
+        # Once every request is done, the pool's books balance: nobody waits, and every connection counted
+        # against the limit is an idle one.
+        pool = http._transport._pool
+        assert waiting(http) == 0
+        assert pool._open == len(pool._idle_since) <= max_keepalive
 
 
 async def until(condition) -> None:
-    while not condition():
-        await asyncio.sleep(0)
+    """Wait for `condition`, turn by turn of the loop; a condition that never comes fails in seconds."""
+    async with asyncio.timeout(5):
+        while not condition():
+            await asyncio.sleep(0)
+
+
+async def held(server: KeepAliveServer, http: httpx.AsyncClient, url: str, path: str) -> asyncio.Task:
+    """A request that `server` leaves unanswered until its `release` is set; it has arrived when this returns."""
+    server.held.add(path)
+    request = asyncio.create_task(http.get(f"{url}{path}"))
+    await server.arrival(path)
+    return request
 
 
 def waiting(http: httpx.AsyncClient) -> int:
     """How many requests wait for a connection."""
-    return len(http._transport._pool._waiting)
+    return sum(not waiter.grant.done() for waiter in http._transport._pool._waiting)
 
 
 async def test_connmgrs_http_client_runs_on_this_pool():
     async with new_http_client() as http:
         assert isinstance(http._transport._pool, ConnectionPool)  # httpx has no public way to give it a pool
+
+
+async def test_connmgrs_http_client_still_goes_through_the_proxy_the_environment_names(monkeypatch):
+    proxy = KeepAliveServer()
+    async with proxy as proxy_url:
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        async with new_http_client() as http:
+            assert (await http.get("http://vendor.invalid/token")).status_code == 200
+        assert proxy.arrived == ["http://vendor.invalid/token"]  # the absolute form: a request to a proxy
+
+
+async def test_a_scheme_other_than_http_is_refused_in_words():
+    async with client() as http:
+        with pytest.raises(httpx.UnsupportedProtocol, match="'ftp' is not HTTP"):
+            await http._transport.handle_async_request(httpx.Request("GET", "ftp://vendor.example/"))
 
 
 async def test_one_connection_serves_one_request_after_another():
@@ -131,10 +162,8 @@ async def test_requests_at_once_each_get_a_connection_and_later_ones_reuse_them(
 
 async def test_beyond_the_limit_requests_wait_and_are_served_in_the_order_they_came():
     server = KeepAliveServer()
-    server.held = {"/first"}
     async with server as url, client(max_connections=2) as http:
-        first = asyncio.create_task(http.get(f"{url}/first"))
-        await server.arrival("/first")
+        first = await held(server, http, url, "/first")
         later = [asyncio.create_task(http.get(f"{url}/{i}")) for i in range(6)]
         await asyncio.gather(*later)  # through the one connection left, one after another
         server.release.set()
@@ -145,10 +174,8 @@ async def test_beyond_the_limit_requests_wait_and_are_served_in_the_order_they_c
 
 async def test_a_request_that_waits_too_long_for_a_connection_fails_and_takes_nothing_with_it():
     server = KeepAliveServer()
-    server.held = {"/slow"}
     async with server as url, client(max_connections=1) as http:
-        slow = asyncio.create_task(http.get(f"{url}/slow"))
-        await server.arrival("/slow")
+        slow = await held(server, http, url, "/slow")
         with pytest.raises(httpx.PoolTimeout):
             await http.get(f"{url}/impatient", timeout=httpx.Timeout(5.0, pool=0.01))
         server.release.set()
@@ -158,12 +185,25 @@ async def test_a_request_that_waits_too_long_for_a_connection_fails_and_takes_no
         assert server.connections == 1
 
 
+async def test_waiting_requests_are_served_in_turn_whatever_their_origin():
+    here, there = KeepAliveServer(), KeepAliveServer()
+    async with here as here_url, there as there_url, client(max_connections=1) as http:
+        slow = await held(here, http, here_url, "/slow")
+        elsewhere = asyncio.create_task(http.get(f"{there_url}/elsewhere"))
+        await until(lambda: waiting(http) == 1)
+        again = asyncio.create_task(http.get(f"{here_url}/again"))  # could reuse /slow's connection, but came later
+        await until(lambda: waiting(http) == 2)
+        here.release.set()
+        await asyncio.gather(slow, elsewhere, again)
+        assert there.arrived == ["/elsewhere"]
+        assert here.arrived == ["/slow", "/again"]
+        assert here.connections == 2  # /slow's connection was closed to make room for /elsewhere
+
+
 async def test_a_cancelled_waiting_request_leaves_its_turn_to_the_next():
     server = KeepAliveServer()
-    server.held = {"/slow"}
     async with server as url, client(max_connections=1) as http:
-        slow = asyncio.create_task(http.get(f"{url}/slow"))
-        await server.arrival("/slow")
+        slow = await held(server, http, url, "/slow")
         cancelled = asyncio.create_task(http.get(f"{url}/cancelled"))
         patient = asyncio.create_task(http.get(f"{url}/patient"))
         await until(lambda: waiting(http) == 2)
@@ -177,10 +217,8 @@ async def test_a_cancelled_waiting_request_leaves_its_turn_to_the_next():
 
 async def test_a_request_cancelled_in_flight_closes_its_connection_and_frees_its_room():
     server = KeepAliveServer()
-    server.held = {"/abandoned"}
     async with server as url, client(max_connections=1) as http:
-        abandoned = asyncio.create_task(http.get(f"{url}/abandoned"))
-        await server.arrival("/abandoned")
+        abandoned = await held(server, http, url, "/abandoned")
         abandoned.cancel()
         with pytest.raises(asyncio.CancelledError):
             await abandoned
@@ -218,10 +256,8 @@ async def test_a_full_pool_closes_an_idle_connection_elsewhere_to_make_room():
 
 async def test_a_connection_given_back_makes_room_for_a_request_elsewhere_that_waits():
     here, there = KeepAliveServer(), KeepAliveServer()
-    here.held = {"/slow"}
     async with here as here_url, there as there_url, client(max_connections=1) as http:
-        slow = asyncio.create_task(http.get(f"{here_url}/slow"))
-        await here.arrival("/slow")
+        slow = await held(here, http, here_url, "/slow")
         elsewhere = asyncio.create_task(http.get(f"{there_url}/waiting"))
         await until(lambda: waiting(http) == 1)
         here.release.set()
