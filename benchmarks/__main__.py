@@ -130,6 +130,15 @@ def _table(results: dict[str, dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def _recorded() -> dict[str, dict[str, object]]:
+    """The results recorded so far, by benchmark; none if there are none or they are of an older shape."""
+    try:
+        recorded = json.loads(RESULTS.read_text())["results"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {name: result for name, result in recorded.items() if name in ORDER and "machine" in result}
+
+
 def main() -> None:
     wanted = sys.argv[1:] or list(ORDER)
     unknown = sorted(set(wanted) - set(ORDER))
@@ -141,7 +150,10 @@ def main() -> None:
     results = {name: _run(name, env) for name in ORDER if name in wanted}
     print()
     print(_table(results))
-    report = {"machine": machine, "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "results": results}
+    when = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    # A run of some benchmarks replaces their records and keeps the others'; each says when and where it ran.
+    recorded = _recorded() | {name: {"when": when, "machine": machine, **result} for name, result in results.items()}
+    report = {"results": {name: recorded[name] for name in ORDER if name in recorded}}
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\n{json.dumps(machine)}\nAll figures and samples: {RESULTS}")
 

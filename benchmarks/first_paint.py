@@ -1,9 +1,10 @@
 """The start-up benchmark's child: a window that says when it was first painted, then exits.
 
     python -m benchmarks.first_paint floor       # a bare PySide6 window: the floor
+    python -m benchmarks.first_paint table HOME  # the least a window showing HOME's connections costs
     python -m benchmarks.first_paint app HOME    # connmgr itself, started as `connmgr --home HOME`
 
-The marker, the same for both: Qt paints a window in one synchronous pass (every dirty widget, then one flush of
+The marker, the same for all three: Qt paints a window in one synchronous pass (every dirty widget, then one flush of
 the backing store) while its native window handles an UpdateRequest or Expose event. The event filter hands that
 event to the window itself and, once a pass that painted the window's widgets returns, the frame is complete:
 the line is printed then. (Waiting for the event loop's next turn instead would also count whatever the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QWindow
@@ -59,13 +61,27 @@ class FirstPaint(QObject):
         os._exit(0)  # what follows (closing, saving window state) is not start-up
 
 
-def floor() -> None:
+def _painted_once(make_window: Callable[[], QWidget]) -> None:
     app = QApplication(sys.argv[:1])
-    window = QWidget()
-    window.resize(1280, 640)  # connmgr's default size: the same number of pixels to paint
+    window = make_window()
     FirstPaint(window)
     window.show()
     app.exec()
+
+
+def floor() -> None:
+    def bare() -> QWidget:
+        window = QWidget()
+        window.resize(1280, 640)  # connmgr's default size: the same number of pixels to paint
+        return window
+
+    _painted_once(bare)
+
+
+def table(home: str) -> None:
+    from benchmarks.table_window import table_window  # not at the top: the floor must not pay for its imports
+
+    _painted_once(lambda: table_window(home))
 
 
 def connmgr(home: str) -> None:
@@ -85,4 +101,9 @@ def connmgr(home: str) -> None:
 
 
 if __name__ == "__main__":
-    floor() if sys.argv[1] == "floor" else connmgr(sys.argv[2])
+    if sys.argv[1] == "floor":
+        floor()
+    elif sys.argv[1] == "table":
+        table(sys.argv[2])
+    else:
+        connmgr(sys.argv[2])

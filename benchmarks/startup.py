@@ -1,8 +1,10 @@
 """Start-up: from `subprocess.Popen` to the first painted window, for connmgr with 0 and 1,000 connections
-beside a bare PySide6 window (the floor: interpreter, Qt's libraries, one window). Budget: 1.5x the floor.
+beside a bare PySide6 window (the floor: interpreter, Qt's libraries, one window). Budget: 1.5x the floor. A
+minimal window showing the same 1,000 rows with no connmgr code (`table_window`) is measured too: what any such
+window costs, so that what connmgr itself adds is plain.
 
-The three are started in turn, round after round (the order rotating), so that whatever else the machine does
-weighs on all three alike; the figure is each one's median. The marker is explained in `first_paint`.
+The four are started in turn, round after round (the order rotating), so that whatever else the machine does
+weighs on all four alike; the figure is each one's median. The marker is explained in `first_paint`.
 
     .venv/bin/python -m benchmarks.startup
 """
@@ -49,8 +51,13 @@ def main() -> None:
             with ConnectionStore(home, data_key_for(home)) as store:  # an empty one is a first start's home
                 fill_table_store(store, count)
             homes[count] = home
-        runs: dict[str, list[tuple[float, bool]]] = {"floor": [], "0": [], "1000": []}
-        arguments = {"floor": ("floor",), "0": ("app", str(homes[0])), "1000": ("app", str(homes[1_000]))}
+        runs: dict[str, list[tuple[float, bool]]] = {"floor": [], "table": [], "0": [], "1000": []}
+        arguments = {
+            "floor": ("floor",),
+            "table": ("table", str(homes[1_000])),
+            "0": ("app", str(homes[0])),
+            "1000": ("app", str(homes[1_000])),
+        }
         order = list(runs)
         for which in order:  # warm-up: the page cache, Python's bytecode cache
             _first_paint(*arguments[which])
@@ -69,6 +76,16 @@ def main() -> None:
             "ms",
             runs=ROUNDS,
             samples=seconds["floor"],
+        ),
+        Figure(
+            "startup.table",
+            "  a minimal window over the same 1,000 rows, no connmgr code (benchmarks/table_window.py)",
+            median(seconds["table"]),
+            "ms",
+            floor,
+            "bare PySide6 window",
+            runs=ROUNDS,
+            samples=seconds["table"],
         ),
     ]
     for count in ("0", "1000"):
