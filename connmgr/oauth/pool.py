@@ -1,11 +1,11 @@
 """The HTTP client's connection pool: keep-alive connections handed out without scanning the pool.
 
 Why not httpcore's pool: whenever a request starts or ends, it re-examines every connection, and every waiting
-request against every connection (about 500 idle checks per token refresh with sixteen in flight, a fifth of the
-refresh's CPU). This pool keeps the idle connections of each origin in a stack and checks only the one it is about
-to reuse: keep-alive expired, or closed by the server. A request beyond `max_connections` waits its turn, first
-come first served, and is handed a connection (or the room for one) as one is given back. Connecting, TLS and
-HTTP/1.1 stay httpcore's.
+request against every connection: about 500 idle checks per token refresh with sixteen in flight. Replacing it
+halved the CPU of a refresh (1.3 to 0.6 ms, benchmarks/refresh.py). This pool keeps the idle connections of each
+origin in a stack and checks only the one it is about to reuse: keep-alive expired, or closed by the server. A
+request beyond `max_connections` waits its turn, first come first served, and is handed a connection (or the room
+for one) as one is given back. Connecting, TLS and HTTP/1.1 stay httpcore's.
 
 The pool's books (which connection is idle, how many are open, who waits) change only between awaits, so a
 cancelled request can never leave them wrong; closing connections comes after, and runs to its end even then.
