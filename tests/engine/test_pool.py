@@ -3,12 +3,14 @@ for in turn, and never lost to a timeout, a cancellation or a failure."""
 
 import asyncio
 import contextlib
+import ssl
 
 import httpx
 import pytest
 
 from connmgr.oauth.pool import ConnectionPool, on_own_pool
 from connmgr.oauth.transport import new_http_client
+from tests.support.certificates import self_signed
 
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
@@ -17,7 +19,8 @@ class KeepAliveServer:
     """Answers each request and keeps the connection open, unless told to hang up. A request for a path in `held`
     is answered only once `release` is set; `arrived` lists the paths in the order they came."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self._tls = tls
         self.connections = 0
         self.closed_by_client = 0
         self.arrived: list[str] = []
@@ -28,9 +31,9 @@ class KeepAliveServer:
         self._tasks: set[asyncio.Task] = set()
 
     async def __aenter__(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self._tls)
         port = self._server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
+        return f"{'https' if self._tls else 'http'}://127.0.0.1:{port}"
 
     async def __aexit__(self, *_: object) -> None:
         self._server.close()
@@ -113,6 +116,19 @@ async def test_connmgrs_http_client_still_goes_through_the_proxy_the_environment
         async with new_http_client() as http:
             assert (await http.get("http://vendor.invalid/token")).status_code == 200
         assert proxy.arrived == ["http://vendor.invalid/token"]  # the absolute form: a request to a proxy
+
+
+async def test_connections_over_tls_verify_the_certificate_the_environment_trusts_and_are_reused(monkeypatch, tmp_path):
+    certificate, key = self_signed(tmp_path)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(certificate, key)
+    server = KeepAliveServer(tls)
+    async with server as url:
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # the only way this client can trust it
+        async with new_http_client() as http:
+            for _ in range(3):
+                assert (await http.get(f"{url}/token")).status_code == 200
+        assert server.connections == 1
 
 
 async def test_a_scheme_other_than_http_is_refused_in_words():

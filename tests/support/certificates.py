@@ -1,8 +1,9 @@
-"""A throw-away self-signed certificate for TLS failure tests."""
+"""A throw-away self-signed certificate for TLS tests: untrusted unless a test trusts it."""
 
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import ssl
 import threading
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(hours=1))
+        # For 127.0.0.1, so that a client told to trust it (SSL_CERT_FILE) accepts it.
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
