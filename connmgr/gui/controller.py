@@ -198,7 +198,7 @@ class Controller(QObject):
             "Remove",
         ):
             return
-        self.connections.remove(connection.name)
+        await self.connections.remove(connection.name)
         self.model.remove(connection.name)
         self.window.show_message(f"Removed {connection.name}.")
 

@@ -192,8 +192,8 @@ class Connections:
         await committed(self.store, lambda: self.store.save(revoked, Secrets(fields=secrets.fields)))
         return RevokeOutcome(revoked, at_vendor, "" if at_vendor else provider.template.revoke_hint)
 
-    def remove(self, name: str) -> None:
-        self.store.remove(name)
+    async def remove(self, name: str) -> None:
+        await committed(self.store, lambda: self.store.remove(name))
 
     async def export(self, names: Sequence[str], path: Path, prefix: str | None = None) -> ExportOutcome:
         """Write each connection's credentials into one .env file (merged, 0600, atomic)."""
