@@ -5,6 +5,7 @@ from tests.engine.conftest import docbyte, provider_for
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.support.flows import sign_in
 from tests.support.oidc_fixtures import ALICE, VAULT_DESKTOP, VAULT_SERVICE
+from tests.support.secrets import leaked
 
 
 async def test_every_vendor_flow_with_debug_logging(
@@ -38,5 +39,4 @@ async def test_every_vendor_flow_with_debug_logging(
 
     log = debug_log.getvalue()
     assert log.count("\n") > 40  # the session really was logged
-    leaked = [secret[:6] + "…" for secret in issued if secret in log]
-    assert leaked == []
+    assert leaked(issued, log) == []

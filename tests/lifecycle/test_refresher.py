@@ -166,8 +166,10 @@ async def test_a_refresh_cancelled_once_answered_still_saves_the_rotated_token(c
     await committed(connections.store, lambda: None)  # queued after the save: done once the save is committed
 
     fresh = connections.store.secrets("Acme").refresh_token
-    assert fresh != old, "the stored refresh token is still the one used"  # messages that name no token
-    assert sim.refresh_tokens.find(fresh) is not None, "the stored refresh token is not one iOFFICE issued"
+    # Judged first and asserted by name: pytest would print the tokens of a failing comparison.
+    rotated, issued = fresh != old, sim.refresh_tokens.find(fresh) is not None
+    assert rotated, "the stored refresh token is still the one used"
+    assert issued, "the stored refresh token is not one iOFFICE issued"
 
 
 async def test_an_account_renamed_during_the_refresh_is_kept(connections, ioffice_sim, sleep):
@@ -186,4 +188,5 @@ async def test_an_account_renamed_during_the_refresh_is_kept(connections, ioffic
     assert len(sleep.waits) == 1
     assert refreshed.account == "bob@example.com"
     assert store.get("Acme") == refreshed
-    assert sim.refresh_tokens.find(store.secrets("Acme").refresh_token) is not None, "not a token iOFFICE issued"
+    issued = sim.refresh_tokens.find(store.secrets("Acme").refresh_token) is not None  # judged first: no token printed
+    assert issued, "not a token iOFFICE issued"
