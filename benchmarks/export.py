@@ -67,7 +67,7 @@ def main() -> None:
     catalog = load_catalog().catalog
     with tempfile.TemporaryDirectory() as directory:
         home = fresh_home(Path(directory), "home")
-        store_figures: dict[str, tuple[str, float, int]] = {}  # key: (label, seconds, keyring calls)
+        store_figures: list[Figure] = []
 
         def store_step(key: str, label: str, action: Callable[[ConnectionStore], object]) -> None:
             def run() -> None:
@@ -76,7 +76,8 @@ def main() -> None:
 
             before = calls.count
             seconds = _timed(run)
-            store_figures[key] = (label, seconds, calls.count - before)
+            label = f"  store: {label} ({calls.count - before} keyring call(s))"
+            store_figures.append(Figure(f"export.store_{key}", label, seconds * 1000, "ms"))
 
         names: list[str] = []
         store_step(
@@ -100,8 +101,8 @@ def main() -> None:
             keyring_calls.append(calls.count - before)
             command_s.append(
                 _timed(
-                    lambda r=repeat, c=command: subprocess.run(
-                        [*c, str(Path(directory) / f"cli{r}.env")], check=True, capture_output=True
+                    lambda r=repeat: subprocess.run(
+                        [*command, str(Path(directory) / f"cli{r}.env")], check=True, capture_output=True
                     )
                 )
             )
@@ -131,10 +132,8 @@ def main() -> None:
             runs=REPEATS,
             samples=[s * 1000 for s in command_s],
         ),
+        *store_figures,
     ]
-    for key, (label, store_seconds, store_calls) in store_figures.items():
-        label = f"  store: {label} ({store_calls} keyring call(s))"
-        figures.append(Figure(f"export.store_{key}", label, store_seconds * 1000, "ms"))
     emit(
         figures, keyring_calls_per_export=keyring_calls, variables_written=variables, backend=str(keyring.get_keyring())
     )

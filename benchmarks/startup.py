@@ -51,13 +51,13 @@ def main() -> None:
             with ConnectionStore(home, data_key_for(home)) as store:  # an empty one is a first start's home
                 fill_table_store(store, count)
             homes[count] = home
-        runs: dict[str, list[tuple[float, bool]]] = {"floor": [], "table": [], "0": [], "1000": []}
         arguments = {
             "floor": ("floor",),
             "table": ("table", str(homes[1_000])),
             "0": ("app", str(homes[0])),
             "1000": ("app", str(homes[1_000])),
         }
+        runs: dict[str, list[tuple[float, bool]]] = {which: [] for which in arguments}
         order = list(runs)
         for which in order:  # warm-up: the page cache, Python's bytecode cache
             _first_paint(*arguments[which])
