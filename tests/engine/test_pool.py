@@ -10,7 +10,7 @@ import pytest
 
 from connmgr.oauth.pool import ConnectionPool, on_own_pool
 from connmgr.oauth.transport import new_http_client
-from tests.support.certificates import self_signed
+from tests.support.certificates import self_signed, server_tls
 
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
@@ -69,7 +69,7 @@ class KeepAliveServer:
 
 
 @contextlib.asynccontextmanager
-async def client(max_connections=10, max_keepalive=10, keepalive_expiry=5.0):
+async def pooled_client(max_connections=10, max_keepalive=10, keepalive_expiry=5.0):
     limits = httpx.Limits(
         max_connections=max_connections, max_keepalive_connections=max_keepalive, keepalive_expiry=keepalive_expiry
     )
@@ -120,9 +120,7 @@ async def test_connmgrs_http_client_still_goes_through_the_proxy_the_environment
 
 async def test_connections_over_tls_verify_the_certificate_the_environment_trusts_and_are_reused(monkeypatch, tmp_path):
     certificate, key = self_signed(tmp_path)
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(certificate, key)
-    server = KeepAliveServer(tls)
+    server = KeepAliveServer(server_tls(certificate, key))
     async with server as url:
         monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # the only way this client can trust it
         async with new_http_client() as http:
@@ -132,14 +130,14 @@ async def test_connections_over_tls_verify_the_certificate_the_environment_trust
 
 
 async def test_a_scheme_other_than_http_is_refused_in_words():
-    async with client() as http:
+    async with pooled_client() as http:
         with pytest.raises(httpx.UnsupportedProtocol, match="'ftp' is not HTTP"):
             await http._transport.handle_async_request(httpx.Request("GET", "ftp://vendor.example/"))
 
 
 async def test_one_connection_serves_one_request_after_another():
     server = KeepAliveServer()
-    async with server as url, client() as http:
+    async with server as url, pooled_client() as http:
         for _ in range(5):
             assert (await http.get(f"{url}/token")).status_code == 200
         assert server.connections == 1
@@ -147,7 +145,7 @@ async def test_one_connection_serves_one_request_after_another():
 
 async def test_a_connection_the_server_closed_is_not_reused():
     server = KeepAliveServer()
-    async with server as url, client() as http:
+    async with server as url, pooled_client() as http:
         assert (await http.get(url)).status_code == 200
         server.hang_up = True
         assert (await http.get(url)).status_code == 200
@@ -159,7 +157,7 @@ async def test_a_connection_the_server_closed_is_not_reused():
 
 async def test_a_connection_idle_past_its_keepalive_is_closed_not_reused():
     server = KeepAliveServer()
-    async with server as url, client(keepalive_expiry=0.0) as http:
+    async with server as url, pooled_client(keepalive_expiry=0.0) as http:
         assert (await http.get(url)).status_code == 200
         assert (await http.get(url)).status_code == 200
         assert server.connections == 2
@@ -168,7 +166,7 @@ async def test_a_connection_idle_past_its_keepalive_is_closed_not_reused():
 
 async def test_requests_at_once_each_get_a_connection_and_later_ones_reuse_them():
     server = KeepAliveServer()
-    async with server as url, client() as http:
+    async with server as url, pooled_client() as http:
         answers = await asyncio.gather(*(http.get(f"{url}/{i}") for i in range(6)))
         assert [a.status_code for a in answers] == [200] * 6
         assert server.connections == 6
@@ -178,7 +176,7 @@ async def test_requests_at_once_each_get_a_connection_and_later_ones_reuse_them(
 
 async def test_beyond_the_limit_requests_wait_and_are_served_in_the_order_they_came():
     server = KeepAliveServer()
-    async with server as url, client(max_connections=2) as http:
+    async with server as url, pooled_client(max_connections=2) as http:
         first = await held(server, http, url, "/first")
         later = [asyncio.create_task(http.get(f"{url}/{i}")) for i in range(6)]
         await asyncio.gather(*later)  # through the one connection left, one after another
@@ -190,7 +188,7 @@ async def test_beyond_the_limit_requests_wait_and_are_served_in_the_order_they_c
 
 async def test_a_request_that_waits_too_long_for_a_connection_fails_and_takes_nothing_with_it():
     server = KeepAliveServer()
-    async with server as url, client(max_connections=1) as http:
+    async with server as url, pooled_client(max_connections=1) as http:
         slow = await held(server, http, url, "/slow")
         with pytest.raises(httpx.PoolTimeout):
             await http.get(f"{url}/impatient", timeout=httpx.Timeout(5.0, pool=0.01))
@@ -203,7 +201,7 @@ async def test_a_request_that_waits_too_long_for_a_connection_fails_and_takes_no
 
 async def test_waiting_requests_are_served_in_turn_whatever_their_origin():
     here, there = KeepAliveServer(), KeepAliveServer()
-    async with here as here_url, there as there_url, client(max_connections=1) as http:
+    async with here as here_url, there as there_url, pooled_client(max_connections=1) as http:
         slow = await held(here, http, here_url, "/slow")
         elsewhere = asyncio.create_task(http.get(f"{there_url}/elsewhere"))
         await until(lambda: waiting(http) == 1)
@@ -220,7 +218,7 @@ async def test_waiting_requests_are_served_in_turn_whatever_their_origin():
 
 async def test_a_cancelled_waiting_request_leaves_its_turn_to_the_next():
     server = KeepAliveServer()
-    async with server as url, client(max_connections=1) as http:
+    async with server as url, pooled_client(max_connections=1) as http:
         slow = await held(server, http, url, "/slow")
         cancelled = asyncio.create_task(http.get(f"{url}/cancelled"))
         patient = asyncio.create_task(http.get(f"{url}/patient"))
@@ -235,7 +233,7 @@ async def test_a_cancelled_waiting_request_leaves_its_turn_to_the_next():
 
 async def test_a_request_cancelled_in_flight_closes_its_connection_and_frees_its_room():
     server = KeepAliveServer()
-    async with server as url, client(max_connections=1) as http:
+    async with server as url, pooled_client(max_connections=1) as http:
         abandoned = await held(server, http, url, "/abandoned")
         abandoned.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -248,7 +246,7 @@ async def test_a_request_cancelled_in_flight_closes_its_connection_and_frees_its
 
 async def test_a_connection_that_could_not_be_made_frees_its_room():
     server = KeepAliveServer()
-    async with server as url, client(max_connections=1) as http:
+    async with server as url, pooled_client(max_connections=1) as http:
         async with KeepAliveServer() as gone:
             pass  # a port that was just listening, now closed
         with pytest.raises(httpx.ConnectError):
@@ -258,7 +256,7 @@ async def test_a_connection_that_could_not_be_made_frees_its_room():
 
 async def test_idle_connections_beyond_the_keepalive_limit_are_closed():
     server = KeepAliveServer()
-    async with server as url, client(max_keepalive=2) as http:
+    async with server as url, pooled_client(max_keepalive=2) as http:
         await asyncio.gather(*(http.get(f"{url}/{i}") for i in range(5)))
         assert server.connections == 5
         await until(lambda: server.closed_by_client == 3)
@@ -266,7 +264,7 @@ async def test_idle_connections_beyond_the_keepalive_limit_are_closed():
 
 async def test_a_full_pool_closes_an_idle_connection_elsewhere_to_make_room():
     here, there = KeepAliveServer(), KeepAliveServer()
-    async with here as here_url, there as there_url, client(max_connections=1) as http:
+    async with here as here_url, there as there_url, pooled_client(max_connections=1) as http:
         assert (await http.get(here_url)).status_code == 200
         assert (await http.get(there_url)).status_code == 200
         await until(lambda: here.closed_by_client == 1)
@@ -275,6 +273,6 @@ async def test_a_full_pool_closes_an_idle_connection_elsewhere_to_make_room():
 async def test_closing_the_client_closes_its_idle_connections():
     server = KeepAliveServer()
     async with server as url:
-        async with client() as http:
+        async with pooled_client() as http:
             await asyncio.gather(*(http.get(f"{url}/{i}") for i in range(3)))
         await until(lambda: server.closed_by_client == 3)

@@ -21,6 +21,7 @@ class Clock:
 
 
 def conn(name, **kw):
+    """A connection named `name`, issued at T0 unless told otherwise."""
     kw.setdefault("issued_at", T0)
     return Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={}, **kw)
 

@@ -47,10 +47,10 @@ class Recorder:
             raise self.commit_fails
         self.log.append("commit")
 
-    def job(self, name: str, result: object = None) -> Callable[[], object]:
+    def job(self, name: str) -> Callable[[], object]:
         def work() -> object:
             self.log.append(name)
-            return result if result is not None else name
+            return name
 
         return work
 

@@ -42,6 +42,13 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+def server_tls(cert: Path, key: Path) -> ssl.SSLContext:
+    """A server's TLS context presenting `cert`."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
 @contextmanager
 def untrusted_https_origin(folder: Path) -> Iterator[str]:
     """An HTTPS origin on loopback whose certificate no CA vouches for: every client gives up at the handshake."""
@@ -58,9 +65,7 @@ def untrusted_https_origin(folder: Path) -> Iterator[str]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.socket = server_tls(cert, key).wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
