@@ -30,6 +30,7 @@ from connmgr.domain.template import TemplateCatalog
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole
 CONNECTION_ROLE = Qt.ItemDataRole.UserRole + 1
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2  # a row's searched text, in its first column (see main_window)
 
 # Text colours readable on light and dark palettes; the text says it too, colour is never the only cue.
 HEALTH_COLOURS = {
@@ -51,6 +52,7 @@ _ROLES_ANSWERED = frozenset(
         Qt.ItemDataRole.ToolTipRole,
         SORT_ROLE,
         CONNECTION_ROLE,
+        SEARCH_ROLE,
     )
 )
 
@@ -131,6 +133,8 @@ class ConnectionsModel(QAbstractTableModel):
             return self._text(connection, index.row(), column)
         if role == SORT_ROLE:
             return self._sort_key(connection, index.row(), column)
+        if role == SEARCH_ROLE:
+            return self._searched_text(connection, index.row()) if column == Column.NAME else None
         if role == Qt.ItemDataRole.DecorationRole and column == Column.VENDOR:
             return self._icon_for(connection.template_id)
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.STATUS:
@@ -205,7 +209,8 @@ class ConnectionsModel(QAbstractTableModel):
         row = self.row_of(name)
         if row is not None:
             cell = self.index(row, Column.STATUS)
-            self.dataChanged.emit(cell, cell)
+            # Named roles: being busy changes no searched text, so the search need not check the row again.
+            self.dataChanged.emit(cell, cell, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole])
 
     def is_busy(self, name: str) -> bool:
         return name in self._busy
@@ -293,6 +298,10 @@ class ConnectionsModel(QAbstractTableModel):
         if column == Column.STATUS:
             return "Refreshing…" if connection.name in self._busy else self._health[row].label
         return self._expires_text(connection, row)
+
+    def _searched_text(self, connection: Connection, row: int) -> str:
+        """What the search box looks in: the name, vendor, account and status, never the ticking countdown."""
+        return "\n".join((connection.name, self._vendor(connection), connection.account or "", self._health[row].label))
 
     def _vendor(self, connection: Connection) -> str:
         template = self._catalog.templates.get(connection.template_id)

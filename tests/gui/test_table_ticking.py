@@ -9,7 +9,7 @@ from PySide6.QtGui import QIcon, QImage, QRegion
 from PySide6.QtWidgets import QStyledItemDelegate
 
 from connmgr.domain.connection import Status
-from connmgr.gui.connections_model import Column, ConnectionsModel
+from connmgr.gui.connections_model import SEARCH_ROLE, Column, ConnectionsModel
 from tests.gui.table_rows import CATALOG, T0, Clock, conn, model_with, names, window_over
 
 
@@ -111,20 +111,44 @@ def test_countdown_cells_look_as_qt_would_paint_them(qtbot, tmp_path, clock):
         assert model.expires_text(row) == model.data(model.index(row, Column.EXPIRES))  # what screen readers read
 
 
-def test_the_search_still_follows_rows_whose_status_turns(qtbot, tmp_path, clock):
-    model = model_with(clock)
+def test_the_search_follows_rows_whose_status_turns_and_checks_none_again_for_a_tick(qtbot, tmp_path, clock):
+    model = CountingModel(clock)
     window = shown(qtbot, tmp_path, model, conn("a", expires_at=T0 + 300), conn("b"))
     window.search.setText("expiring")
     assert names(window) == []
+    model.roles.clear()
+    clock.t += 1
+    model.tick()  # every countdown changed, and nothing the search looks at
     clock.t = T0 + 241  # a: into the last fifth of its token's life
     model.tick()
-    assert names(window) == ["a"]
+    qtbot.waitUntil(lambda: names(window) == ["a"])
+    assert model.roles[SEARCH_ROLE] == 2  # each row checked once, for the turn; never for a countdown
     window.search.clear()
     assert names(window) == ["a", "b"]
     clock.t = T0 + 301
     model.tick()
     assert names(window) == ["a", "b"]
     assert model.data(model.index(0, Column.STATUS)) == "Expired"
+
+
+def test_the_search_looks_at_name_vendor_account_and_status_never_the_countdown(qtbot, tmp_path, clock):
+    model = model_with(clock)
+    window = shown(qtbot, tmp_path, model, conn("alpha", expires_at=T0 + 300, account="ops@acme.test"), conn("b"))
+    assert model.data(model.index(0, Column.EXPIRES)) == "5m 0s"
+    for text, shown_names in (("5m", []), ("ALPHA", ["alpha"]), ("acme", ["alpha"]), ("docbyte", ["alpha", "b"]),
+                              ("connected", ["alpha", "b"]), ("expiring", [])):  # fmt: skip
+        window.search.setText(text)
+        assert names(window) == shown_names, text
+
+
+def test_the_search_takes_in_connections_saved_while_it_is_typed(qtbot, tmp_path, clock):
+    model = model_with(clock)
+    window = shown(qtbot, tmp_path, model, conn("a"), conn("b"))
+    window.search.setText("acme")
+    model.upsert(conn("c", account="ops@acme.test"))  # a new row is checked as it comes
+    assert names(window) == ["c"]
+    model.upsert(conn("b", account="it@acme.test"))  # a row whose account changed, a moment later
+    qtbot.waitUntil(lambda: names(window) == ["b", "c"])
 
 
 def test_a_status_turn_updates_one_selected_row_and_leaves_many_alone(qtbot, tmp_path, clock):
