@@ -65,6 +65,8 @@ class Column(IntEnum):
     EXPIRES = 4
 
 
+_COLUMNS = len(Column)
+
 HEADERS = {
     Column.NAME: "Name",
     Column.VENDOR: "Vendor",
@@ -110,6 +112,13 @@ class ConnectionsModel(QAbstractTableModel):
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(Column)
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        # Qt's own checks the position by calling rowCount and columnCount: two calls into Python for each index
+        # the search proxy asks for, one for each row it checks and each cell painted.
+        if parent.isValid() or not (0 <= row < len(self._rows) and 0 <= column < _COLUMNS):
+            return QModelIndex()
+        return self.createIndex(row, column)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if (

@@ -12,6 +12,11 @@ def text(model, row, column):
 def test_passes_qt_model_tester(qtbot, qtmodeltester):
     model = model_with(Clock(), conn("a", expires_at=T0 + 300), conn("b", status=Status.REVOKED, issued_at=None))
     qtmodeltester.check(model)
+    last = model.index(1, len(Column) - 1)
+    assert (last.row(), last.column()) == (1, len(Column) - 1)
+    for outside in ((2, 0), (0, len(Column)), (-1, 0), (0, -1)):
+        assert not model.index(*outside).isValid(), outside
+    assert not model.index(0, 0, model.index(0, 0)).isValid()  # a table: no row has children
 
 
 def test_cells(qtbot):
