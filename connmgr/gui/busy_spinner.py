@@ -14,11 +14,14 @@ FRAME_MS = 80
 
 
 class BusySpinnerDelegate(QStyledItemDelegate):
-    """Paints the spinner beside the status text; its timer runs only while some row is busy."""
+    """Paints the spinner beside the status text of `column`; its timer runs only while some row is busy."""
 
-    def __init__(self, view: QTableView, is_busy: Callable[[str], bool], parent: QObject | None = None) -> None:
+    def __init__(
+        self, view: QTableView, column: int, is_busy: Callable[[str], bool], parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._view = view
+        self._column = column
         self._is_busy = is_busy
         self._angle = 0
         self._timer = QTimer(self)
@@ -33,7 +36,12 @@ class BusySpinnerDelegate(QStyledItemDelegate):
 
     def _on_frame(self) -> None:
         self._angle = (self._angle + 30) % 360
-        self._view.viewport().update()
+        # Only the column's strip: the whole viewport would have every visible cell ask the model again, 12 times a
+        # second for as long as anything is refreshing.
+        viewport = self._view.viewport()
+        viewport.update(
+            self._view.columnViewportPosition(self._column), 0, self._view.columnWidth(self._column), viewport.height()
+        )
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex

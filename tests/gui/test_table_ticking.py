@@ -1,5 +1,6 @@
 """What a countdown tick does to the window: the visible countdowns repaint, painted without data(), as Qt would
-paint them; the search and the selection still follow the rows that change."""
+paint them; the search and the selection still follow the rows that change. And a busy spinner's frame repaints
+its column alone."""
 
 from collections import Counter
 
@@ -85,6 +86,24 @@ def test_a_tick_repaints_the_visible_countdowns_and_asks_data_nothing(qtbot, qap
     assert 0 < visible_rows < len(many)
     assert model.countdowns == visible_rows  # one call per visible countdown
     assert expires_column(window).contains(paints.region.boundingRect())
+
+
+def test_a_spinner_frame_repaints_the_status_column_alone(qtbot, qapp, tmp_path, clock):
+    model = CountingModel(clock)
+    paints = Paints()
+    window = shown(qtbot, tmp_path, model, *[conn(f"c{i:03}") for i in range(50)], paints=paints)
+    qtbot.waitUntil(lambda: paints.count > 0)
+    model.set_busy("c001", True)
+    window.spinner.set_running(True)
+    qapp.processEvents()  # the busy cell's own repaint
+    paints.region = QRegion()
+    before = paints.count
+    qtbot.waitUntil(lambda: paints.count > before)  # a frame of the spinner
+    window.spinner.set_running(False)
+    table = window.table
+    status = QRect(table.columnViewportPosition(Column.STATUS), 0, table.columnWidth(Column.STATUS),
+                   table.viewport().height())  # fmt: skip
+    assert status.contains(paints.region.boundingRect())
 
 
 def test_countdown_cells_look_as_qt_would_paint_them(qtbot, tmp_path, clock):
