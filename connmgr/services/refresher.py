@@ -31,6 +31,7 @@ from connmgr.logs import redact
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.committed import committed
 from connmgr.services.retry import RetryPolicy, Sleep, with_retries
+from connmgr.storage.errors import StorageError
 from connmgr.storage.locks import connection_lock
 from connmgr.storage.store import ConnectionStore
 
@@ -70,6 +71,9 @@ class Refresher:
         self._sleep = sleep
         self._now = now
         self._flights: dict[str, asyncio.Task[Refreshed]] = {}
+        # By connection id: tokens a vendor issued that the store would not take (a full or busy disk), with the
+        # stored state they were asked with. The vendor may have retired the stored refresh token already.
+        self._unsaved: dict[str, tuple[Connection, TokenSet]] = {}
         self.retries = 0  # retries made so far, for logs and figures
 
     def refreshing(self) -> frozenset[str]:
@@ -108,7 +112,11 @@ class Refresher:
         checkpoint("locking")
         async with connection_lock(self._store.home, current.id):
             connection, secrets = read_stored(self._store, name)
-            if _generation(connection) != _generation(seen) and connection.status is Status.CONNECTED:
+            unsaved = self._unsaved.pop(connection.id, None)
+            if unsaved is not None and _generation(unsaved[0]) == _generation(connection):
+                log.info("%s: saving the tokens an earlier save could not keep, then refreshing with them", name)
+                connection, secrets = await self._commit(connection, secrets, unsaved[1])
+            elif _generation(connection) != _generation(seen) and connection.status is Status.CONNECTED:
                 log.info("%s was refreshed elsewhere meanwhile; using those tokens", name)
                 return connection, secrets
             return await self._refresh_locked(connection, secrets)
@@ -127,8 +135,17 @@ class Refresher:
             return await self._rejected(connection, secrets, error)
         # The new tokens exist only in memory: queued for the commit before anything else can run.
         checkpoint("answered")
+        return await self._commit(connection, secrets, fresh)
+
+    async def _commit(self, connection: Connection, secrets: Secrets, fresh: TokenSet) -> Refreshed:
         gather_s = GROUP_COMMIT_S if len(self._flights) > 1 else 0.0
-        saved = await committed(self._store, lambda: self._save(connection, secrets, fresh), gather_s=gather_s)
+        try:
+            saved = await committed(self._store, lambda: self._save(connection, secrets, fresh), gather_s=gather_s)
+        except StorageError:
+            # Kept for the next refresh of this connection (the scheduler's retry, or the person's "try again"),
+            # which saves them before anything else: asking with the stored refresh token could end the grant.
+            self._unsaved[connection.id] = (connection, fresh)
+            raise
         checkpoint("saved")
         return saved
 

@@ -13,6 +13,7 @@ from connmgr.domain.errors import GrantError, ServiceUnavailable
 from connmgr.services import refresher
 from connmgr.services.committed import committed
 from connmgr.services.refresher import Refresher, read_stored
+from connmgr.storage.errors import StoreFull
 from tests.lifecycle.conftest import CATALOG, connect_ioffice, connections_for
 from tests.simulators.ioffice import TOKEN_PATH
 
@@ -170,6 +171,34 @@ async def test_a_refresh_cancelled_once_answered_still_saves_the_rotated_token(c
     rotated, issued = fresh != old, sim.refresh_tokens.find(fresh) is not None
     assert rotated, "the stored refresh token is still the one used"
     assert issued, "the stored refresh token is not one iOFFICE issued"
+
+
+async def test_a_rotated_token_a_full_disk_refused_is_saved_by_the_next_try(connections, ioffice_sim, monkeypatch):
+    """The vendor has retired the stored refresh token; its successor, refused by the disk, is kept in memory and
+    saved by the next refresh, which then uses it: nothing is lost, and the grant lives on."""
+    sim = ioffice_sim.sim
+    store = connections.store
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    stored_before = store.secrets("Acme")
+    before = len(sim.requests_to(TOKEN_PATH))
+
+    def full(*_):
+        raise StoreFull(store.home)  # how the store reports SQLITE_FULL or ENOSPC (tests/storage/test_disk_faults)
+
+    monkeypatch.setattr(store, "_write", full)
+    with pytest.raises(StoreFull):
+        await connections.refresh("Acme")
+    unchanged = store.secrets("Acme") == stored_before  # judged first: pytest would print the tokens
+    assert unchanged, "the failed save changed the store"
+
+    monkeypatch.undo()  # space freed
+    await connections.refresh("Acme")
+
+    assert len(sim.requests_to(TOKEN_PATH)) - before == 2  # the refused save's refresh, then one with its token
+    issued = sim.refresh_tokens.find(store.secrets("Acme").refresh_token) is not None
+    assert issued, "the stored refresh token is not one iOFFICE issued"
+    assert store.get("Acme").status is Status.CONNECTED
+    assert await connections.check("Acme") == "alice@example.com"
 
 
 async def test_an_account_renamed_during_the_refresh_is_kept(connections, ioffice_sim, sleep):
