@@ -5,7 +5,8 @@ and its clock advanced one second per tick by hand, so each measured tick is exa
 what it causes: the proxy's handling of `dataChanged`, and the repaint of the visible viewport (events are
 processed until the table's viewport has painted). The figure is the GUI thread's CPU time (`thread_time`), so
 that another process taking the core does not count as ours; wall time is reported beside it. The same ticks are
-measured again while a search shows a tenth of the rows: the search must not check every row again each tick.
+measured again while a search shows a tenth of the rows, with the search's check of rows whose status turned
+(which the window does a moment later) counted in the tick: the search must not check every row again each tick.
 
 The reference is Qt alone: a table of the same size and settings over a C++ model (QStandardItemModel), whose
 Expires column's visible cells are announced changed and repainted the same way; no Python runs in between.
@@ -146,7 +147,12 @@ def main() -> None:
         window.search.setText(SEARCH)
         app.processEvents()
         searching_rows = window.proxy.rowCount()
-        searching_ms, _ = _measure(app, paints, tick)
+
+        def tick_searching() -> None:  # with the search's check of the rows whose status turned, done at once
+            tick()
+            window.proxy.flush()
+
+        searching_ms, _ = _measure(app, paints, tick_searching)
         reference_ms = _qt_alone(app, window.table, visible_rows)
         store.close()
 

@@ -141,7 +141,7 @@ def test_the_search_follows_rows_whose_status_turns_and_checks_none_again_for_a_
     clock.t = T0 + 241  # a: into the last fifth of its token's life
     model.tick()
     qtbot.waitUntil(lambda: names(window) == ["a"])
-    assert model.roles[SEARCH_ROLE] == 2  # each row checked once, for the turn; never for a countdown
+    assert model.roles[SEARCH_ROLE] == 3  # the turned row, then the filter over both rows; never for a countdown
     window.search.clear()
     assert names(window) == ["a", "b"]
     clock.t = T0 + 301
@@ -168,6 +168,16 @@ def test_the_search_takes_in_connections_saved_while_it_is_typed(qtbot, tmp_path
     assert names(window) == ["c"]
     model.upsert(conn("b", account="it@acme.test"))  # a row whose account changed, a moment later
     qtbot.waitUntil(lambda: names(window) == ["b", "c"])
+
+
+def test_selecting_a_row_just_changed_settles_the_search_first(qtbot, tmp_path, clock):
+    model = model_with(clock)
+    window = shown(qtbot, tmp_path, model, conn("a"), conn("b"))
+    window.search.setText("acme")
+    model.upsert(conn("b", account="it@acme.test"))  # as a reconnect does, then selects the row
+    window.select("b")
+    assert window.search.text() == "acme"  # not cleared to show a row the search does show
+    assert [c.name for c in window.selected_connections()] == ["b"]
 
 
 def test_a_status_turn_updates_one_selected_row_and_leaves_many_alone(qtbot, tmp_path, clock):
