@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from random import Random
 
@@ -175,11 +176,12 @@ class Connections:
     async def revoke(self, name: str) -> RevokeOutcome:
         """Revoke at the vendor where it can be done, then forget the tokens here (the row stays, Revoked)."""
         connection, secrets, provider = await self._open(name)
-        tokens = tokens_of(connection, secrets)
+        # Tokens issued since that the disk refused are the ones the vendor knows now: revoked too.
+        live = [t for t in (self.refresher.unsaved(connection), tokens_of(connection, secrets)) if t is not None]
         at_vendor = provider.has_endpoint("revoke_url")
-        if at_vendor and tokens is not None:
+        for tokens in live if at_vendor else ():
             # A 5xx or a timeout keeps the tokens and tries again; a 200 is done, even for a token the server forgot.
-            await with_retries(lambda: self.client.revoke(provider, tokens), RetryPolicy(), rng=Random())  # noqa: S311
+            await with_retries(partial(self.client.revoke, provider, tokens), RetryPolicy(), rng=Random())  # noqa: S311
         revoked = replace(
             connection,
             status=Status.REVOKED,
@@ -190,10 +192,13 @@ class Connections:
             updated_at=self.now(),
         )
         await committed(self.store, lambda: self.store.save(revoked, Secrets(fields=secrets.fields)))
+        self.refresher.forget(connection.id)
         return RevokeOutcome(revoked, at_vendor, "" if at_vendor else provider.template.revoke_hint)
 
     async def remove(self, name: str) -> None:
+        connection = self.store.get(name)
         await committed(self.store, lambda: self.store.remove(name))
+        self.refresher.forget(connection.id)
 
     async def export(self, names: Sequence[str], path: Path, prefix: str | None = None) -> ExportOutcome:
         """Write each connection's credentials into one .env file (merged, 0600, atomic)."""

@@ -31,7 +31,7 @@ from connmgr.logs import redact
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.committed import committed
 from connmgr.services.retry import RetryPolicy, Sleep, with_retries
-from connmgr.storage.errors import StorageError
+from connmgr.storage.errors import StoreBusy, StoreDamaged, StoreFailed, StoreFull, StoreReadOnly
 from connmgr.storage.locks import connection_lock
 from connmgr.storage.store import ConnectionStore
 
@@ -43,6 +43,10 @@ log = logging.getLogger("connmgr.services")
 GROUP_COMMIT_S = 0.002
 
 Refreshed = tuple[Connection, Secrets]
+
+# What a disk says when it will not take a save; the tokens it refused are kept to save again (not when the
+# connection is gone or its name taken: those are no disk's doing).
+DISK_REFUSALS = (StoreFull, StoreReadOnly, StoreBusy, StoreFailed, StoreDamaged)
 
 
 def checkpoint(name: str) -> None:
@@ -98,6 +102,17 @@ class Refresher:
         """Wait until no refresh is in flight (before closing the store or the HTTP client)."""
         while self._flights:
             await asyncio.wait(list(self._flights.values()))
+        for basis, _ in self._unsaved.values():
+            log.warning("%s: its newest tokens could not be saved; it may need signing in again", basis.name)
+
+    def unsaved(self, connection: Connection) -> TokenSet | None:
+        """The tokens issued for `connection` as stored that the disk refused: the ones its vendor knows now."""
+        kept = self._unsaved.get(connection.id)
+        return kept[1] if kept is not None and _generation(kept[0]) == _generation(connection) else None
+
+    def forget(self, connection_id: str) -> None:
+        """The connection was revoked or removed: tokens the disk refused for it are of no more use."""
+        self._unsaved.pop(connection_id, None)
 
     def _landed(self, name: str, flight: asyncio.Task[Refreshed]) -> None:
         if self._flights.get(name) is flight:
@@ -112,10 +127,10 @@ class Refresher:
         checkpoint("locking")
         async with connection_lock(self._store.home, current.id):
             connection, secrets = read_stored(self._store, name)
-            unsaved = self._unsaved.pop(connection.id, None)
-            if unsaved is not None and _generation(unsaved[0]) == _generation(connection):
+            unsaved = self.unsaved(connection)
+            if unsaved is not None:
                 log.info("%s: saving the tokens an earlier save could not keep, then refreshing with them", name)
-                connection, secrets = await self._commit(connection, secrets, unsaved[1])
+                connection, secrets = await self._commit(connection, secrets, unsaved)
             elif _generation(connection) != _generation(seen) and connection.status is Status.CONNECTED:
                 log.info("%s was refreshed elsewhere meanwhile; using those tokens", name)
                 return connection, secrets
@@ -141,11 +156,13 @@ class Refresher:
         gather_s = GROUP_COMMIT_S if len(self._flights) > 1 else 0.0
         try:
             saved = await committed(self._store, lambda: self._save(connection, secrets, fresh), gather_s=gather_s)
-        except StorageError:
+        except DISK_REFUSALS:
             # Kept for the next refresh of this connection (the scheduler's retry, or the person's "try again"),
             # which saves them before anything else: asking with the stored refresh token could end the grant.
             self._unsaved[connection.id] = (connection, fresh)
             raise
+        # Dropped only now: a refresh cancelled while saving kept tokens still has them kept if that save fails.
+        self._unsaved.pop(connection.id, None)
         checkpoint("saved")
         return saved
 

@@ -13,7 +13,7 @@ from connmgr.domain.errors import GrantError, ServiceUnavailable
 from connmgr.services import refresher
 from connmgr.services.committed import committed
 from connmgr.services.refresher import Refresher, read_stored
-from connmgr.storage.errors import StoreFull
+from connmgr.storage.errors import ConnectionNotFound, StoreFull
 from tests.lifecycle.conftest import CATALOG, connect_ioffice, connections_for
 from tests.simulators.ioffice import TOKEN_PATH
 
@@ -173,6 +173,19 @@ async def test_a_refresh_cancelled_once_answered_still_saves_the_rotated_token(c
     assert issued, "the stored refresh token is not one iOFFICE issued"
 
 
+async def refused_by_a_full_disk(connections, monkeypatch) -> None:
+    """A refresh of "Acme" whose save the disk refuses; the disk has room again afterwards."""
+    store = connections.store
+
+    def full(*_):
+        raise StoreFull(store.home)  # how the store reports SQLITE_FULL or ENOSPC (tests/storage/test_disk_faults)
+
+    monkeypatch.setattr(store, "_write", full)
+    with pytest.raises(StoreFull):
+        await connections.refresh("Acme")
+    monkeypatch.undo()
+
+
 async def test_a_rotated_token_a_full_disk_refused_is_saved_by_the_next_try(connections, ioffice_sim, monkeypatch):
     """The vendor has retired the stored refresh token; its successor, refused by the disk, is kept in memory and
     saved by the next refresh, which then uses it: nothing is lost, and the grant lives on."""
@@ -182,16 +195,9 @@ async def test_a_rotated_token_a_full_disk_refused_is_saved_by_the_next_try(conn
     stored_before = store.secrets("Acme")
     before = len(sim.requests_to(TOKEN_PATH))
 
-    def full(*_):
-        raise StoreFull(store.home)  # how the store reports SQLITE_FULL or ENOSPC (tests/storage/test_disk_faults)
-
-    monkeypatch.setattr(store, "_write", full)
-    with pytest.raises(StoreFull):
-        await connections.refresh("Acme")
+    await refused_by_a_full_disk(connections, monkeypatch)
     unchanged = store.secrets("Acme") == stored_before  # judged first: pytest would print the tokens
     assert unchanged, "the failed save changed the store"
-
-    monkeypatch.undo()  # space freed
     await connections.refresh("Acme")
 
     assert len(sim.requests_to(TOKEN_PATH)) - before == 2  # the refused save's refresh, then one with its token
@@ -199,6 +205,33 @@ async def test_a_rotated_token_a_full_disk_refused_is_saved_by_the_next_try(conn
     assert issued, "the stored refresh token is not one iOFFICE issued"
     assert store.get("Acme").status is Status.CONNECTED
     assert await connections.check("Acme") == "alice@example.com"
+
+
+async def test_revoking_also_revokes_the_tokens_a_full_disk_refused(connections, ioffice_sim, monkeypatch):
+    sim = ioffice_sim.sim
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    await refused_by_a_full_disk(connections, monkeypatch)
+    kept = connections.refresher.unsaved(connections.store.get("Acme"))
+    assert kept is not None
+
+    await connections.revoke("Acme")
+
+    live = sim.refresh_tokens.find(kept.refresh_token) is not None
+    assert not live, "the refresh token the disk refused is still live at iOFFICE"
+    assert connections.refresher._unsaved == {}
+
+
+async def test_tokens_of_a_connection_removed_meanwhile_are_not_kept(connections, ioffice_sim, monkeypatch):
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+
+    def remove_when_answered(name: str) -> None:
+        if name == "answered":
+            connections.store.remove("Acme")  # from another window or the command line
+
+    monkeypatch.setattr(refresher, "checkpoint", remove_when_answered)
+    with pytest.raises(ConnectionNotFound):
+        await connections.refresh("Acme")
+    assert connections.refresher._unsaved == {}  # no disk refused them: nothing to save again
 
 
 async def test_an_account_renamed_during_the_refresh_is_kept(connections, ioffice_sim, sleep):
