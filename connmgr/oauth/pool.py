@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-import sys
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -40,25 +39,31 @@ class _Waiter:
     grant: asyncio.Future[Grant] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
-# httpx's own defaults.
-LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
-
-
-def on_own_pool(transport: httpx.AsyncHTTPTransport, limits: httpx.Limits = LIMITS) -> httpx.AsyncHTTPTransport:
-    """`transport` (httpx's: certificates, its errors for httpcore's), its pool replaced by a `ConnectionPool`."""
+def on_own_pool(transport: httpx.AsyncHTTPTransport) -> httpx.AsyncHTTPTransport:
+    """`transport` (httpx's: certificates, its errors for httpcore's), its pool replaced by a `ConnectionPool`
+    with the replaced one's TLS context and limits: the client's settings hold, and the certificates are not
+    loaded a second time (20 ms)."""
     # httpx has no parameter for the pool; tests/engine/test_pool.py fails if this stops taking effect.
-    transport._pool = ConnectionPool(httpx.create_ssl_context(), limits)  # type: ignore[assignment]
+    replaced = transport._pool
+    transport._pool = ConnectionPool(  # type: ignore[assignment]
+        replaced._ssl_context,
+        max_connections=replaced._max_connections,
+        max_idle=replaced._max_keepalive_connections,
+        keepalive_expiry=replaced._keepalive_expiry,
+    )
     return transport
 
 
 class ConnectionPool:
     """What httpx's transport asks of httpcore's pool (`handle_async_request`, `aclose`), for HTTP/1.1."""
 
-    def __init__(self, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
+    def __init__(
+        self, ssl_context: ssl.SSLContext | None, *, max_connections: int, max_idle: int, keepalive_expiry: float | None
+    ) -> None:
         self._ssl_context = ssl_context
-        self._max_connections = sys.maxsize if limits.max_connections is None else limits.max_connections
-        self._max_idle = sys.maxsize if limits.max_keepalive_connections is None else limits.max_keepalive_connections
-        self._keepalive_expiry = limits.keepalive_expiry
+        self._max_connections = max_connections
+        self._max_idle = max_idle
+        self._keepalive_expiry = keepalive_expiry
         self._idle: dict[_Key, list[Connection]] = {}  # per origin, the most recently used last
         self._idle_since: dict[Connection, _Key] = {}  # every idle connection, idle the longest first
         self._open = 0  # connections counted against max_connections: connecting, busy or idle

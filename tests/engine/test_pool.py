@@ -73,7 +73,7 @@ async def pooled_client(max_connections=10, max_keepalive=10, keepalive_expiry=5
     limits = httpx.Limits(
         max_connections=max_connections, max_keepalive_connections=max_keepalive, keepalive_expiry=keepalive_expiry
     )
-    async with httpx.AsyncClient(transport=on_own_pool(httpx.AsyncHTTPTransport(), limits)) as http:
+    async with httpx.AsyncClient(transport=on_own_pool(httpx.AsyncHTTPTransport(limits=limits))) as http:
         yield http
         # Once every request is done, the pool's books balance: nobody waits, and every connection counted
         # against the limit is an idle one.
