@@ -111,7 +111,7 @@ class ConnectionsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
+        return 0 if parent.isValid() else _COLUMNS
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         # Qt's own checks the position by calling rowCount and columnCount: two calls into Python for each index
@@ -124,7 +124,7 @@ class ConnectionsModel(QAbstractTableModel):
         if (
             orientation == Qt.Orientation.Horizontal
             and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(Column)
+            and 0 <= section < _COLUMNS
         ):
             return HEADERS[Column(section)]
         return None
@@ -172,7 +172,7 @@ class ConnectionsModel(QAbstractTableModel):
         if row is not None:
             self._rows[row] = connection
             self._judge(row)
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(Column) - 1))
+            self.dataChanged.emit(self.index(row, 0), self.index(row, _COLUMNS - 1))
             self._resort()
             return self._row_by_id[connection.id]
         row = len(self._rows)
@@ -244,7 +244,7 @@ class ConnectionsModel(QAbstractTableModel):
 
     def _sorted_order(self) -> list[int] | None:
         """The rows' old positions in their sorted order; None when nothing would move."""
-        if not 0 <= self._sort_column < len(Column):
+        if not 0 <= self._sort_column < _COLUMNS:
             return None
         column = Column(self._sort_column)
         keys: list[Any] = [self._sort_key(c, row, column) for row, c in enumerate(self._rows)]  # one type a column

@@ -176,12 +176,12 @@ class Connections:
     async def revoke(self, name: str) -> RevokeOutcome:
         """Revoke at the vendor where it can be done, then forget the tokens here (the row stays, Revoked)."""
         connection, secrets, provider = await self._open(name)
-        # Tokens issued since that the disk refused are the ones the vendor knows now: revoked too.
-        live = [t for t in (self.refresher.unsaved(connection), tokens_of(connection, secrets)) if t is not None]
         at_vendor = provider.has_endpoint("revoke_url")
-        for tokens in live if at_vendor else ():
-            # A 5xx or a timeout keeps the tokens and tries again; a 200 is done, even for a token the server forgot.
-            await with_retries(partial(self.client.revoke, provider, tokens), RetryPolicy(), rng=Random())  # noqa: S311
+        # Tokens issued since that the disk refused are the ones the vendor knows now: revoked too.
+        for tokens in (self.refresher.unsaved(connection), tokens_of(connection, secrets)):
+            if at_vendor and tokens is not None:
+                # A 5xx or a timeout keeps the tokens and tries again; a 200 is done, even for a token it forgot.
+                await with_retries(partial(self.client.revoke, provider, tokens), RetryPolicy(), rng=Random())  # noqa: S311
         revoked = replace(
             connection,
             status=Status.REVOKED,
