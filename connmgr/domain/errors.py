@@ -19,10 +19,13 @@ class ConnmgrError(Exception):
 
     retryable = False
 
-    def __init__(self, vendor: str, what: str, todo: str) -> None:
+    def __init__(self, vendor: str, what: str, todo: str, *, field: str | None = None) -> None:
         self.vendor = vendor
         self.what = what
         self.todo = todo
+        # The template field the failure most likely concerns ("client_id", "api_key", "redirect_uri", ...), so a
+        # form can show the sentence beside it; None when no one field is to blame.
+        self.field = field
         super().__init__(self.sentence)
 
     @property
@@ -59,8 +62,10 @@ class ServiceUnavailable(ConnmgrError):
 
     retryable = True
 
-    def __init__(self, vendor: str, what: str, todo: str, *, retry_after: float | None = None) -> None:
-        super().__init__(vendor, what, todo)
+    def __init__(
+        self, vendor: str, what: str, todo: str, *, retry_after: float | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(vendor, what, todo, field=field)
         self.retry_after = retry_after
 
 
