@@ -128,6 +128,7 @@ class Connections:
             account=connected.account,
             created_at=replacing.created_at if replacing else now,
         ).with_tokens(connected.tokens, now=now)
+        connection = replace(connection, status_detail=connected.notice)  # what could not be verified, shown beside it
         await self.store.unlock()
         sealed = _secrets(connected.tokens, secret)
         await committed(self.store, lambda: self.store.save(connection, sealed))

@@ -8,7 +8,7 @@ import stat
 from dotenv import dotenv_values
 
 from tests.simulators.fixtures import CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAME
-from tests.support.oidc_fixtures import ACME, VAULT_SERVICE
+from tests.support.oidc_fixtures import ACME, GENERIC_SERVICE, VAULT_SERVICE
 from tests.support.secrets import leaked
 
 
@@ -109,6 +109,32 @@ def test_client_credentials_lifecycle(connmgr, oidc_server, tmp_path):
     for token in (first, second, VAULT_SERVICE.client_secret):
         assert token.encode() not in disk
     assert VAULT_SERVICE.client_secret not in "".join(r.out + r.err for r in connmgr.log)
+
+
+def test_client_credentials_at_a_strict_provider_are_saved_with_a_notice(connmgr, oidc_server):
+    connected = connmgr(
+        "connect",
+        "oidc",
+        "--name",
+        "Machine",
+        "--flow",
+        "client_credentials",
+        "--set",
+        f"issuer={oidc_server.generic_issuer}",
+        "--set",
+        f"client_id={GENERIC_SERVICE.client_id}",
+        "--set",
+        "scope=openid",
+        env={"CONNMGR_CLIENT_SECRET": GENERIC_SERVICE.client_secret},
+    )
+    assert connected.code == 0, connected.err
+    assert f"as {GENERIC_SERVICE.client_id}" in connected.out
+    assert "invalid token provided" in connected.err and "not verified" in connected.err  # said, in the vendor's words
+    (row,) = json.loads(connmgr("list", "--json").out)
+    assert row["status"] == "connected" and row["account"] == GENERIC_SERVICE.client_id
+    token = connmgr("token", "Machine")
+    assert token.code == 0 and token.out.strip()
+    assert token.out.strip() not in connected.out + connected.err
 
 
 def test_password_flow_refresh_rotation_and_a_restart(connmgr, ioffice_sim):
