@@ -192,6 +192,29 @@ def test_vaultre_revoke_says_where_to_revoke(connmgr, vaultre_sim):
     assert connmgr("token", "Harbourside").code == 1
 
 
+def test_a_revocation_at_the_vendor_shows_everywhere_and_its_token_is_not_handed_out(connmgr, vcita_sim):
+    from tests.cli.seeding import seed_connection
+
+    seed_connection(connmgr.home, "vcita", vcita_sim, "Front desk")
+    dead = connmgr("token", "Front desk").out.strip()
+    assert vcita_sim.sim.revoke_token(dead)  # the business disconnected the app in vcita
+
+    checked = connmgr("check", "Front desk")
+    assert checked.code == 1
+    assert "The access token is invalid, expired or revoked." in checked.err  # vcita's words
+    assert "revoked" in checked.err.split("”", 1)[1] and checked.err.count("\n") == 1
+    (row,) = json.loads(connmgr("list", "--json").out)
+    assert row["status"] == "needs_sign_in"
+    assert "Needs sign-in" in connmgr("list").out
+
+    token = connmgr("token", "Front desk")
+    assert token.code == 1 and token.out == ""
+    assert "needs signing in again" in token.err and token.err.count("\n") == 1
+    exported = connmgr("export", "Front desk", "--env", str(connmgr.home.parent / "front.env"))
+    assert exported.code == 1 and not (connmgr.home.parent / "front.env").exists()
+    assert leaked(vcita_sim.sim.issued_secrets(), "".join(r.out + r.err for r in connmgr.log[1:])) == []
+
+
 def test_two_homes_side_by_side(connmgr, oidc_server, tmp_path):
     other_home = tmp_path / "second"
     assert connect_docbyte(connmgr, oidc_server, "same").code == 0
