@@ -185,7 +185,7 @@ def _refused(provider: Provider, status: int, words: str, *, fresh: bool) -> Tok
     if provider.flow == "client_credentials":  # a machine's token: who-am-I is often for people only
         return TokenRejected(
             vendor,
-            f"{said}, so whom it belongs to is not verified",
+            f"{said}, so the account is not verified",
             "many providers refuse machine tokens there, so check the client's scopes only if API calls fail too",
             field=scope,
         )

@@ -10,7 +10,7 @@ from connmgr.domain.errors import CallbackError, GrantError, IdTokenError, Token
 from connmgr.domain.provider import resolve_provider
 from connmgr.domain.tokens import TokenSet
 from connmgr.services.signin import Connected, connect_client_credentials, finish_sign_in, start_sign_in
-from tests.engine.conftest import CATALOG, docbyte
+from tests.engine.conftest import CATALOG, docbyte, generic_machine
 from tests.support.flows import browse_to_callback, sign_in
 from tests.support.oidc_fixtures import (
     ACME,
@@ -51,16 +51,7 @@ async def test_docbyte_client_credentials_shows_the_tenant_and_has_no_refresh_to
 
 
 async def test_client_credentials_at_a_provider_whose_userinfo_refuses_machine_tokens(client, oidc_server):
-    provider = resolve_provider(
-        CATALOG.get("oidc"),
-        {
-            "issuer": oidc_server.generic_issuer,
-            "client_id": GENERIC_SERVICE.client_id,
-            "client_secret": GENERIC_SERVICE.client_secret,
-            "scope": "openid",
-        },
-        "client_credentials",
-    )
+    provider = generic_machine(oidc_server)
     connected = await connect_client_credentials(client, provider)
 
     assert connected.account == GENERIC_SERVICE.client_id  # an opaque token names nobody: the client it was issued to

@@ -14,13 +14,11 @@ import pytest
 from connmgr.domain.connection import Status
 from connmgr.domain.errors import GrantError, TokenRejected
 from connmgr.domain.health import Health, health
-from connmgr.domain.provider import resolve_provider
-from tests.engine.conftest import CATALOG, provider_for
+from tests.engine.conftest import generic_machine, provider_for
 from tests.lifecycle.conftest import connect_ioffice
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.simulators.ioffice import ME_PATH, TOKEN_PATH
 from tests.support.flows import browse_to_callback
-from tests.support.oidc_fixtures import GENERIC_SERVICE
 from tests.support.secrets import leaked
 
 
@@ -101,16 +99,7 @@ async def test_tokens_replaced_meanwhile_are_not_marked_for_a_refusal_of_their_p
 
 
 async def test_a_machine_token_refused_by_userinfo_is_not_taken_for_a_revocation(connections, oidc_server):
-    provider = resolve_provider(
-        CATALOG.get("oidc"),
-        {
-            "issuer": oidc_server.generic_issuer,
-            "client_id": GENERIC_SERVICE.client_id,
-            "client_secret": GENERIC_SERVICE.client_secret,
-            "scope": "openid",
-        },
-        "client_credentials",
-    )
+    provider = generic_machine(oidc_server)
     await connections.connect_directly("Machine", provider)
 
     with pytest.raises(TokenRejected, match="not verified"):
