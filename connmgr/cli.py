@@ -231,6 +231,8 @@ def cmd_connect(args: argparse.Namespace, browser_sign_in: BrowserSignIn | None)
         _print_json(_connection_json(result, time.time()))
     else:
         print(f"Connected {result.name} as {result.account or 'an unnamed account'} ({template.name}).")
+    if result.status_detail:  # what could not be verified: said, not failed
+        print(f"Note: {result.status_detail}", file=sys.stderr)
     return 0
 
 

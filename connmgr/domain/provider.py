@@ -117,6 +117,19 @@ class Provider:
         """A template string (an API header, an export value) filled from this connection."""
         return _render(self.template, pattern, {**self.values, **self.endpoints})
 
+    def fields_behind(self, pattern: str) -> tuple[str, ...]:
+        """The form fields a template string is filled from, so that a failure can point at one: an endpoint it
+        names stands for the fields that endpoint was built from, unless the person typed it in. (No loop: an
+        endpoint is built only from endpoints built before it, or `resolve_provider` refuses the template.)"""
+        found: list[str] = []
+        for _, name, _, _ in string.Formatter().parse(pattern):
+            built_from = self.template.endpoints.get(name or "")
+            if name in ENDPOINTS and built_from and not self.values.get(name):
+                found += self.fields_behind(built_from)
+            elif name and self.template.field(name) is not None:
+                found.append(name)
+        return tuple(dict.fromkeys(found))
+
 
 def resolve_provider(
     template: ProviderTemplate, values: Mapping[str, str], flow: str | None = None, *, saved: bool = False

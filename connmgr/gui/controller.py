@@ -132,7 +132,9 @@ class Controller(QObject):
         connection = await self.connections.save_new(request.name, connected, replacing=replacing)
         self.model.upsert(connection)
         self.window.select(connection.name)
-        self.window.show_message(f"Connected {connection.name} as {connection.account or 'an unnamed account'}.")
+        connected_as = f"Connected {connection.name} as {connection.account or 'an unnamed account'}."
+        # What could not be verified stays in the details pane too (the row's status detail).
+        self.window.show_message(f"{connected_as} {connection.status_detail}".strip())
 
     async def _obtain(self, request: ConnectRequest, provider: Provider) -> Connected | None:
         if request.flow != "authorization_code":

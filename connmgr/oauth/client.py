@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -18,7 +18,7 @@ from connmgr.domain.provider import Provider
 from connmgr.domain.tokens import TokenSet, normalise_token_response
 from connmgr.logs import redact
 from connmgr.oauth.discovery import Discovery, discover
-from connmgr.oauth.transport import Call, new_http_client, oauth_error_code, read_json, send
+from connmgr.oauth.transport import Call, new_http_client, oauth_error_code, read_json, refusal_words, send
 from connmgr.oauth.wire import api_request, build_request
 
 if TYPE_CHECKING:
@@ -139,17 +139,18 @@ class OAuthClient:
                     provider.vendor, f"the revocation endpoint answered HTTP {response.status_code}", "try again"
                 )
 
-    async def whoami(self, provider: Provider, tokens: TokenSet) -> dict[str, Any]:
-        """Call the vendor's who-am-I endpoint with the token sent the vendor's way."""
-        call = Call(provider.vendor, "the API", "refresh the connection or sign in again", (tokens.access_token,))
+    async def whoami(self, provider: Provider, tokens: TokenSet, *, fresh: bool = False) -> dict[str, Any]:
+        """Call the vendor's who-am-I endpoint with the token sent the vendor's way. `fresh`: the token was issued
+        moments ago, so a refusal speaks of what is sent beside it or of what the client may do, not of the token."""
+        address = provider.fields_behind("{userinfo_url}")
+        todo = f"check the {_labels(provider, address)}" if address else "check the who-am-I endpoint"
+        call = Call(
+            provider.vendor, "the API", todo, (tokens.access_token,), field_on_refusal=next(iter(address), None)
+        )
         request = api_request(provider, provider.endpoint("userinfo_url"), tokens.access_token)
         response, body = await send(self._http, request, call)
         if response.status_code in (401, 403):
-            raise TokenRejected(
-                provider.vendor,
-                f"the API refused the access token (HTTP {response.status_code})",
-                "refresh the connection or sign in again",
-            )
+            raise _refused(provider, response.status_code, refusal_words(response, body, call), fresh=fresh)
         data = read_json(response, body, call)
         if not isinstance(data, dict):
             raise ProtocolError(provider.vendor, "the who-am-I answer is not a JSON object", "check its URL")
@@ -164,6 +165,46 @@ class OAuthClient:
         if self._jwks is None:
             self._jwks = JwksCache()
         return await validate_id_token(self._http, self._jwks, provider, tokens.id_token, nonce=nonce, now=self.now)
+
+
+def _refused(provider: Provider, status: int, words: str, *, fresh: bool) -> TokenRejected:
+    """The API's 401 or 403, with its likely cause: what is sent beside a fresh token (a field the API's headers are
+    filled from: an API key), what the client may do, or, for a stored token, that the vendor revoked it."""
+    said = f"the API refused the {'new ' if fresh else ''}access token (HTTP {status}: “{words}”)"
+    beside = next(
+        (name for pattern in provider.template.api.headers.values() for name in provider.fields_behind(pattern)), None
+    )
+    scope_field = provider.template.field("scope")
+    scope = "scope" if scope_field is not None and scope_field.applies_to(provider.flow) else None
+    vendor = provider.vendor
+    if beside and status == 401 and (fresh or provider.flow == "client_credentials"):
+        label = _labels(provider, [beside])
+        return TokenRejected(
+            vendor, f"{said}, so the {label} sent beside it is likely wrong", f"check the {label}", field=beside
+        )
+    if provider.flow == "client_credentials":  # a machine's token: who-am-I is often for people only
+        return TokenRejected(
+            vendor,
+            f"{said}, so the account is not verified",
+            "many providers refuse machine tokens there, so check the client's scopes only if API calls fail too",
+            field=scope,
+        )
+    if fresh:
+        return TokenRejected(
+            vendor,
+            f"{said}, so the client or the signed-in account is likely not allowed to call it",
+            "check the client's scopes and the account's permissions at the vendor",
+            field=scope,
+        )
+    cause = "it was likely revoked at the vendor" if status == 401 else "the account likely lost its access there"
+    also = f", or check the {_labels(provider, [beside])}" if beside else ""
+    return TokenRejected(vendor, f"{said}, so {cause}", f"sign in again{also}")
+
+
+def _labels(provider: Provider, names: Sequence[str]) -> str:
+    """Fields as the form labels them: "API host", or "Account, Environment and Tenant"."""
+    labels = [spec.label if (spec := provider.template.field(name)) else name for name in names]
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 def _secrets(provider: Provider, values: dict[str, str]) -> tuple[str, ...]:

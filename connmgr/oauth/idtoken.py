@@ -99,6 +99,8 @@ async def validate_id_token(
     audiences = [audiences] if isinstance(audiences, str) else audiences
     if not isinstance(audiences, list) or client_id not in audiences:
         raise _fail(provider, "was issued for another client (aud)")
-    if len(audiences) > 1 and claims.get("azp") not in (None, client_id):
+    # OIDC Core §3.1.3.7 asks for `azp` only beside several audiences, but a token whose authorised party is
+    # another client was issued to that client, whatever its audience says.
+    if "azp" in claims and claims["azp"] != client_id:
         raise _fail(provider, "names another authorised party (azp)")
     return dict(claims)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import re
 import ssl
 import time
 from collections.abc import Iterable
@@ -59,6 +60,7 @@ class Call:
     what: str  # e.g. "the token endpoint"
     todo_on_refusal: str = "check the connection settings and try again"
     secrets: tuple[str, ...] = ()
+    field_on_refusal: str | None = None  # the form field a refusal most likely concerns
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
@@ -157,11 +159,24 @@ def read_json(response: httpx.Response, body: bytes, call: Call) -> Any:
 
 def oauth_error_code(body: bytes) -> str:
     """The RFC 6749 `error` code of an answer, or "" when it has none."""
+    return next(iter(_texts(_lenient_json(body), ["error"])), "")
+
+
+def refusal_words(response: httpx.Response, body: bytes, call: Call) -> str:
+    """What the vendor said as it refused, scrubbed: its answer's description or error, else its `WWW-Authenticate`
+    challenge's (RFC 6750 §3), else the status."""
+    challenge = _CHALLENGE_DESCRIPTION.search(response.headers.get("www-authenticate", ""))
+    return _said(response.status_code, _lenient_json(body), call, challenge.group(1) if challenge else "")
+
+
+_CHALLENGE_DESCRIPTION = re.compile(r'error_description="([^"]*)"', re.IGNORECASE)
+
+
+def _lenient_json(body: bytes) -> Any:
     try:
-        data = json.loads(body)
+        return json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return ""
-    return next(iter(_texts(data, ["error"])), "")
+        return None
 
 
 def _texts(data: Any, keys: Iterable[str]) -> list[str]:
@@ -170,15 +185,22 @@ def _texts(data: Any, keys: Iterable[str]) -> list[str]:
     return [v for k in keys if isinstance(v := data.get(k), str) and v.strip()]
 
 
+def _said(status: int, data: Any, call: Call, described_elsewhere: str = "") -> str:
+    """The vendor's words in an error answer: a description before a bare error code, the status as a last resort."""
+    said = [*_texts(data, ["error_description", "message", "error_message", "detail", "code"]), described_elsewhere]
+    return call.scrub(next((t for t in [*said, *_texts(data, ["error"])] if t.strip()), f"HTTP {status}"))
+
+
 def _refusal(status: int, data: Any, call: Call) -> Exception:
     """Map an OAuth error answer (RFC 6749 §5.2) or a vendor's own error shape to a typed error."""
     error = next(iter(_texts(data, ["error"])), "")
-    described = _texts(data, ["error_description", "message", "error_message", "detail", "code"])
-    text = call.scrub(described[0] if described else error or f"HTTP {status}")
+    text = _said(status, data, call)
     if error == "invalid_grant":
         return GrantError(call.vendor, f"{call.what} no longer accepts this grant (“{text}”)", "sign in again")
     if error in ("invalid_client", "unauthorized_client") or (status == 401 and not error):
         return ClientRejected(
             call.vendor, f"{call.what} rejected the client credentials (“{text}”)", "check the client ID and secret"
         )
-    return VendorError(call.vendor, f"{call.what} refused the request (“{text}”)", call.todo_on_refusal)
+    return VendorError(
+        call.vendor, f"{call.what} refused the request (“{text}”)", call.todo_on_refusal, field=call.field_on_refusal
+    )

@@ -21,7 +21,7 @@ from random import Random
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection, Secrets, Status, split_values, tokens_of
 from connmgr.domain.envfile import env_prefix
-from connmgr.domain.errors import ConfigError, GrantError
+from connmgr.domain.errors import ConfigError, GrantError, TokenRejected
 from connmgr.domain.health import iso_utc
 from connmgr.domain.identity import account_label
 from connmgr.domain.provider import Provider, resolve_provider, saved_provider
@@ -128,6 +128,7 @@ class Connections:
             account=connected.account,
             created_at=replacing.created_at if replacing else now,
         ).with_tokens(connected.tokens, now=now)
+        connection = replace(connection, status_detail=connected.notice)  # what could not be verified, shown beside it
         await self.store.unlock()
         sealed = _secrets(connected.tokens, secret)
         await committed(self.store, lambda: self.store.save(connection, sealed))
@@ -151,22 +152,47 @@ class Connections:
         return (await self.refresher.refresh(name))[0]
 
     async def access_token(self, name: str) -> str:
-        """A token fit to use now: refreshed first when it has expired or is about to."""
+        """A token fit to use now: refreshed first when it has expired or is about to; never one the vendor refused."""
         connection, secrets = await self._read(name)  # handing out a stored token needs no vendor
-        tokens = tokens_of(connection, secrets)
-        if tokens is None:
-            raise GrantError(name, "this connection holds no token (revoked or never signed in)", "sign in again")
-        if tokens.expires_at is not None and tokens.expires_at - self.now() < HAND_OUT_MARGIN_S:
-            connection, secrets = await self.refresher.refresh(name, basis=connection)
-        return secrets.access_token or ""
+        _refuse_if_needs_sign_in(connection)
+        return (await self._fit_for_use(connection, secrets))[1].access_token or ""
+
+    async def _fit_for_use(self, connection: Connection, secrets: Secrets) -> tuple[Connection, Secrets]:
+        """The stored tokens, refreshed first when they have expired or are about to."""
+        expires_at = _tokens(connection, secrets).expires_at
+        if expires_at is not None and expires_at - self.now() < HAND_OUT_MARGIN_S:
+            return await self.refresher.refresh(connection.name, basis=connection)
+        return connection, secrets
 
     async def check(self, name: str) -> str:
-        """Call the vendor's who-am-I endpoint with the stored token; the account it names."""
-        connection, secrets, provider = await self._open(name)
-        tokens = tokens_of(connection, secrets)
-        if tokens is None:
-            raise GrantError(provider.vendor, "this connection holds no token", "sign in again")
-        answer = await self.client.whoami(provider, tokens)
+        """Ask the vendor's who-am-I endpoint whom the token belongs to (refreshed first when it is about to expire);
+        the account it names.
+
+        A 401 or 403 to a token that has not expired means the vendor revoked it (a machine's token excepted: many
+        who-am-I endpoints refuse those, see `identify`). A connection with a refresh token is refreshed once and
+        asked again; if the vendor still refuses, the connection is marked "Needs sign-in" with the vendor's
+        words, for the window and every command alike."""
+        stored = await self._read(name)
+        connection, secrets = await self._fit_for_use(*stored)
+        try:
+            return await self._ask_who(connection, secrets)
+        except TokenRejected as refused:
+            if connection.flow == "client_credentials":
+                raise
+            if not connection.has_refresh_token or connection is not stored[0]:  # nothing to renew it, or just renewed
+                await self.refresher.needs_sign_in(connection, secrets, refused)
+                raise
+        connection, secrets = await self.refresher.refresh(name, basis=connection)
+        try:
+            return await self._ask_who(connection, secrets)
+        except TokenRejected as refused:
+            await self.refresher.needs_sign_in(connection, secrets, refused)
+            raise
+
+    async def _ask_who(self, connection: Connection, secrets: Secrets) -> str:
+        """The who-am-I call with these tokens; the account it names, saved when it changed."""
+        provider = await self.client.prepare(saved_provider(self.catalog, connection, secrets.fields))
+        answer = await self.client.whoami(provider, _tokens(connection, secrets))
         account = account_label(answer, provider.template.api.account_keys) or connection.account or "(unnamed)"
         if account != connection.account:
             renamed = replace(connection, account=account, updated_at=self.now())
@@ -218,6 +244,7 @@ class Connections:
         return ExportOutcome(path, tuple(assignments), warning)
 
     def _variables(self, connection: Connection, secrets: Secrets, prefix: str) -> dict[str, str]:
+        _refuse_if_needs_sign_in(connection)
         if not secrets.access_token:
             raise GrantError(connection.name, "this connection holds no token to export", "sign in again")
         provider = saved_provider(self.catalog, connection, secrets.fields)
@@ -230,6 +257,23 @@ class Connections:
             "CLIENT_ID": connection.values.get("client_id", ""),
         } | {key: provider.render(pattern) for key, pattern in template.export.items()}
         return {f"{prefix}_{key}": value for key, value in variables.items() if value or key != "REFRESH_TOKEN"}
+
+
+def _tokens(connection: Connection, secrets: Secrets) -> TokenSet:
+    tokens = tokens_of(connection, secrets)
+    if tokens is None:
+        raise GrantError(
+            connection.name, "this connection holds no token (revoked or never signed in)", "sign in again"
+        )
+    return tokens
+
+
+def _refuse_if_needs_sign_in(connection: Connection) -> None:
+    """A token the vendor refused (or can no longer renew) is not handed out, copied or exported."""
+    if connection.status is Status.NEEDS_SIGN_IN:
+        raise GrantError(
+            connection.name, "this connection needs signing in again, so its token is not handed out", "reconnect it"
+        )
 
 
 def _transient(provider: Provider, name: str) -> bool:

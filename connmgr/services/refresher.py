@@ -208,17 +208,24 @@ class Refresher:
     async def _rejected(self, connection: Connection, secrets: Secrets, error: GrantError) -> Refreshed:
         """After the vendor refused the grant: the stored tokens if another process rotated them meanwhile; else
         the connection is marked "Needs sign-in" with the error's sentence, and the error is raised."""
-        successor = await committed(self._store, lambda: self._mark_needs_sign_in(connection, secrets, error))
+        successor = await self.needs_sign_in(connection, secrets, error)
         if successor is None:
             raise error
         log.info("%s: the refused refresh token had already been replaced; using its successor", connection.name)
         return successor
 
-    def _mark_needs_sign_in(self, connection: Connection, secrets: Secrets, error: GrantError) -> Refreshed | None:
-        """A transaction body: the stored state if its refresh token is no longer the refused one; else None, and
-        the connection is marked "Needs sign-in"."""
+    async def needs_sign_in(self, connection: Connection, secrets: Secrets, error: ConnmgrError) -> Refreshed | None:
+        """The vendor refused these tokens: the connection is marked "Needs sign-in" with the error's sentence, and
+        None returned; unless they were replaced meanwhile (another process refreshed, a new sign-in), then the
+        stored state is returned instead, unmarked."""
+        return await committed(self._store, lambda: self._mark_needs_sign_in(connection, secrets, error))
+
+    def _mark_needs_sign_in(self, connection: Connection, secrets: Secrets, error: ConnmgrError) -> Refreshed | None:
+        """A transaction body: the stored state if its tokens are no longer the refused ones; else None, and the
+        connection is marked "Needs sign-in"."""
         stored, stored_secrets = read_stored(self._store, connection.name)
-        if stored.id != connection.id or stored_secrets.refresh_token != secrets.refresh_token:
+        refused = (connection.id, secrets.access_token, secrets.refresh_token)
+        if (stored.id, stored_secrets.access_token, stored_secrets.refresh_token) != refused:
             return stored, stored_secrets
         marked = replace(stored, status=Status.NEEDS_SIGN_IN, status_detail=error.sentence, updated_at=self._now())
         self._store.save_metadata(marked)

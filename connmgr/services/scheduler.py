@@ -6,6 +6,8 @@ asyncio's timers run on the monotonic clock, which stands still while the machin
 hours after the token did. A wake-up whose wall-clock and monotonic deltas disagree (a sleep, a clock change)
 re-plans everything from the present; `reevaluate()` does the same at once, for the GUI's system-resume signal.
 Refreshes themselves go through the `Refresher`, so they join any refresh already running for the connection.
+Each connection's last refresh here is remembered, with how many in a row brought tokens dead on arrival, so
+that a vendor answering with such tokens is not asked again at once (see `domain.schedule`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from random import Random
 
 from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConnmgrError
-from connmgr.domain.schedule import refresh_due, retry_due
+from connmgr.domain.schedule import is_dead_on_arrival, refresh_due, retry_due
 from connmgr.services.refresher import Refresher
 from connmgr.storage.errors import ConnectionNotFound, StorageError
 from connmgr.storage.store import ConnectionStore
@@ -35,6 +37,12 @@ class _Plan:
     generation: tuple[object, ...]  # the stored state this plan was made for
     due_at: float | None  # epoch seconds; None: never
     failures: int = 0  # refreshes of this state that failed in a row (each already retried in place)
+
+
+@dataclass(frozen=True)
+class _Refreshed:
+    at: float  # epoch seconds
+    dead_on_arrival: int  # refreshes in a row, up to this one, whose token ran out before the next may be made
 
 
 class RefreshScheduler:
@@ -63,6 +71,7 @@ class RefreshScheduler:
         self._sleep = sleep
         self._tick_s = tick_s
         self._plans: dict[str, _Plan] = {}
+        self._refreshed: dict[str, _Refreshed] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._replan = False
@@ -122,6 +131,7 @@ class RefreshScheduler:
         self._replan = False
         connections = self._store.list_connections()
         self._plans = {c.name: self._plan(c, now, replan) for c in connections}
+        self._refreshed = {name: last for name, last in self._refreshed.items() if name in self._plans}
         for connection in connections:
             due_at = self._plans[connection.name].due_at
             if connection.name not in self._running and due_at is not None and due_at <= now:
@@ -131,11 +141,21 @@ class RefreshScheduler:
         """The plan for this connection's stored state: kept while that state is the same (and with it its
         jitter and failure count); made anew from `now` for a new state, and on `replan` unless it is backing
         off after failures."""
-        generation = (connection.id, connection.issued_at, connection.expires_at, connection.status)
         plan = self._plans.get(connection.name)
-        if plan is None or plan.generation != generation or (replan and plan.failures == 0):
-            return _Plan(generation, refresh_due(connection, now, self._rng))
+        if plan is None or plan.generation != _generation(connection) or (replan and plan.failures == 0):
+            return self._new_plan(connection, now)
         return plan
+
+    def _new_plan(self, connection: Connection, now: float) -> _Plan:
+        last = self._refreshed.get(connection.name)
+        due = refresh_due(
+            connection,
+            now,
+            self._rng,
+            refreshed_at=last.at if last else None,
+            dead_on_arrival=last.dead_on_arrival if last else 0,
+        )
+        return _Plan(_generation(connection), due)
 
     async def _refresh(self, connection: Connection) -> None:
         name = connection.name
@@ -152,10 +172,24 @@ class RefreshScheduler:
             log.exception("refreshing %s failed unexpectedly", name)
             self._failed(name)
         else:
+            self._note_refreshed(refreshed)
             self._on_refreshed(refreshed)
         finally:
             del self._running[name]
             self._wake.set()  # plan again from what is stored now
+
+    def _note_refreshed(self, connection: Connection) -> None:
+        now, last = self._wall(), self._refreshed.get(connection.name)
+        dead = (last.dead_on_arrival + 1 if last else 1) if is_dead_on_arrival(connection, now) else 0
+        self._refreshed[connection.name] = _Refreshed(now, dead)
+        # Planned anew at once, even if the vendor's answer left the stored state as it was.
+        self._plans[connection.name] = self._new_plan(connection, now)
+        if dead:
+            left = 0.0 if connection.expires_at is None else connection.expires_at - now
+            log.warning(
+                "%s: the vendor answered with a token that runs out in %.0f s (%d in a row); asking less often",
+                connection.name, max(0.0, left), dead,
+            )  # fmt: skip
 
     def _failed(self, name: str) -> None:
         """Try again later, later after each failure in a row, unless the stored state changes meanwhile (a
@@ -164,3 +198,8 @@ class RefreshScheduler:
         if plan is not None:
             failures = plan.failures + 1
             self._plans[name] = _Plan(plan.generation, retry_due(failures, self._wall(), self._rng), failures)
+
+
+def _generation(connection: Connection) -> tuple[object, ...]:
+    """The stored state a plan is made for."""
+    return connection.id, connection.issued_at, connection.expires_at, connection.status

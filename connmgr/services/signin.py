@@ -14,6 +14,7 @@ from typing import Any
 
 from connmgr.domain.authorize import AuthorizeRequest, build_authorize_request
 from connmgr.domain.callback import AuthorizationFailed, CodeReceived, Denied, parse_callback
+from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.identity import account_label, unverified_claims
 from connmgr.domain.provider import Provider
 from connmgr.domain.tokens import TokenSet
@@ -34,6 +35,7 @@ class Connected:
     tokens: TokenSet
     account: str | None
     claims: Mapping[str, Any] = field(default_factory=dict)  # validated id-token claims, if any
+    notice: str = ""  # what could not be verified (the who-am-I call refused the token), as one sentence
 
 
 async def start_sign_in(client: OAuthClient, provider: Provider, *, redirect_uri: str | None = None) -> SignIn:
@@ -78,8 +80,13 @@ async def connect_with_password(client: OAuthClient, provider: Provider, usernam
 async def identify(client: OAuthClient, provider: Provider, tokens: TokenSet, *, nonce: str | None) -> Connected:
     """Who the tokens belong to: validated id-token claims first, then the vendor's who-am-I call.
 
-    A JWT access token (Keycloak's carries the tenant) is read for the label only, never trusted.
-    An opaque `sub` is the last resort: a person recognises an email or a tenant, not a UUID.
+    A JWT access token (Keycloak's carries the tenant) is read for the label only, never trusted. Where those
+    name nobody, a person's opaque `sub` is the last resort (a person recognises an email or a tenant, not a
+    UUID), and a machine's is the client ID: OpenID userinfo describes a person, and many providers refuse a
+    client-credentials token there, so its answer never names a machine's account; it only checks the token.
+
+    Asking who-am-I is optional where there is a last resort: its failure is then a notice, and the fresh tokens
+    are kept. Where it is the only way to know whom the tokens are for (VaultRE), its failure is the sign-in's.
     """
     template = provider.template
     claims: dict[str, Any] = {}
@@ -88,7 +95,18 @@ async def identify(client: OAuthClient, provider: Provider, tokens: TokenSet, *,
     shown = unverified_claims(tokens.access_token) or {}
     readable = [k for k in template.account_claims if k != "sub"]
     account = account_label(claims, readable) or account_label(shown, readable)
-    if account is None and provider.has_endpoint("userinfo_url"):
-        account = account_label(await client.whoami(provider, tokens), template.api.account_keys)
-    account = account or account_label(claims, ["sub"]) or account_label(shown, ["sub"])
-    return Connected(provider, tokens, account, claims)
+    machine = provider.flow == "client_credentials"
+    last_resort = (
+        provider.value("client_id") if machine else account_label(claims, ["sub"]) or account_label(shown, ["sub"])
+    )
+    notice = ""
+    if provider.has_endpoint("userinfo_url") and (machine or account is None):
+        try:
+            answer = await client.whoami(provider, tokens, fresh=True)
+        except ConnmgrError as error:
+            if not (account or last_resort):
+                raise
+            notice = error.sentence
+        else:
+            account = account or (None if machine else account_label(answer, template.api.account_keys))
+    return Connected(provider, tokens, account or last_resort or None, claims, notice)

@@ -10,20 +10,28 @@ from tests.engine.conftest import provider_for
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.support.flows import browse_to_callback
 
+CONSENT_BUTTONS = {"vaultre": "Confirm", "vcita": "Allow"}
 
-def seed_vaultre_connection(home, seeded, name="Harbourside"):
+
+def seed_connection(home, template_id, seeded, name):
+    """Sign in at the simulator as a person would, and save the connection in `home` as the window would."""
+
     async def run():
         home.mkdir(parents=True, exist_ok=True)
         store = ConnectionStore(home, KeyringDataKey(home))
         try:
             async with OAuthClient() as client:
                 connections = Connections(store, load_catalog().catalog, client)
-                sign_in = await connections.begin_sign_in(provider_for("vaultre", seeded))
+                sign_in = await connections.begin_sign_in(provider_for(template_id, seeded))
                 callback = await browse_to_callback(
-                    sign_in.request.url, sign_in.request.redirect_uri, USERNAME, PASSWORD, "Confirm"
+                    sign_in.request.url, sign_in.request.redirect_uri, USERNAME, PASSWORD, CONSENT_BUTTONS[template_id]
                 )
                 return await connections.complete_sign_in(name, sign_in, callback)
         finally:
             store.close()
 
     return asyncio.run(run())
+
+
+def seed_vaultre_connection(home, seeded, name="Harbourside"):
+    return seed_connection(home, "vaultre", seeded, name)

@@ -8,7 +8,7 @@ import stat
 from dotenv import dotenv_values
 
 from tests.simulators.fixtures import CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAME
-from tests.support.oidc_fixtures import ACME, VAULT_SERVICE
+from tests.support.oidc_fixtures import ACME, GENERIC_SERVICE, VAULT_SERVICE
 from tests.support.secrets import leaked
 
 
@@ -111,6 +111,32 @@ def test_client_credentials_lifecycle(connmgr, oidc_server, tmp_path):
     assert VAULT_SERVICE.client_secret not in "".join(r.out + r.err for r in connmgr.log)
 
 
+def test_client_credentials_at_a_strict_provider_are_saved_with_a_notice(connmgr, oidc_server):
+    connected = connmgr(
+        "connect",
+        "oidc",
+        "--name",
+        "Machine",
+        "--flow",
+        "client_credentials",
+        "--set",
+        f"issuer={oidc_server.generic_issuer}",
+        "--set",
+        f"client_id={GENERIC_SERVICE.client_id}",
+        "--set",
+        "scope=openid",
+        env={"CONNMGR_CLIENT_SECRET": GENERIC_SERVICE.client_secret},
+    )
+    assert connected.code == 0, connected.err
+    assert f"as {GENERIC_SERVICE.client_id}" in connected.out
+    assert "invalid token provided" in connected.err and "not verified" in connected.err  # said, in the vendor's words
+    (row,) = json.loads(connmgr("list", "--json").out)
+    assert row["status"] == "connected" and row["account"] == GENERIC_SERVICE.client_id
+    token = connmgr("token", "Machine")
+    assert token.code == 0 and token.out.strip()
+    assert token.out.strip() not in connected.out + connected.err
+
+
 def test_password_flow_refresh_rotation_and_a_restart(connmgr, ioffice_sim):
     assert connect_ioffice(connmgr, ioffice_sim.sim).code == 0
     listed = json.loads(connmgr("list", "--json").out)[0]
@@ -164,6 +190,29 @@ def test_vaultre_revoke_says_where_to_revoke(connmgr, vaultre_sim):
     assert "VaultRE has no revoke endpoint" in revoked.out
     assert json.loads(connmgr("list", "--json").out)[0]["status"] == "revoked"
     assert connmgr("token", "Harbourside").code == 1
+
+
+def test_a_revocation_at_the_vendor_shows_everywhere_and_its_token_is_not_handed_out(connmgr, vcita_sim):
+    from tests.cli.seeding import seed_connection
+
+    seed_connection(connmgr.home, "vcita", vcita_sim, "Front desk")
+    dead = connmgr("token", "Front desk").out.strip()
+    assert vcita_sim.sim.revoke_token(dead)  # the business disconnected the app in vcita
+
+    checked = connmgr("check", "Front desk")
+    assert checked.code == 1
+    assert "The access token is invalid, expired or revoked." in checked.err  # vcita's words
+    assert "revoked" in checked.err.split("”", 1)[1] and checked.err.count("\n") == 1
+    (row,) = json.loads(connmgr("list", "--json").out)
+    assert row["status"] == "needs_sign_in"
+    assert "Needs sign-in" in connmgr("list").out
+
+    token = connmgr("token", "Front desk")
+    assert token.code == 1 and token.out == ""
+    assert "needs signing in again" in token.err and token.err.count("\n") == 1
+    exported = connmgr("export", "Front desk", "--env", str(connmgr.home.parent / "front.env"))
+    assert exported.code == 1 and not (connmgr.home.parent / "front.env").exists()
+    assert leaked(vcita_sim.sim.issued_secrets(), "".join(r.out + r.err for r in connmgr.log[1:])) == []
 
 
 def test_two_homes_side_by_side(connmgr, oidc_server, tmp_path):

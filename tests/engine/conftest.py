@@ -8,7 +8,7 @@ from connmgr.domain.provider import resolve_provider
 from connmgr.oauth.client import OAuthClient
 from connmgr.templates import load_catalog
 from tests.simulators.fixtures import CLIENT_ID, REDIRECT_URI
-from tests.support.oidc_fixtures import ACME, APP_REDIRECT_URI
+from tests.support.oidc_fixtures import ACME, APP_REDIRECT_URI, GENERIC_SERVICE
 
 CATALOG = load_catalog().catalog
 
@@ -41,6 +41,17 @@ def docbyte(oidc_server, client, flow="authorization_code", **values):
         base["redirect_uri"] = APP_REDIRECT_URI
     base["issuer"] = oidc_server.docbyte_issuer(ACME)
     return resolve_provider(CATALOG.get("docbyte"), base | values, flow)
+
+
+def generic_machine(oidc_server):
+    """The generic OpenID template, client credentials at the standards-only issuer (its userinfo refuses those)."""
+    values = {
+        "issuer": oidc_server.generic_issuer,
+        "client_id": GENERIC_SERVICE.client_id,
+        "client_secret": GENERIC_SERVICE.client_secret,
+        "scope": "openid",
+    }
+    return resolve_provider(CATALOG.get("oidc"), values, "client_credentials")
 
 
 @pytest.fixture

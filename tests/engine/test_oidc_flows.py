@@ -10,7 +10,7 @@ from connmgr.domain.errors import CallbackError, GrantError, IdTokenError, Token
 from connmgr.domain.provider import resolve_provider
 from connmgr.domain.tokens import TokenSet
 from connmgr.services.signin import Connected, connect_client_credentials, finish_sign_in, start_sign_in
-from tests.engine.conftest import CATALOG, docbyte
+from tests.engine.conftest import CATALOG, docbyte, generic_machine
 from tests.support.flows import browse_to_callback, sign_in
 from tests.support.oidc_fixtures import (
     ACME,
@@ -18,10 +18,12 @@ from tests.support.oidc_fixtures import (
     APP_REDIRECT_URI,
     GENERIC_APP,
     GENERIC_NATIVE,
+    GENERIC_SERVICE,
     VAULT_DESKTOP,
     VAULT_SERVICE,
     VAULT_WEB,
 )
+from tests.support.secrets import leaked
 
 
 def generic(oidc_server, client, **values):
@@ -40,11 +42,25 @@ async def test_docbyte_client_credentials_shows_the_tenant_and_has_no_refresh_to
     provider = docbyte(oidc_server, VAULT_SERVICE, "client_credentials")
     connected = await connect_client_credentials(client, provider)
     assert connected.account == ACME
+    assert connected.notice == ""  # the realm's userinfo answers for its service accounts, as Keycloak's does
     tokens = connected.tokens
     assert tokens.refresh_token is None
     assert tokens.expires_at - tokens.issued_at == 300
     me = await client.whoami(provider, tokens)
     assert me["tenant"] == ACME
+
+
+async def test_client_credentials_at_a_provider_whose_userinfo_refuses_machine_tokens(client, oidc_server):
+    provider = generic_machine(oidc_server)
+    connected = await connect_client_credentials(client, provider)
+
+    assert connected.account == GENERIC_SERVICE.client_id  # an opaque token names nobody: the client it was issued to
+    assert connected.tokens.access_token  # kept, although the who-am-I probe refused it
+    assert "invalid token provided" in connected.notice  # the provider's own words
+    assert "not verified" in connected.notice
+    assert leaked([connected.tokens.access_token, GENERIC_SERVICE.client_secret], connected.notice) == []
+    with pytest.raises(TokenRejected):
+        await client.whoami(connected.provider, connected.tokens)  # the probe's refusal is the provider's, for real
 
 
 @pytest.mark.parametrize("app", [VAULT_DESKTOP, VAULT_WEB], ids=["public-pkce", "confidential"])

@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 
 from connmgr.domain.connection import Connection, Status
 from connmgr.domain.health import Health, health, next_change
-from connmgr.domain.schedule import LONG_LIVED_S, OVERDUE_SPREAD_S, refresh_due, retry_due
+from connmgr.domain.schedule import (
+    LONG_LIVED_S,
+    MIN_INTERVAL_S,
+    OVERDUE_SPREAD_S,
+    is_dead_on_arrival,
+    refresh_due,
+    retry_due,
+)
 
 T0 = 1_700_000_000.0
 HOUR = 3600.0
@@ -112,6 +119,44 @@ def test_failed_refreshes_back_off_up_to_a_ceiling():
     assert all(30 <= w <= 60 for w in waits[2])
     assert all(60 <= w <= 120 for w in waits[3])
     assert all(450 <= w <= 900 for w in waits[10])
+
+
+@given(
+    lifetime=st.sampled_from([0.0, 0.001, 1.0, 29.0, 45.0, 60.0]),
+    since=st.floats(min_value=0.0, max_value=MIN_INTERVAL_S),
+    seed=st.integers(min_value=0, max_value=2**32),
+)
+def test_one_connection_is_never_refreshed_twice_within_the_floor(lifetime, since, seed):
+    refreshed_at = T0 - since
+    c = connection(lifetime, issued_at=refreshed_at)
+    due = refresh_due(c, T0, Random(seed), refreshed_at=refreshed_at)
+    assert due is not None and due >= refreshed_at + MIN_INTERVAL_S
+
+
+def test_the_floor_leaves_a_token_with_time_to_spare_alone_and_a_clock_set_back_cannot_push_it_away():
+    c = connection(HOUR)
+    assert refresh_due(c, T0, Random(1), refreshed_at=T0) == refresh_due(c, T0, Random(1))
+    ahead = refresh_due(connection(0.0), T0, Random(1), refreshed_at=T0 + DAY)  # last refreshed "tomorrow"
+    assert ahead == T0 + MIN_INTERVAL_S
+
+
+def test_tokens_dead_on_arrival_back_off_doubling_up_to_half_an_hour():
+    rng = Random(4)
+    c = connection(0.0)  # expires_in: 0
+    waits = {n: [refresh_due(c, T0, rng, refreshed_at=T0, dead_on_arrival=n) - T0 for _ in range(200)] for n in
+             (1, 2, 3, 6, 50)}  # fmt: skip
+    assert all(30 <= w <= 60 for w in waits[1])
+    assert all(60 <= w <= 120 for w in waits[2])
+    assert all(120 <= w <= 240 for w in waits[3])
+    assert all(900 <= w <= 1800 for w in waits[6] + waits[50])
+    assert len({round(w) for w in waits[6]}) > 100  # jittered: a hundred such connections do not fire together
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "dead"), [(None, False), (0.0, True), (1.0, True), (MIN_INTERVAL_S, True), (45.0, False)]
+)
+def test_dead_on_arrival_means_it_runs_out_before_the_next_refresh_may_be_made(expires_in, dead):
+    assert is_dead_on_arrival(connection(expires_in), T0) is dead
 
 
 @pytest.mark.parametrize(

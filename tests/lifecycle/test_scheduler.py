@@ -288,3 +288,63 @@ async def test_a_client_credentials_connection_is_refreshed_when_due(store, cloc
         assert refreshed.flow == "client_credentials" and refreshed.issued_at == clock.wall()
         assert store.secrets("Vault").access_token != first
         assert await connections.check("Vault") == ACME
+
+
+async def dying(connections, seeded, ttl_ms: int) -> None:
+    """Connect to iOFFICE, then make it issue dead tokens from now on (`expires_in` 0 or a few milliseconds), and
+    get one: a connection whose vendor answers every refresh with a token already (nearly) expired."""
+    await connect_ioffice(connections, seeded, "Acme")
+    seeded.sim.access_token_ttl_ms = ttl_ms
+    await connections.refresh("Acme")
+
+
+async def next_wait(scheduler: RefreshScheduler, clock: FakeClock, sim) -> float:
+    """How long until the scheduler refreshes "Acme" next, once it has planned ahead (its refresh done). A scheduler
+    that refreshes again at once, forever, never plans ahead: given up after five real seconds."""
+    before = len(sim.requests_to(TOKEN_PATH))
+    try:
+        await asyncio.wait_for(clock.until(lambda: scheduler.due_times()["Acme"] > clock.wall()), 5)
+    except TimeoutError:
+        refreshes = len(sim.requests_to(TOKEN_PATH)) - before
+        pytest.fail(f"{refreshes} refreshes in five seconds while the clock stood still")
+    return scheduler.due_times()["Acme"] - clock.wall()
+
+
+@pytest.mark.parametrize("ttl_ms", [0, 1, 1000], ids=["expires_in-0", "one-millisecond", "one-second"])
+async def test_a_vendor_issuing_dead_tokens_is_asked_less_and_less_often(
+    store, clock, scheduled, sleep, ioffice_sim, ttl_ms
+):
+    sim = ioffice_sim.sim
+    async with new_http_client(timeout=TEST_TIMEOUT) as http:
+        connections = connections_for(store, OAuthClient(http, now=clock.wall), sleep, now=clock.wall)
+        await dying(connections, ioffice_sim, ttl_ms)
+        before = len(sim.requests_to(TOKEN_PATH))
+        scheduler = await scheduled(connections.refresher, Outcomes())
+        end, waits = clock.wall() + HOUR, []
+        while clock.wall() < end:
+            waits.append(await next_wait(scheduler, clock, sim))
+            await clock.advance(min(waits[-1], end - clock.wall()))
+        refreshes = len(sim.requests_to(TOKEN_PATH)) - before
+
+    # At once, then after 30-60 s, 60-120 s, ..., doubling up to half an hour: six to eight in the hour.
+    assert 6 <= refreshes <= 8, f"{refreshes} refreshes in an hour after {[round(w) for w in waits]}"
+    assert all(later > earlier for earlier, later in itertools.pairwise(waits[1:6]))
+    assert min(waits[1:]) >= 30 and max(waits) <= 30 * 60
+
+
+async def test_once_the_vendor_issues_good_tokens_again_they_are_refreshed_as_usual(
+    store, clock, scheduled, sleep, ioffice_sim
+):
+    sim = ioffice_sim.sim
+    async with new_http_client(timeout=TEST_TIMEOUT) as http:
+        connections = connections_for(store, OAuthClient(http, now=clock.wall), sleep, now=clock.wall)
+        await dying(connections, ioffice_sim, 0)
+        scheduler = await scheduled(connections.refresher, Outcomes())
+        for _ in range(3):  # three more dead tokens
+            await clock.advance(await next_wait(scheduler, clock, sim))
+        sim.access_token_ttl_ms = 3_600_000
+        await next_wait(scheduler, clock, sim)
+        healthy = store.get("Acme")
+
+    assert healthy.expires_at - healthy.issued_at == HOUR
+    assert healthy.issued_at + 2655 <= scheduler.due_times()["Acme"] <= healthy.issued_at + 3009

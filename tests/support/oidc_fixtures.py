@@ -51,6 +51,12 @@ GENERIC_APP = OidcClient(
     token_endpoint_auth_method="client_secret_basic",
 )
 GENERIC_NATIVE = OidcClient(issuer=GENERIC, client_id="generic-native", redirect_uris=REDIRECT_URIS)
+GENERIC_SERVICE = OidcClient(  # client credentials at a standards-only provider: opaque tokens, userinfo refuses them
+    issuer=GENERIC,
+    client_id="generic-service",
+    client_secret="generic-service-secret",
+    grant_types=("client_credentials",),
+)
 
 ALICE = OidcUser("alice", password="alice-password", email="alice@acme.test", name="Alice Adams", tenant=ACME)
 BOB = OidcUser("bob", password="bob-password", email="bob@acme.test", name="Bob Berg", tenant=ACME)
@@ -60,7 +66,7 @@ def default_oidc_config() -> OidcConfig:
     return OidcConfig(
         realms=(ACME,),
         generic_issuers=(GENERIC,),
-        clients=(VAULT_SERVICE, VAULT_DESKTOP, VAULT_WEB, GENERIC_APP, GENERIC_NATIVE),
+        clients=(VAULT_SERVICE, VAULT_DESKTOP, VAULT_WEB, GENERIC_APP, GENERIC_NATIVE, GENERIC_SERVICE),
         users=(ALICE, BOB),
     )
 

@@ -1,0 +1,109 @@
+"""A revocation at the vendor's side shows: a who-am-I refusal of a token that has not expired is recorded as
+"Needs sign-in" (after one refresh, where there is a refresh token), and such a token is never handed out.
+
+Against vcita (long-lived tokens, no refresh token), iOFFICE (rotating refresh tokens) and, for a machine's token
+that a standard userinfo endpoint refuses whatever its state, the OpenID provider.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connmgr.domain.connection import Status
+from connmgr.domain.errors import GrantError, TokenRejected
+from connmgr.domain.health import Health, health
+from tests.engine.conftest import generic_machine, provider_for
+from tests.lifecycle.conftest import connect_ioffice
+from tests.simulators.fixtures import PASSWORD, USERNAME
+from tests.simulators.ioffice import ME_PATH, TOKEN_PATH
+from tests.support.flows import browse_to_callback
+from tests.support.secrets import leaked
+
+
+async def connect_vcita(connections, seeded, name: str = "Front desk"):
+    sign_in = await connections.begin_sign_in(provider_for("vcita", seeded))
+    callback = await browse_to_callback(sign_in.request.url, sign_in.request.redirect_uri, USERNAME, PASSWORD, "Allow")
+    return await connections.complete_sign_in(name, sign_in, callback)
+
+
+async def test_a_revoked_vcita_token_needs_sign_in_and_is_not_handed_out(connections, vcita_sim, tmp_path: Path):
+    sim = vcita_sim.sim
+    await connect_vcita(connections, vcita_sim)
+    assert await connections.check("Front desk") == "alice@example.com"
+    assert sim.revoke_token(connections.store.secrets("Front desk").access_token)
+
+    with pytest.raises(TokenRejected) as refused:
+        await connections.check("Front desk")
+
+    sentence = refused.value.sentence
+    assert "The access token is invalid, expired or revoked." in sentence  # vcita's own words
+    assert "revoked at the vendor" in sentence and leaked(sim.issued_secrets(), sentence) == []
+    stored = connections.store.get("Front desk")
+    assert stored.status is Status.NEEDS_SIGN_IN and stored.status_detail == sentence
+    assert health(stored, connections.now()) is Health.NEEDS_SIGN_IN
+    with pytest.raises(GrantError, match="needs signing in again"):
+        await connections.access_token("Front desk")
+    with pytest.raises(GrantError, match="needs signing in again"):
+        await connections.export(["Front desk"], tmp_path / ".env")
+    assert not (tmp_path / ".env").exists()
+
+
+async def test_a_revoked_access_token_with_a_live_refresh_token_is_refreshed_once_and_stays_connected(
+    connections, ioffice_sim
+):
+    sim = ioffice_sim.sim
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    signed_in = connections.store.secrets("Acme")
+    sim.access_tokens.revoke(signed_in.access_token)
+    before = len(sim.requests_to(TOKEN_PATH))
+
+    assert await connections.check("Acme") == "alice@example.com"
+
+    assert len(sim.requests_to(TOKEN_PATH)) - before == 1  # one refresh, then asked again
+    now = connections.store.secrets("Acme")
+    assert now.refresh_token != signed_in.refresh_token and sim.refresh_tokens.find(now.refresh_token) is not None
+    assert connections.store.get("Acme").status is Status.CONNECTED
+    assert await connections.access_token("Acme") == now.access_token
+
+
+async def test_a_revoked_grant_ends_in_needs_sign_in_with_the_token_endpoints_words(connections, ioffice_sim):
+    sim = ioffice_sim.sim
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    stored = connections.store.secrets("Acme")
+    sim.access_tokens.revoke(stored.access_token)
+    sim.refresh_tokens.revoke(stored.refresh_token)
+    me_before = len(sim.requests_to(ME_PATH))
+
+    with pytest.raises(GrantError) as refused:
+        await connections.check("Acme")
+
+    assert "The refresh token is invalid, revoked or already used." in refused.value.sentence
+    assert len(sim.requests_to(ME_PATH)) - me_before == 1  # not asked again with the tokens it refused
+    assert connections.store.get("Acme").status is Status.NEEDS_SIGN_IN
+    with pytest.raises(GrantError, match="needs signing in again"):
+        await connections.access_token("Acme")
+
+
+async def test_tokens_replaced_meanwhile_are_not_marked_for_a_refusal_of_their_predecessors(connections, ioffice_sim):
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    old = connections.store.get("Acme"), connections.store.secrets("Acme")
+    await connections.refresh("Acme")  # elsewhere, while the old token's who-am-I call was out
+    refusal = TokenRejected("iOFFICE", "the API refused the access token", "sign in again")
+
+    successor = await connections.refresher.needs_sign_in(*old, refusal)
+
+    assert successor is not None and successor[1] == connections.store.secrets("Acme")
+    assert connections.store.get("Acme").status is Status.CONNECTED
+
+
+async def test_a_machine_token_refused_by_userinfo_is_not_taken_for_a_revocation(connections, oidc_server):
+    provider = generic_machine(oidc_server)
+    await connections.connect_directly("Machine", provider)
+
+    with pytest.raises(TokenRejected, match="not verified"):
+        await connections.check("Machine")
+
+    assert connections.store.get("Machine").status is Status.CONNECTED
+    assert await connections.access_token("Machine") == connections.store.secrets("Machine").access_token
