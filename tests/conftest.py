@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.simulators.fixtures",
     "tests.support.oidc_fixtures",
     "tests.support.certificates",
+    "tests.support.echo",
     "tests.gui.desktop",
 ]
 
