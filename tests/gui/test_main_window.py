@@ -179,6 +179,22 @@ def test_denied_shows_why_and_saves_nothing(desktop, vaultre_sim):
     assert desktop.model.rowCount() == 0
 
 
+def test_a_vendor_quoting_back_the_api_key_and_the_token_is_shown_without_them(desktop, vaultre_sim, echo_server):
+    sim = vaultre_sim.sim  # signs in at VaultRE; the who-am-I call goes to a server that quotes what it was sent
+    fill(start_connect(desktop), "VaultRE", "Harbourside",
+         {"client_id": CLIENT_ID, "api_key": sim.api_key, "redirect_uri": REDIRECT_URI},
+         advanced={"login_host": sim.base_url, "api_host": echo_server})  # fmt: skip
+    person = desktop.sign_in_page()
+    person.sign_in(USERNAME, PASSWORD)
+    person.wait_for_page()
+    person.click("Confirm")
+    desktop.wait_idle()
+    shown = desktop.message()
+    assert leaked([sim.api_key, *sim.issued_secrets()], shown, prefixes=sim.secret_prefixes) == []
+    assert shown.startswith("VaultRE: the API refused the request (“unknown credentials [redacted]")
+    assert desktop.model.rowCount() == 0
+
+
 def test_cancelling_the_sign_in_window_saves_nothing(desktop, vcita_sim):
     sim = vcita_sim.sim
     fill_vcita(desktop, sim, "x")
