@@ -1,10 +1,19 @@
-"""Logging that cannot leak a secret.
+"""Logging that cannot leak a secret, and the same scrubbing for every sentence a person sees.
 
-Every handler connmgr installs carries `RedactingFilter`: it replaces every
-secret value the process has seen (tokens, codes, client secrets, API keys,
-passwords: registered with `redact`) and, as a second net, anything in the
-shape of a credential (Authorization headers, x-*-token headers,
-`access_token=` query parameters, JSON token fields) before a line is written.
+`scrub` replaces every secret value the process has seen (tokens, codes, client
+secrets, API keys, passwords: registered with `redact`) and, as a second net,
+anything in the shape of a credential: a header whose name says it carries one
+(Authorization, Cookie, Set-Cookie, x-*-token, X-Api-Key, ...) in any of the
+forms it is printed in (`Name: value`, httpcore's `(b'Name', b'value')`, a
+dict's repr), `access_token=` and the like in a query or form, token fields in
+JSON, and the user part of `https://user:password@host`. Every handler
+connmgr installs carries `RedactingFilter`, which scrubs each line before it is
+written; `ConnmgrError.sentence` and `clip` scrub what a person is shown.
+
+`-v` keeps httpcore's DEBUG lines: they alone show how a connection was made or
+failed (DNS, refused, TLS) and what the vendor answered in its headers
+(WWW-Authenticate, Retry-After, a request id to quote to the vendor), and the
+credential headers among them are masked like any other line.
 """
 
 from __future__ import annotations
@@ -22,14 +31,25 @@ _known: set[str] = set()
 _pattern: re.Pattern[str] | None = None
 _stale = False  # _known has values _pattern lacks
 
+# A header whose name says it carries a credential: Authorization, Proxy-Authorization, Cookie, Set-Cookie,
+# x-access-token, X-Api-Key, or any naming a token, secret, password, session or credential.
+_CREDENTIAL_NAME = r"[\w-]*(?:authorization|cookie|token|secret|passw(?:or)?d|api-?key|session|credential)[\w-]*"
+
 _SHAPES = re.compile(
-    r"""(?ix)
-    (authorization\s*[:=]\s*)(?:bearer|basic)?\s*[^\s,'"]+        # Authorization: Bearer xyz
-    | ((?:x-[a-z-]*(?:token|code|password|secret|key)[a-z-]*|x-api-key)['"]?\s*[:=]\s*['"]?)[^\s,'"&]+
-    | ((?:access_token|refresh_token|id_token|client_secret|code|code_verifier|password|token|api_key)
-       ['"]?\s*[:=]\s*['"]?)[^\s,'"&}]+
+    rf"""(?ix)
+    # A quoted name and its quoted value, to the closing quote: httpcore's header tuples (b'Set-Cookie', b'sid=1'),
+    # a dict's repr {{'cookie': 'a=1; b=2'}}, JSON {{"refresh_token": "xyz"}}.
+    ((['"]){_CREDENTIAL_NAME}\2\s*[,:]\s*b?(['"]))(?:\\.|(?!\3).)*
+    # Unquoted, only names that read as nothing else (a connection may be called "github-token": "github-token: ...")
+    | (\b(?:proxy-)?authorization\s*[:=]\s*)(?:bearer|basic)?\s*[^\s,'"]+              # Authorization: Bearer xyz
+    | (\b(?:set-)?cookie\s*[:=]\s*)[^\r\n'"]+                                         # Cookie: a=1; b=2
+    | (\bx-[\w-]*(?:token|code|passw(?:or)?d|secret|key|session)[\w-]*\s*[:=]\s*)[^\s,'"&]+  # x-access-token: xyz
+    | (\b(?:access_token|refresh_token|id_token|client_secret|client_assertion|code|code_verifier|password|token
+          |api_?key)=)[^\s,'"&]+                                                     # a query or form: code=xyz
+    | (\b[a-z][a-z0-9+.-]*://)[^\s/?#@'"]+(?=@)                      # https://user:password@host: all of the user part
     """
 )
+_KEPT = (1, 4, 5, 6, 7, 8)  # the groups holding what comes before the secret, kept as it was
 
 
 def redact(*values: str | None) -> None:
@@ -59,7 +79,7 @@ def scrub(text: str) -> str:
     pattern = _known_pattern()
     if pattern is not None:
         text = pattern.sub(MASK, text)
-    return _SHAPES.sub(lambda m: (m.group(1) or m.group(2) or m.group(3)) + MASK, text)
+    return _SHAPES.sub(lambda m: next(kept for g in _KEPT if (kept := m.group(g))) + MASK, text)
 
 
 class RedactingFilter(logging.Filter):

@@ -1,3 +1,5 @@
+import io
+import logging
 import os
 from pathlib import Path
 
@@ -12,6 +14,7 @@ pytest_plugins = [
     "tests.simulators.fixtures",
     "tests.support.oidc_fixtures",
     "tests.support.certificates",
+    "tests.support.echo",
     "tests.gui.desktop",
 ]
 
@@ -22,3 +25,17 @@ def home(tmp_path: Path) -> Path:
     from connmgr.storage import resolve_home  # imported here: the environment above comes before any import
 
     return resolve_home(tmp_path / "home")
+
+
+@pytest.fixture
+def debug_log():
+    """connmgr's own log set-up at DEBUG, into the returned stream, for the test's length."""
+    from connmgr import logs
+
+    root = logging.getLogger()
+    level = root.level
+    stream = io.StringIO()
+    handler = logs.configure(logging.DEBUG, stream)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(level)

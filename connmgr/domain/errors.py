@@ -1,16 +1,22 @@
 """Typed failures, each carrying one sentence a support person can act on.
 
 The sentence names the vendor, what failed and what to do. It never contains
-a secret: callers pass only non-secret facts, and vendor-supplied text is
-passed through `clip` so a hostile or verbose server cannot flood the message.
+a secret: callers pass only non-secret facts, vendor-supplied text is passed
+through `clip` so a hostile or verbose server cannot flood the message, and the
+whole sentence is scrubbed as a log line is (a vendor may echo the API key or
+the token it was sent; a typed-in URL may hold a password).
 """
 
 from __future__ import annotations
 
+from connmgr.logs import scrub
+
 
 def clip(text: str, limit: int = 200) -> str:
-    """Vendor text made safe to show: one line, printable, bounded."""
-    flat = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    """Vendor text made safe to show: no known secret or credential, one line, printable, bounded.
+
+    Scrubbed before it is cut: a secret cut in two would no longer be recognised, and its first half shown."""
+    flat = " ".join("".join(ch if ch.isprintable() else " " for ch in scrub(text)).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -30,7 +36,7 @@ class ConnmgrError(Exception):
 
     @property
     def sentence(self) -> str:
-        return f"{self.vendor}: {self.what}; {self.todo}."
+        return scrub(f"{self.vendor}: {self.what}; {self.todo}.")
 
 
 class ConfigError(ConnmgrError):

@@ -76,6 +76,10 @@ def _check_endpoint(template: ProviderTemplate, name: str, url: str) -> None:
         raise ConfigError(template.name, f"the {name} {url!r} is not an http(s) URL", "correct the template")
     if u.scheme == "http" and not is_loopback(u.hostname):
         raise ConfigError(template.name, f"the {name} uses plain http on the open network", "use its https:// address")
+    if "@" in u.netloc:  # kept with the settings, in the clear, and sent by HTTP Basic behind the template's back
+        raise ConfigError(
+            template.name, f"the {name} holds a user name or password", "remove them; secrets have fields", field=name
+        )
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from connmgr.gui.resources import app_icon
@@ -15,8 +16,24 @@ if TYPE_CHECKING:
 
 APP_ID = "io.connmgr.Connmgr"  # the desktop entry's name, so Wayland matches windows to the menu entry
 
+_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    # Qt's own handler writes to stderr as it is, and a vendor's sign-in page may print anything to its console
+    # (category "js"): through the log, both are redacted, and shown at the level the log is set to.
+    category = context.category or "default"
+    logging.getLogger(f"qt.{category}").log(_LEVELS.get(kind, logging.WARNING), "%s", message)
+
 
 def start_application() -> QApplication:
+    qInstallMessageHandler(log_qt_message)
     # QtWebEngine loads later, with the first sign-in window; it needs shared GL contexts set up front.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication(sys.argv[:1])

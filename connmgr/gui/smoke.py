@@ -13,6 +13,7 @@ import asyncio
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from connmgr import logs
 from connmgr.gui.qt_start import start_qt
 from connmgr.gui.wiring import assemble
 from connmgr.oauth.client import OAuthClient
@@ -79,6 +80,7 @@ async def _check(store: ConnectionStore, url: str) -> None:
 
 
 def run(url: str, home: Path) -> int:
+    logs.configure()
     _, loop = start_qt()
     store = ConnectionStore(home, KeyringDataKey(home))  # listing connections never touches the keyring
     try:

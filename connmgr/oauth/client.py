@@ -65,8 +65,9 @@ class OAuthClient:
         todo: str,
         previous: TokenSet | None = None,
     ) -> TokenSet:
-        call = Call(provider.vendor, "the token endpoint", todo, secrets=_secrets(provider, values))
-        response, body = await send(self._http, build_request(provider, operation, url, values), call)
+        request = build_request(provider, operation, url, values)
+        call = Call(provider.vendor, "the token endpoint", todo, _secrets(provider, request, values))
+        response, body = await send(self._http, request, call)
         data = read_json(response, body, call)
         tokens = normalise_token_response(
             data, provider.template.token_response, vendor=provider.vendor, now=self.now(), previous=previous
@@ -109,8 +110,9 @@ class OAuthClient:
     async def request_code(self, provider: Provider, username: str, password: str) -> str:
         """The direct code request (no browser): the password is sent once and kept nowhere."""
         values = {"username": username, "password": password}
-        call = Call(provider.vendor, "the code endpoint", "check the username and password", _secrets(provider, values))
         request = build_request(provider, "direct_code", provider.endpoint("code_url"), values)
+        secrets = _secrets(provider, request, values)
+        call = Call(provider.vendor, "the code endpoint", "check the username and password", secrets)
         response, body = await send(self._http, request, call)
         data = read_json(response, body, call)
         code = data.get("code") if isinstance(data, dict) else None
@@ -127,8 +129,10 @@ class OAuthClient:
             if not token:
                 continue
             values = {"token": token, "token_type_hint": kind}
-            call = Call(provider.vendor, "the revocation endpoint", "try again later", _secrets(provider, values))
-            response, body = await send(self._http, build_request(provider, "revoke", url, values), call)
+            request = build_request(provider, "revoke", url, values)
+            secrets = _secrets(provider, request, values)
+            call = Call(provider.vendor, "the revocation endpoint", "try again later", secrets)
+            response, body = await send(self._http, request, call)
             if kind == "access_token" and oauth_error_code(body) == "unsupported_token_type":
                 # RFC 7009 §2.2.1: this server cannot revoke access tokens; it expires on its own.
                 log.info("%s cannot revoke access tokens; the last one expires on its own", provider.vendor)
@@ -144,10 +148,12 @@ class OAuthClient:
         moments ago, so a refusal speaks of what is sent beside it or of what the client may do, not of the token."""
         address = provider.fields_behind("{userinfo_url}")
         todo = f"check the {_labels(provider, address)}" if address else "check the who-am-I endpoint"
-        call = Call(
-            provider.vendor, "the API", todo, (tokens.access_token,), field_on_refusal=next(iter(address), None)
-        )
         request = api_request(provider, provider.endpoint("userinfo_url"), tokens.access_token)
+        # The template's API headers go with the token (VaultRE's X-Api-Key; a user's template may hold a key as
+        # it is): each is as secret as the token, whatever the field it is rendered from.
+        api_headers = [request.headers[name] for name in provider.template.api.headers]
+        secrets = _secrets(provider, request, {"token": tokens.access_token}, *api_headers)
+        call = Call(provider.vendor, "the API", todo, secrets, field_on_refusal=next(iter(address), None))
         response, body = await send(self._http, request, call)
         if response.status_code in (401, 403):
             raise _refused(provider, response.status_code, refusal_words(response, body, call), fresh=fresh)
@@ -207,11 +213,18 @@ def _labels(provider: Provider, names: Sequence[str]) -> str:
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
-def _secrets(provider: Provider, values: dict[str, str]) -> tuple[str, ...]:
-    """Everything in a request that must never be quoted back in an error message."""
-    keys = ("code", "refresh_token", "token", "password", "code_verifier")
-    found = tuple(v for k, v in values.items() if k in keys and v) + tuple(
-        v for k in ("client_secret", "api_key") if (v := provider.value(k))
+_SECRET_PARAMETERS = ("code", "refresh_token", "token", "password", "code_verifier")
+
+
+def _secrets(provider: Provider, request: httpx.Request, values: dict[str, str], *sent: str) -> tuple[str, ...]:
+    """Everything `request` carries that no answer may quote back and no log line may show, registered with the
+    log: the secret `values` it was built from, the connection's secret fields (as its template marks them), the
+    credentials of its Authorization header (HTTP Basic holds the client secret in Base64), and what else was `sent`."""
+    authorization = request.headers.get("authorization", "").partition(" ")[2]
+    found = (
+        tuple(v for k, v in values.items() if k in _SECRET_PARAMETERS and v)
+        + tuple(v for spec in provider.template.fields if spec.secret and (v := provider.value(spec.name)))
+        + tuple(v for v in (authorization, *sent) if v)
     )
     redact(*found)
     return found

@@ -3,8 +3,9 @@
 Every failure of the wire becomes a typed error with one sentence: a timeout,
 a refused connection, a certificate that does not verify, an answer over
 1 MiB, an HTML page where JSON was promised, a 5xx or 429 (with Retry-After).
-Vendor-supplied text is scrubbed of the request's own secrets before it is
-quoted, since some servers echo what they were sent.
+Vendor-supplied text is scrubbed before it is quoted, since some servers echo
+what they were sent: of the request's own secrets, however short, and by `clip`
+of everything the log hides.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from connmgr.domain.errors import (
     VendorError,
     clip,
 )
+from connmgr.logs import MASK
 from connmgr.oauth.pool import on_own_pool
 
 log = logging.getLogger("connmgr.oauth")
@@ -59,13 +61,13 @@ class Call:
     vendor: str
     what: str  # e.g. "the token endpoint"
     todo_on_refusal: str = "check the connection settings and try again"
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()  # what the request sent that no answer may quote back
     field_on_refusal: str | None = None  # the form field a refusal most likely concerns
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
             if secret:
-                text = text.replace(secret, "[redacted]")
+                text = text.replace(secret, MASK)
         return clip(text)
 
 

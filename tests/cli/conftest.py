@@ -16,15 +16,16 @@ class Result:
 class ConnmgrCommand:
     """`connmgr` run the way a person or a script runs it: a separate process, its own home."""
 
-    def __init__(self, home, env):
+    def __init__(self, home, env, options=()):
         self.home = home
         self.env = env
+        self.options = tuple(options)  # before every command, such as -v
         self.log: list[Result] = []
 
     def __call__(self, *args, env=None, input_text=None):
         run_env = {**self.env, **(env or {})}
         done = subprocess.run(
-            [sys.executable, "-m", "connmgr", *args],
+            [sys.executable, "-m", "connmgr", *self.options, *args],
             env=run_env,
             capture_output=True,
             text=True,
@@ -44,3 +45,9 @@ def connmgr(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONNMGR_")}
     env["CONNMGR_HOME"] = str(tmp_path / "home")
     return ConnmgrCommand(tmp_path / "home", env)
+
+
+@pytest.fixture
+def verbose_connmgr(connmgr):
+    """`connmgr -v ...`: every command with its debug log on stderr."""
+    return ConnmgrCommand(connmgr.home, connmgr.env, ["-v"])

@@ -85,6 +85,19 @@ def test_bad_values_are_config_errors_naming_the_field(template, values, message
     assert caught.value.sentence.startswith(CATALOG.get(template).name + ": ")
 
 
+@pytest.mark.parametrize(
+    ("template", "values"),
+    [
+        ("oauth2", {"client_id": "c", "token_url": "https://bob:hunter22@e/t", "authorize_url": "https://e/a"}),
+        ("ioffice", {"client_id": "c", "site": "https://bob:hunter22@acme.example"}),
+    ],
+)
+def test_an_endpoint_with_a_password_in_it_is_refused_without_showing_it(template, values):
+    with pytest.raises(ConfigError, match="holds a user name or password") as caught:
+        resolve_provider(CATALOG.get(template), values | {"redirect_uri": "https://x/cb"})
+    assert "hunter22" not in caught.value.sentence and "bob" not in caught.value.sentence
+
+
 def test_a_flow_the_vendor_does_not_offer_is_refused():
     with pytest.raises(ConfigError, match="client credentials flow is not offered"):
         resolve_provider(CATALOG.get("vcita"), {"client_id": "c"}, "client_credentials")

@@ -1,9 +1,5 @@
-import io
-import logging
-
 import pytest
 
-from connmgr import logs
 from connmgr.domain.provider import resolve_provider
 from connmgr.oauth.client import OAuthClient
 from connmgr.templates import load_catalog
@@ -53,14 +49,3 @@ def generic_machine(oidc_server):
     }
     return resolve_provider(CATALOG.get("oidc"), values, "client_credentials")
 
-
-@pytest.fixture
-def debug_log():
-    """connmgr's own log set-up at DEBUG, into the returned stream, for the test's length."""
-    root = logging.getLogger()
-    level = root.level
-    stream = io.StringIO()
-    handler = logs.configure(logging.DEBUG, stream)
-    yield stream
-    root.removeHandler(handler)
-    root.setLevel(level)

@@ -1,7 +1,9 @@
 """Every bad answer a vendor can give ends in a typed error with one actionable sentence, and no secret."""
 
+import base64
 import json
 import logging
+from secrets import token_hex, token_urlsafe
 
 import pytest
 
@@ -14,11 +16,15 @@ from connmgr.domain.errors import (
     ServiceUnavailable,
     TLSError,
 )
+from connmgr.domain.provider import resolve_provider
+from connmgr.domain.tokens import TokenSet
+from connmgr.logs import MASK, scrub
 from connmgr.oauth.client import OAuthClient
 from connmgr.oauth.transport import new_http_client
 from connmgr.services.signin import connect_with_password, finish_sign_in, start_sign_in
+from connmgr.templates import load_catalog
 from tests.engine.conftest import CATALOG, provider_for
-from tests.simulators.fixtures import PASSWORD, USERNAME
+from tests.simulators.fixtures import CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAME
 from tests.support.flows import browse_to_callback
 from tests.support.secrets import leaked
 
@@ -108,8 +114,6 @@ async def test_a_callback_with_a_foreign_state_never_reaches_the_token_endpoint(
 
 
 async def test_tls_error_is_not_retried(client, untrusted_https):
-    from connmgr.domain.provider import resolve_provider
-
     provider = resolve_provider(
         CATALOG.get("oauth2"),
         {"client_id": "c", "client_secret": "s", "token_url": f"{untrusted_https}/token"},
@@ -138,3 +142,47 @@ async def test_no_secret_reaches_a_message_or_a_debug_log(client, ioffice_sim, v
     assert len(secrets) >= 4
     assert leaked(secrets, log) == []
     assert leaked(secrets, "\n".join(messages)) == []
+
+
+# -- a vendor quoting back what it was sent
+
+
+async def test_a_refusal_quoting_the_client_credentials_is_shown_without_them(client, echo_server):
+    secret = "cs-" + token_urlsafe(16)
+    provider = resolve_provider(
+        CATALOG.get("oauth2"),
+        {"client_id": "desk", "client_secret": secret, "token_url": f"{echo_server}/token"},
+        "client_credentials",
+    )
+    with pytest.raises(ConnmgrError) as caught:
+        await client.client_credentials(provider)
+    sentence = caught.value.sentence
+    assert "“unknown credentials " in sentence  # the vendor's words are quoted, all but the secrets
+    basic = base64.b64encode(f"desk:{secret}".encode()).decode()  # HTTP Basic, as client_secret_basic sends it
+    assert leaked([secret, basic], sentence) == []
+
+
+async def test_who_am_i_keeps_the_api_key_it_sends_out_of_the_sentence_and_the_log(client, echo_server):
+    key, token = f"apikey-{token_hex(16)}", f"vrtoken-{token_urlsafe(24)}"  # never seen by this process before
+    values = {"client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI, "login_host": echo_server, "api_key": key}
+    provider = resolve_provider(CATALOG.get("vaultre"), values | {"api_host": echo_server})
+    with pytest.raises(ConnmgrError) as caught:
+        await client.whoami(provider, TokenSet(token))
+    assert "unknown credentials" in caught.value.sentence
+    assert leaked([key, token], caught.value.sentence) == []
+    assert scrub(f"{key} {token}") == f"{MASK} {MASK}"  # registered: no log line shows them from now on
+
+
+async def test_who_am_i_treats_every_api_header_of_a_template_as_secret(client, echo_server, tmp_path):
+    # A person's template may hold a partner key as it is, in no field at all.
+    partner_key = f"pk-{token_hex(16)}"
+    (tmp_path / "partner.toml").write_text(
+        f'extends = "oauth2"\nname = "Partner"\n\n[api]\nheaders = {{ "X-Partner" = "{partner_key}" }}\n'
+    )
+    template = load_catalog(tmp_path).catalog.get("partner")
+    values = {"client_id": "c", "token_url": f"{echo_server}/token", "userinfo_url": f"{echo_server}/me"}
+    provider = resolve_provider(template, values, "client_credentials")
+    with pytest.raises(ConnmgrError) as caught:
+        await client.whoami(provider, TokenSet(f"tok-{token_urlsafe(24)}"))
+    assert leaked([partner_key], caught.value.sentence) == []
+    assert scrub(partner_key) == MASK

@@ -14,6 +14,7 @@ from connmgr.gui.connections_model import Column
 from tests.gui.desktop import TIMEOUT_MS
 from tests.simulators.fixtures import CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAME
 from tests.support.oidc_fixtures import ACME, ALICE, APP_REDIRECT_URI, GENERIC_APP, VAULT_DESKTOP, VAULT_SERVICE
+from tests.support.secrets import leaked
 
 
 def fill(d, vendor: str, name: str, fields: dict[str, str], *, advanced: dict[str, str] | None = None) -> None:
@@ -102,7 +103,9 @@ def test_point_and_click_sign_in_at_vaultre(desktop, vaultre_sim, kind):
 
 
 @pytest.mark.parametrize(("vendor", "redirect_mode"), [("iOFFICE", "http"), ("Eptura Workplace", "javascript")])
-def test_point_and_click_sign_in_with_the_code_in_the_fragment(desktop, request, vendor, redirect_mode):
+def test_point_and_click_sign_in_with_the_code_in_the_fragment(
+    desktop, request, vendor, redirect_mode, debug_log, qtlog, capfd
+):
     seeded = request.getfixturevalue("ioffice_sim" if vendor == "iOFFICE" else "eptura_sim")
     seeded.sim.redirect_mode = redirect_mode
     fill(start_connect(desktop), vendor, "Workplace",
@@ -112,6 +115,11 @@ def test_point_and_click_sign_in_with_the_code_in_the_fragment(desktop, request,
     desktop.wait_idle()
     assert desktop.cell("Workplace", Column.ACCOUNT) == "alice@example.com"
     assert desktop.cell("Workplace", Column.EXPIRES).startswith(("59m", "1h"))
+    # Neither the debug log, nor Qt and the page's console (before any redaction), nor Chromium's own output
+    # shows the callback URL's code or a token.
+    printed = debug_log.getvalue() + "\n".join(r.message for r in qtlog.records) + "".join(capfd.readouterr())
+    assert "DEBUG connmgr.oauth: POST" in printed
+    assert leaked([*seeded.sim.issued_secrets(), PASSWORD], printed, prefixes=seeded.sim.secret_prefixes) == []
 
 
 def test_point_and_click_sign_in_at_docbyte(desktop, oidc_server):
@@ -168,6 +176,22 @@ def test_denied_shows_why_and_saves_nothing(desktop, vaultre_sim):
     person.click("Cancel")
     assert "User denied request" in desktop.answer("OK")
     desktop.wait_idle()
+    assert desktop.model.rowCount() == 0
+
+
+def test_a_vendor_quoting_back_the_api_key_and_the_token_is_shown_without_them(desktop, vaultre_sim, echo_server):
+    sim = vaultre_sim.sim  # signs in at VaultRE; the who-am-I call goes to a server that quotes what it was sent
+    fill(start_connect(desktop), "VaultRE", "Harbourside",
+         {"client_id": CLIENT_ID, "api_key": sim.api_key, "redirect_uri": REDIRECT_URI},
+         advanced={"login_host": sim.base_url, "api_host": echo_server})  # fmt: skip
+    person = desktop.sign_in_page()
+    person.sign_in(USERNAME, PASSWORD)
+    person.wait_for_page()
+    person.click("Confirm")
+    desktop.wait_idle()
+    shown = desktop.message()
+    assert leaked([sim.api_key, *sim.issued_secrets()], shown, prefixes=sim.secret_prefixes) == []
+    assert shown.startswith("VaultRE: the API refused the request (“unknown credentials [redacted]")
     assert desktop.model.rowCount() == 0
 
 

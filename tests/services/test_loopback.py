@@ -29,9 +29,8 @@ from connmgr.storage import ConnectionStore
 from tests.engine.conftest import CATALOG, docbyte
 from tests.storage.fakes import FixedDataKey
 from tests.support.oidc_fixtures import ACME, ALICE, APP_REDIRECT_URI, VAULT_DESKTOP
-from tests.support.signin import Page, SignInDriver
-
-NOWHERE = "http://nowhere.invalid/"  # the system browser stops at no redirect URI: it loads the loopback one
+from tests.support.signin import Page
+from tests.support.system_browser import browse_as
 
 
 def plain_vendor(redirect_uri: str = APP_REDIRECT_URI) -> Provider:
@@ -66,10 +65,7 @@ class SystemBrowser:
         return True
 
     async def _sign_in(self, url: str) -> Page | str:
-        async with SignInDriver(stop_at=NOWHERE) as driver:
-            page = await driver.open(url)
-            page = await driver.submit(page, {"username": ALICE.username, "password": ALICE.password}, button="Sign in")
-            return await driver.submit(page, button=self.button)
+        return await browse_as(url, ALICE.username, ALICE.password, self.button)
 
     async def last_page(self) -> Page:
         assert self._visit is not None

@@ -68,6 +68,7 @@ class Simulator(ABC):
         self.clients: dict[str, Client] = {}
         self.users: dict[str, User] = {}
         self._issued: list[str] = []
+        self.secret_prefixes: list[str] = []  # how each kind of secret it issues begins ("vrtoken-")
         self._pending: dict[str, PendingAuthorization] = {}
         self._faults = FaultPlan()
         self._request_arrived = threading.Condition()
@@ -198,6 +199,7 @@ class Simulator(ABC):
         """What the browser gets once `user`'s credentials were accepted."""
 
     def secret_store(self, prefix: str) -> SecretStore:
+        self.secret_prefixes.append(prefix)
         return SecretStore(self.clock, prefix, self._issued.append)
 
     def page_error(self, message: str, status: int = 400) -> Rejected:
