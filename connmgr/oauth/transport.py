@@ -2,7 +2,8 @@
 
 Every failure of the wire becomes a typed error with one sentence: a timeout,
 a refused connection, a certificate that does not verify, an answer over
-1 MiB, an HTML page where JSON was promised, a 5xx or 429 (with Retry-After).
+1 MiB, JSON nested absurdly deep, an HTML page where JSON was promised, a
+5xx or 429 (with Retry-After).
 Vendor-supplied text is scrubbed of the request's own secrets before it is
 quoted, since some servers echo what they were sent.
 """
@@ -10,7 +11,6 @@ quoted, since some servers echo what they were sent.
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import ssl
 import time
@@ -30,6 +30,7 @@ from connmgr.domain.errors import (
     VendorError,
     clip,
 )
+from connmgr.domain.nesting import MAX_DEPTH, TooDeep, loads_json
 from connmgr.oauth.pool import on_own_pool
 
 log = logging.getLogger("connmgr.oauth")
@@ -143,7 +144,13 @@ def read_json(response: httpx.Response, body: bytes, call: Call) -> Any:
             "check its URL, or wait if the vendor has an outage",
         )
     try:
-        data = json.loads(body) if body.strip() else None
+        data = loads_json(body) if body.strip() else None
+    except TooDeep:
+        raise ProtocolError(
+            call.vendor,
+            f"{call.what} answered with JSON nested deeper than {MAX_DEPTH} levels (HTTP {status})",
+            "check its URL",
+        ) from None
     except (ValueError, UnicodeDecodeError):
         raise ProtocolError(
             call.vendor, f"{call.what} answered with something that is not JSON (HTTP {status})", "check its URL"
@@ -158,8 +165,8 @@ def read_json(response: httpx.Response, body: bytes, call: Call) -> Any:
 def oauth_error_code(body: bytes) -> str:
     """The RFC 6749 `error` code of an answer, or "" when it has none."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = loads_json(body)
+    except (ValueError, UnicodeDecodeError):  # too deep included: then it is no OAuth error answer
         return ""
     return next(iter(_texts(data, ["error"])), "")
 

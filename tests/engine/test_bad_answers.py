@@ -48,6 +48,8 @@ async def _connect(client, seeded):
         (200, b'{"access_token": "A", "expires_in": 1e30}', "application/json", ProtocolError, "hundred years"),
         (200, b'{"access_token": "A"' + b" " * (1 << 20) + b"}", "application/json", ProtocolError, "over 1 MiB"),
         (429, b"", "text/plain", ServiceUnavailable, "unavailable (HTTP 429)"),
+        (200, b"[" * 100_000 + b"]" * 100_000, "application/json", ProtocolError, "nested deeper than 64 levels"),
+        (200, b'{"access_token": "a b"}', "application/json", ProtocolError, "access_token holds spaces"),
     ],
 )
 async def test_bad_token_answers(client, ioffice_sim, status, body, content_type, error, words):
