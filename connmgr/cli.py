@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from connmgr import __version__, logs
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
+from connmgr.domain.envfile import VARIABLE_NAME
 from connmgr.domain.errors import ConfigError, ConnmgrError
 from connmgr.domain.health import countdown, health, iso_utc
 from connmgr.domain.template import FLOWS, ProviderTemplate
@@ -342,6 +343,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 # -- parser
 
 
+def _variable_prefix(text: str) -> str:
+    if not VARIABLE_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"must be a variable name (letters, digits and '_', not first a digit): {text!r}"
+        )
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse's own exit is 2 too; this keeps the message to one line
         raise UsageError(message)
@@ -380,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("export", help="write credentials to a .env file")
     p.add_argument("names", nargs="+", metavar="NAME")
     p.add_argument("--env", required=True, metavar="FILE")
-    p.add_argument("--prefix")
+    p.add_argument("--prefix", type=_variable_prefix)
     return parser
 
 
