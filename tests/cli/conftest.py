@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.support.token_endpoint import TokenEndpoint
+
 
 @dataclass
 class Result:
@@ -44,3 +46,10 @@ def connmgr(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONNMGR_")}
     env["CONNMGR_HOME"] = str(tmp_path / "home")
     return ConnmgrCommand(tmp_path / "home", env)
+
+
+@pytest.fixture
+def token_endpoint():
+    """A token endpoint that answers what the test sets in `.answer`: a hostile vendor of the test's own."""
+    with TokenEndpoint() as endpoint:
+        yield endpoint

@@ -3,51 +3,11 @@ sends is refused with one sentence, or exported so that bash reads back exactly 
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from tests.support.envreaders import bash_read
 
 SANDBOX_FILES = [".env"]
-
-
-class HostileTokenEndpoint:
-    """A token endpoint on 127.0.0.1 that answers every client-credentials request with `answer`."""
-
-    def __init__(self) -> None:
-        self.answer: dict[str, object] = {}
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length", 0)))
-                body = json.dumps(endpoint.answer).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/token"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-
-@pytest.fixture
-def hostile() -> Iterator[HostileTokenEndpoint]:
-    endpoint = HostileTokenEndpoint()
-    endpoint.thread.start()
-    yield endpoint
-    endpoint.server.shutdown()
-    endpoint.server.server_close()
-    endpoint.thread.join()
 
 
 @pytest.mark.parametrize(
@@ -62,15 +22,17 @@ def hostile() -> Iterator[HostileTokenEndpoint]:
         ("mF_9.B5f-4.1JqM+abc/def~ghi==", "DPoP"),
     ],
 )
-def test_a_hostile_token_answer_is_refused_or_exported_exactly(connmgr, hostile, tmp_path, access_token, token_type):
-    hostile.answer = {"access_token": access_token, "token_type": token_type, "expires_in": 3600}
+def test_a_hostile_token_answer_is_refused_or_exported_exactly(
+    connmgr, token_endpoint, tmp_path, access_token, token_type
+):
+    token_endpoint.answer = {"access_token": access_token, "token_type": token_type, "expires_in": 3600}
     sandbox = tmp_path / "sandbox"
     sandbox.mkdir()
     env_file = sandbox / ".env"
 
     connected = connmgr(
         "connect", "oauth2", "--name", "Acme", "--flow", "client_credentials",
-        "--set", "client_id=acme", "--set", f"token_url={hostile.url}",
+        "--set", "client_id=acme", "--set", f"token_url={token_endpoint.url}",
         env={"CONNMGR_CLIENT_SECRET": "s3cret", "HOME": str(sandbox)},
     )  # fmt: skip
     if connected.code != 0:
