@@ -3,7 +3,8 @@
 Exit status: 0 on success; 1 with one sentence on stderr when an operation
 fails; 2 on a usage error. Secrets never come from argv (other users can read
 it in the process list): secret fields come from `CONNMGR_<FIELD>` variables
-or a prompt that does not echo.
+or a prompt that does not echo. Text from the store or a vendor is printed
+through `for_terminal`, so no name, account or answer can drive the terminal.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from typing import Any, TypeVar
 from connmgr import __version__, logs
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
+from connmgr.domain.envfile import VARIABLE_NAME
 from connmgr.domain.errors import ConfigError, ConnmgrError
 from connmgr.domain.health import countdown, health, iso_utc
+from connmgr.domain.names import for_terminal
 from connmgr.domain.template import FLOWS, ProviderTemplate
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
@@ -87,7 +90,7 @@ def open_store(home: Path) -> ConnectionStore:
         return store
     except KeyringUnavailable as exc:
         store.close()
-        print(exc.sentence, file=sys.stderr)
+        print(for_terminal(exc.sentence), file=sys.stderr)
         consented = PASSPHRASE_ENV in os.environ or (
             sys.stdin.isatty() and input("Protect connmgr's secrets with a passphrase instead? [y/N] ") == "y"
         )
@@ -96,9 +99,12 @@ def open_store(home: Path) -> ConnectionStore:
         return ConnectionStore(home, PassphraseDataKey(home, _passphrase(home, confirm=True)))
 
 
-def _run(coroutine_factory: Callable[[Connections], Awaitable[T]], args: argparse.Namespace) -> T:
-    """Run one operation against this home's connections on a fresh event loop."""
-    store = open_store(resolve_home(args.home))
+def _run(
+    coroutine_factory: Callable[[Connections], Awaitable[T]], args: argparse.Namespace, *, secrets: bool = True
+) -> T:
+    """Run one operation against this home's connections on a fresh event loop (`secrets`: it may need the data
+    key, so the home's key source is settled first)."""
+    store = open_store(resolve_home(args.home)) if secrets else open_store_for_listing(args)
 
     async def main() -> T:
         async with OAuthClient() as client:
@@ -150,9 +156,10 @@ def cmd_templates(args: argparse.Namespace) -> int:
     else:
         width = max(len(t.id) for t in loaded.catalog)
         for t in loaded.catalog:
-            print(f"{t.id:<{width}}  {t.name} — {', '.join(f.replace('_', ' ') for f in t.flows)}")
+            flows = ", ".join(f.replace("_", " ") for f in t.flows)
+            print(for_terminal(f"{t.id:<{width}}  {t.name} — {flows}"))
     for problem in loaded.problems:
-        print(problem.sentence, file=sys.stderr)
+        print(for_terminal(problem.sentence), file=sys.stderr)
     return 0
 
 
@@ -225,14 +232,15 @@ def cmd_connect(args: argparse.Namespace, browser_sign_in: BrowserSignIn | None)
         finally:
             store.close()
     if isinstance(result, Denied | AuthorizationFailed):
-        print(result.sentence, file=sys.stderr)
+        print(for_terminal(result.sentence), file=sys.stderr)
         return 1
     if args.json:
         _print_json(_connection_json(result, time.time()))
     else:
-        print(f"Connected {result.name} as {result.account or 'an unnamed account'} ({template.name}).")
+        account = result.account or "an unnamed account"
+        print(for_terminal(f"Connected {result.name} as {account} ({template.name})."))
     if result.status_detail:  # what could not be verified: said, not failed
-        print(f"Note: {result.status_detail}", file=sys.stderr)
+        print(for_terminal(f"Note: {result.status_detail}"), file=sys.stderr)
     return 0
 
 
@@ -253,7 +261,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("No connections yet. Connect one with: connmgr connect TEMPLATE --name NAME (see connmgr templates)")
         return 0
     rows = [
-        (c.name, c.template_id, health(c, now).label, c.account or "", countdown(_remaining(c, now)))
+        tuple(
+            for_terminal(text)
+            for text in (c.name, c.template_id, health(c, now).label, c.account or "", countdown(_remaining(c, now)))
+        )
         for c in connections
     ]
     widths = [
@@ -282,12 +293,12 @@ def cmd_token(args: argparse.Namespace, copy_to_clipboard: Callable[[str], None]
         copy_to_clipboard(token)
         print("Copied the token; the clipboard clears itself in 30 seconds.", file=sys.stderr)
     else:
-        print(token)
+        print(for_terminal(token))  # a token is checked when received; one stored before that may not be
     return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    print(_run(lambda c: c.check(args.name), args))
+    print(for_terminal(_run(lambda c: c.check(args.name), args)))
     return 0
 
 
@@ -306,9 +317,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
                 updated = await connections.refresh(name)
             except ConnmgrError as exc:
                 failures += 1
-                print(exc.sentence, file=sys.stderr)
+                print(for_terminal(exc.sentence), file=sys.stderr)
                 continue
-            print(f"{name}: refreshed, {countdown(_remaining(updated, time.time()))}")
+            print(f"{for_terminal(name)}: refreshed, {countdown(_remaining(updated, time.time()))}")
         return 1 if failures else 0
 
     return _run(refresh_all, args)
@@ -317,9 +328,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 def cmd_revoke(args: argparse.Namespace) -> int:
     outcome = _run(lambda c: c.revoke(args.name), args)
     if outcome.at_vendor:
-        print(f"{args.name}: revoked at the vendor and forgotten here.")
+        print(for_terminal(f"{args.name}: revoked at the vendor and forgotten here."))
     else:
-        print(f"{args.name}: forgotten here. {outcome.hint}.")
+        print(for_terminal(f"{args.name}: forgotten here. {outcome.hint}."))
     return 0
 
 
@@ -329,19 +340,33 @@ def cmd_remove(args: argparse.Namespace) -> int:
         store.remove(args.name)
     finally:
         store.close()
-    print(f"{args.name}: removed (nothing was revoked at the vendor).")
+    print(f"{for_terminal(args.name)}: removed (nothing was revoked at the vendor).")
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    renamed = _run(lambda c: c.rename(args.old, args.new), args, secrets=False)  # a name is no secret
+    print(f"{for_terminal(args.old)}: renamed to {for_terminal(renamed.name)}.")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     outcome = _run(lambda c: c.export(args.names, Path(args.env), args.prefix), args)
-    print(f"Wrote {len(outcome.variables)} variables to {outcome.path}: {', '.join(outcome.variables)}")
+    print(for_terminal(f"Wrote {len(outcome.variables)} variables to {outcome.path}: {', '.join(outcome.variables)}"))
     if outcome.warning:
-        print(f"Warning: {outcome.warning}.", file=sys.stderr)
+        print(for_terminal(f"Warning: {outcome.warning}."), file=sys.stderr)
     return 0
 
 
 # -- parser
+
+
+def _variable_prefix(text: str) -> str:
+    if not VARIABLE_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"must be a variable name (letters, digits and '_', not first a digit): {text!r}"
+        )
+    return text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -379,10 +404,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("check", "ask the vendor who the token belongs to"),
     ):
         commands.add_parser(name, help=text).add_argument("name")
+    p = commands.add_parser("rename", help="give a connection another name")
+    p.add_argument("old", metavar="OLD")
+    p.add_argument("new", metavar="NEW")
     p = commands.add_parser("export", help="write credentials to a .env file")
     p.add_argument("names", nargs="+", metavar="NAME")
     p.add_argument("--env", required=True, metavar="FILE")
-    p.add_argument("--prefix")
+    p.add_argument("--prefix", type=_variable_prefix)
     return parser
 
 
@@ -407,15 +435,16 @@ def main(
             "refresh": cmd_refresh,
             "revoke": cmd_revoke,
             "remove": cmd_remove,
+            "rename": cmd_rename,
             "check": cmd_check,
             "export": cmd_export,
         }
         return commands[args.command](args)
     except UsageError as exc:
-        print(f"connmgr: {exc}", file=sys.stderr)
+        print(for_terminal(f"connmgr: {exc}"), file=sys.stderr)
         return 2
     except ConnmgrError as exc:
-        print(exc.sentence, file=sys.stderr)
+        print(for_terminal(exc.sentence), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from connmgr.domain.nesting import loads_json
 
 
 def lookup(data: Mapping[str, Any], dotted: str) -> Any:
@@ -29,13 +30,17 @@ def account_label(data: Mapping[str, Any], keys: Sequence[str]) -> str | None:
     return None
 
 
+def jwt_part(segment: str) -> dict[str, Any] | None:
+    """One base64url segment of a compact JWT (header or payload) as its JSON object; None if it is not one,
+    nested too deeply included."""
+    try:
+        part = loads_json(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except ValueError:  # bad base64, UTF-8 or JSON, or nested too deeply
+        return None
+    return part if isinstance(part, dict) else None
+
+
 def unverified_claims(token: str) -> dict[str, Any] | None:
     """A JWT's payload for display only: nothing here is trusted for a decision."""
     parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return payload if isinstance(payload, dict) else None
+    return jwt_part(parts[1]) if len(parts) == 3 else None

@@ -4,16 +4,25 @@ A template is a TOML table (see `connmgr/templates/`). `build_catalog` turns
 the raw tables into frozen `ProviderTemplate`s: it resolves `extends`,
 validates every key (a typo in a user's template is reported, not ignored) and
 leaves choice overlays to be applied once the person has chosen.
+
+Patterns (endpoints, API headers, extra authorize parameters, export values)
+may name a field or an endpoint as plain `{name}` and nothing more: Python's
+format language would otherwise let a template ask for `{site:>99999999}`
+(a string of a hundred million spaces), an attribute or an index. They are
+checked when the template loads, overlays included, so a bad one is reported
+with the template's name and key rather than found at the first sign-in.
 """
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from connmgr.domain.errors import TemplateError
+from connmgr.domain.errors import TemplateError, clip
 
 FLOWS = ("authorization_code", "client_credentials", "password")
 OPERATIONS = ("exchange", "refresh", "revoke", "client_credentials", "direct_code")
@@ -24,6 +33,8 @@ CLIENT_AUTH = ("none", "client_secret_post", "client_secret_basic", "omit")
 TOKEN_IN = ("bearer", "header:", "query:")
 
 Raw = Mapping[str, Any]
+
+_EXPORT_KEY = re.compile(r"[A-Za-z0-9_]+")  # the part after PREFIX_ of a variable name
 
 
 def deep_merge(base: Raw, over: Raw) -> dict[str, Any]:
@@ -217,6 +228,40 @@ _FIELD_KEYS = {
 }  # fmt: skip
 
 
+def _pattern_tables(raw: Raw) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """The tables of a template (or of a choice's overlay) whose values are patterns, by their dotted key."""
+    for path in (("endpoints",), ("export",), ("api", "headers"), ("authorize", "extra")):
+        table: Any = raw
+        for part in path:
+            table = table.get(part) if isinstance(table, Mapping) else None
+        if isinstance(table, Mapping):
+            yield ".".join(path), table
+
+
+def _check_patterns(template_id: str, raw: Raw, names: frozenset[str], where: str = "") -> None:
+    for table_key, table in _pattern_tables(raw):
+        for key, pattern in table.items():
+            at = f"{where}{table_key}.{key}"
+            if table_key == "export" and not _EXPORT_KEY.fullmatch(str(key)):
+                raise _bad(template_id, f"{at} is not a variable name: use letters, digits and '_' only")
+            if isinstance(pattern, str):  # another type is reported where the table is read
+                _check_placeholders(template_id, at, pattern, names)
+
+
+def _check_placeholders(template_id: str, at: str, pattern: str, names: frozenset[str]) -> None:
+    try:
+        parts = list(string.Formatter().parse(pattern))
+    except ValueError:
+        raise _bad(template_id, f"{at} has an unmatched brace (write a literal one as {{{{ or }}}})") from None
+    for _, name, spec, conversion in parts:
+        if name is not None and (spec or conversion or name not in names):
+            written = f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+            raise _bad(
+                template_id,
+                f"{at} uses {clip(written, 40)!r}, but a pattern may only name a field or an endpoint, as {{site}}",
+            )
+
+
 def _field(template_id: str, name: str, raw: Raw) -> FieldSpec:
     r = _Reader(template_id, raw, f"fields.{name}")
     r.check_keys(_FIELD_KEYS)
@@ -271,6 +316,11 @@ def _build(template_id: str, raw: Raw, source: str) -> ProviderTemplate:
         (_field(template_id, name, f) for name, f in r.get("fields", Mapping, {}).items()),
         key=lambda f: (f.order, f.name),
     )
+    names = frozenset(f.name for f in fields) | frozenset(ENDPOINTS)
+    _check_patterns(template_id, raw, names)
+    for spec in fields:
+        for choice in spec.choices:
+            _check_patterns(template_id, choice.overlay, names, f"fields.{spec.name}.choices.{choice.value}.overlay.")
     endpoints = r.string_map("endpoints")
     if unknown := sorted(set(endpoints) - set(ENDPOINTS)):
         raise _bad(template_id, f"endpoints has unknown endpoint {unknown[0]!r}")

@@ -3,11 +3,17 @@
 Vendors disagree on the key (`access_token` or VaultRE's `token`), the unit of
 `expires_in` (iOFFICE counts milliseconds), whether it is there at all (VaultRE
 tokens never expire), and whether a refresh returns a new refresh token.
+
+Token strings are held to RFC 6749's character set (visible ASCII, Appendix A)
+without its space: a token goes into HTTP headers, terminals and `.env`
+files, and one holding a space, a control character or an escape sequence is
+a malformed answer, refused before it is stored anywhere.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +23,7 @@ from connmgr.domain.template import TokenResponseSpec
 
 # Longer than any real lifetime (vcita's "about 20 years" is 631,152,000 s), short enough to catch nonsense.
 MAX_LIFETIME_S = 100 * 365 * 24 * 3600
+_TOKEN_TEXT = re.compile(r"[\x21-\x7e]+")  # RFC 6749 VSCHAR without the space
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,18 @@ def _text(body: Mapping[str, Any], key: str, vendor: str) -> str | None:
     return value
 
 
+def _token_text(body: Mapping[str, Any], key: str, vendor: str) -> str | None:
+    """A token string (a token or its type): never quoted back, since it may be a live token."""
+    value = _text(body, key, vendor)
+    if value is not None and not _TOKEN_TEXT.fullmatch(value):
+        raise ProtocolError(
+            vendor,
+            f"the token response's {key} holds spaces, control characters or other characters no token has",
+            "report this to the vendor",
+        )
+    return value
+
+
 def normalise_token_response(
     body: object,
     spec: TokenResponseSpec,
@@ -76,7 +95,7 @@ def normalise_token_response(
     """Build a `TokenSet` from a successful token response; `previous` is the set a refresh replaces."""
     if not isinstance(body, Mapping):
         raise ProtocolError(vendor, "the token response is not a JSON object", "report this to the vendor")
-    access = next((t for key in spec.access_token_keys if (t := _text(body, key, vendor))), None)
+    access = next((t for key in spec.access_token_keys if (t := _token_text(body, key, vendor))), None)
     if access is None:
         raise ProtocolError(
             vendor, "the token response carries no access token", "check the token endpoint and try again"
@@ -88,17 +107,17 @@ def normalise_token_response(
         issued_at = min(created_at, now)
     expires_in = _lifetime(body, "expires_in", vendor, spec.expires_in_unit)
     refresh_in = _lifetime(body, "refresh_expires_in", vendor)
-    refresh = _text(body, "refresh_token", vendor)
+    refresh = _token_text(body, "refresh_token", vendor)
     refresh_expires_at = issued_at + refresh_in if refresh_in else None  # Keycloak: 0 means no expiry
     if refresh is None and previous is not None:
         # A refresh that returns no new refresh token leaves the old one valid (RFC 6749 §6).
         refresh, refresh_expires_at = previous.refresh_token, previous.refresh_expires_at
-    token_type = _text(body, "token_type", vendor) or "Bearer"
+    token_type = _token_text(body, "token_type", vendor) or "Bearer"
     return TokenSet(
         access_token=access,
         token_type="Bearer" if token_type.lower() == "bearer" else token_type,
         refresh_token=refresh,
-        id_token=_text(body, "id_token", vendor) or (previous.id_token if previous else None),
+        id_token=_token_text(body, "id_token", vendor) or (previous.id_token if previous else None),
         scope=_text(body, "scope", vendor) or (previous.scope if previous else None),
         issued_at=issued_at,
         expires_at=None if expires_in is None else issued_at + expires_in,

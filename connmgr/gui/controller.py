@@ -61,6 +61,7 @@ class Controller(QObject):
         actions["revoke"].triggered.connect(lambda: self._on_selected(self.revoke, busy=True))
         actions["reconnect"].triggered.connect(lambda: self._on_selected(self.reconnect))
         actions["remove"].triggered.connect(lambda: self._on_selected(self.remove))
+        actions["rename"].triggered.connect(lambda: self._on_selected(self.rename))
         actions["export"].triggered.connect(lambda: self._start(self.export(window.selected_connections())))
         window.details.reveal_requested.connect(lambda name: self._start(self.reveal(name)))
         window.selection_changed.connect(self._on_selection_changed)
@@ -203,6 +204,16 @@ class Controller(QObject):
         await self.connections.remove(connection.name)
         self.model.remove(connection.name)
         self.window.show_message(f"Removed {connection.name}.")
+
+    async def rename(self, connection: Connection) -> None:
+        new = await self.prompts.new_name(connection.name)
+        if new is None or new == connection.name:
+            return
+        renamed = await self.connections.rename(connection.name, new)
+        self.model.remove(connection.name)
+        self.model.upsert(renamed)
+        self.window.select(renamed.name)
+        self.window.show_message(f"Renamed {connection.name} to {renamed.name}.")
 
     async def export(self, selected: list[Connection]) -> None:
         if not selected:

@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         self.menuBar().addMenu("&Help").addAction("&About connmgr", self._on_about)
         # Shortcuts act on the table's selection, wherever the focus is in the window.
-        for action in (self.actions_["connect"], *self.actions_.for_rows()):
+        for action in (self.actions_["connect"], *self.actions_.for_menu()):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
 
@@ -288,7 +288,7 @@ class MainWindow(QMainWindow):
         if not self.table.indexAt(position).isValid():
             return
         menu = QMenu(self)
-        menu.addActions(self.actions_.for_rows())
+        menu.addActions(self.actions_.for_menu())
         menu.popup(self.table.viewport().mapToGlobal(position))
 
     def _on_about(self) -> None:

@@ -72,6 +72,15 @@ class Prompts:
         self._export_folder = str(chosen.parent)
         return chosen
 
+    async def new_name(self, current: str) -> str | None:
+        dialog = QInputDialog(self._parent)
+        dialog.setWindowTitle("Rename")
+        dialog.setLabelText(f"New name for “{current}”:")
+        dialog.setTextValue(current)
+        if await answer(dialog) != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.textValue().strip()
+
     async def passphrase(self, *, new: bool) -> str | None:
         dialog = QInputDialog(self._parent)
         dialog.setWindowTitle("Passphrase")

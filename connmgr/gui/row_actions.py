@@ -16,7 +16,7 @@ class _Spec:
     text: str
     icon: str
     tip: str
-    shortcut: QKeySequence.StandardKey | None = None  # made a QKeySequence only once Qt's application exists
+    shortcut: QKeySequence.StandardKey | str | None = None  # made a QKeySequence only once Qt's application exists
 
 
 _SPECS = {
@@ -30,6 +30,7 @@ _SPECS = {
     "reconnect": _Spec("Reconnect…", "reconnect", "Sign in again, keeping this connection's settings"),
     "remove": _Spec("Remove…", "remove", "Forget this connection (nothing is revoked at the vendor)",
                     QKeySequence.StandardKey.Delete),
+    "rename": _Spec("Rename…", "rename", "Give this connection another name", "F2"),
 }  # fmt: skip
 
 
@@ -53,6 +54,10 @@ class RowActions(QObject):
     def for_rows(self) -> list[QAction]:
         return [self.by_name[n] for n in ("copy", "refresh", "revoke", "export", "reconnect", "remove")]
 
+    def for_menu(self) -> list[QAction]:
+        """The row actions with those that need no room on the toolbar, the destructive one last."""
+        return [self.by_name[n] for n in ("copy", "refresh", "revoke", "export", "reconnect", "rename", "remove")]
+
     def update_for(self, selected: list[Connection], busy: set[str]) -> None:
         """Enable what makes sense for the selection: export takes many, the rest one idle connection."""
         one = selected[0] if len(selected) == 1 else None
@@ -62,5 +67,6 @@ class RowActions(QObject):
         self["refresh"].setEnabled(live)
         self["revoke"].setEnabled(live)
         self["reconnect"].setEnabled(idle)
+        self["rename"].setEnabled(idle)
         self["remove"].setEnabled(idle)
         self["export"].setEnabled(bool(selected) and all(c.status is not Status.REVOKED for c in selected))

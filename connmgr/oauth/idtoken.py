@@ -19,6 +19,7 @@ from joserfc.jws import extract_compact
 from joserfc.jwt import ClaimsOption
 
 from connmgr.domain.errors import IdTokenError, ProtocolError
+from connmgr.domain.identity import jwt_part
 from connmgr.domain.provider import Provider
 from connmgr.oauth.transport import Call, read_json, send
 
@@ -60,6 +61,10 @@ async def validate_id_token(
     now: Callable[[], float] = time.time,
 ) -> dict[str, Any]:
     """The id token's claims once signature, issuer, audience, times and nonce all check out."""
+    parts = id_token.split(".")
+    # joserfc parses header and payload with json.loads, which recurses: both are checked for depth first.
+    if len(parts) != 3 or jwt_part(parts[0]) is None or jwt_part(parts[1]) is None:
+        raise _fail(provider, "is not a well-formed JWT")
     try:
         header = extract_compact(id_token.encode()).protected
     except (JoseError, ValueError):

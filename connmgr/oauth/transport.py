@@ -2,20 +2,20 @@
 
 Every failure of the wire becomes a typed error with one sentence: a timeout,
 a refused connection, a certificate that does not verify, an answer over
-1 MiB, an HTML page where JSON was promised, a 5xx or 429 (with Retry-After).
-Vendor-supplied text is scrubbed before it is quoted, since some servers echo
-what they were sent: of the request's own secrets, however short, and by `clip`
-of everything the log hides.
+1 MiB, JSON nested absurdly deep, an HTML page where JSON was promised, a
+5xx or 429 (with Retry-After). Vendor-supplied text is scrubbed before it is
+quoted, since some servers echo what they were sent: of the request's own
+secrets, however short, and by `clip` of everything the log hides.
 """
 
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import re
 import ssl
 import time
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +32,7 @@ from connmgr.domain.errors import (
     VendorError,
     clip,
 )
+from connmgr.domain.nesting import MAX_DEPTH, TooDeep, loads_json
 from connmgr.logs import MASK
 from connmgr.oauth.pool import on_own_pool
 
@@ -94,21 +95,41 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _inflater(response: httpx.Response, call: Call) -> zlib._Decompress | None:
+    """A decompressor for the answer's encoding (httpx asks for gzip and deflate), None for an uncompressed one."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return zlib.decompressobj(zlib.MAX_WBITS | (16 if "gzip" in encoding else 0))
+    raise ProtocolError(call.vendor, f"{call.what} sent an answer in an encoding it was not asked for", "check its URL")
+
+
+async def _read_capped(response: httpx.Response, call: Call) -> bytes:
+    """At most 1 MiB of the answer, decompressed here rather than by httpx: it inflates each chunk whole, and
+    64 KiB of a compressed bomb inflate to 64 MiB before any cap could look at them."""
+    inflater = _inflater(response, call)
+    body = bytearray()
+    async for chunk in response.aiter_raw():
+        room = MAX_RESPONSE_BYTES + 1 - len(body)
+        try:
+            body += chunk if inflater is None else inflater.decompress(chunk, room)
+        except zlib.error:
+            raise ProtocolError(call.vendor, f"{call.what} sent an undecodable answer", "check its URL") from None
+        if len(body) > MAX_RESPONSE_BYTES or (inflater is not None and inflater.unconsumed_tail):
+            raise ProtocolError(call.vendor, f"{call.what} sent an answer over 1 MiB", "check the endpoint URL")
+    return bytes(body)
+
+
 async def send(client: httpx.AsyncClient, request: httpx.Request, call: Call) -> tuple[httpx.Response, bytes]:
     """Send and read at most 1 MiB of the answer; transport failures become typed errors."""
     log.debug("%s %s (%s)", request.method, request.url.copy_with(query=None), call.what)
     try:
         response = await client.send(request, stream=True)
         try:
-            body = bytearray()
-            async for chunk in response.aiter_bytes():  # decoded, so a compressed bomb is capped too
-                body += chunk
-                if len(body) > MAX_RESPONSE_BYTES:
-                    raise ProtocolError(call.vendor, f"{call.what} sent an answer over 1 MiB", "check the endpoint URL")
+            body = await _read_capped(response, call)
         finally:
             await response.aclose()
-    except httpx.DecodingError:
-        raise ProtocolError(call.vendor, f"{call.what} sent an undecodable answer", "check its URL") from None
     except httpx.TimeoutException:
         raise NetworkError(call.vendor, f"{call.what} did not answer in time", "check the network and retry") from None
     except httpx.TransportError as exc:
@@ -122,7 +143,7 @@ async def send(client: httpx.AsyncClient, request: httpx.Request, call: Call) ->
             call.vendor, f"{call.what} at {request.url.host} could not be reached", "check the network and retry"
         ) from None
     log.debug("%s answered HTTP %s, %d bytes", call.what, response.status_code, len(body))
-    return response, bytes(body)
+    return response, body
 
 
 def _looks_like_html(response: httpx.Response, body: bytes) -> bool:
@@ -147,7 +168,13 @@ def read_json(response: httpx.Response, body: bytes, call: Call) -> Any:
             "check its URL, or wait if the vendor has an outage",
         )
     try:
-        data = json.loads(body) if body.strip() else None
+        data = loads_json(body) if body.strip() else None
+    except TooDeep:
+        raise ProtocolError(
+            call.vendor,
+            f"{call.what} answered with JSON nested deeper than {MAX_DEPTH} levels (HTTP {status})",
+            "check its URL",
+        ) from None
     except (ValueError, UnicodeDecodeError):
         raise ProtocolError(
             call.vendor, f"{call.what} answered with something that is not JSON (HTTP {status})", "check its URL"
@@ -176,8 +203,8 @@ _CHALLENGE_DESCRIPTION = re.compile(r'error_description="([^"]*)"', re.IGNORECAS
 
 def _lenient_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        return loads_json(body)
+    except (ValueError, UnicodeDecodeError):  # too deep included: then it is no OAuth error answer
         return None
 
 

@@ -1,4 +1,4 @@
-"""What a person does with saved connections: connect, refresh, revoke, check, export, remove.
+"""What a person does with saved connections: connect, refresh, revoke, check, export, rename, remove.
 
 Async because most of it talks to vendors, and the window's asyncio loop runs
 it. Secrets are read only after `store.unlock()`, which fetches the data key
@@ -24,6 +24,7 @@ from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConfigError, GrantError, TokenRejected
 from connmgr.domain.health import iso_utc
 from connmgr.domain.identity import account_label
+from connmgr.domain.names import check_name
 from connmgr.domain.provider import Provider, resolve_provider, saved_provider
 from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.tokens import TokenSet
@@ -40,7 +41,8 @@ from connmgr.services.signin import (
     finish_sign_in,
     start_sign_in,
 )
-from connmgr.storage.errors import NameTaken
+from connmgr.storage.errors import ConnectionNotFound, NameTaken
+from connmgr.storage.locks import connection_lock
 from connmgr.storage.store import ConnectionStore
 
 # A token this close to its expiry is refreshed before it is handed out.
@@ -84,8 +86,7 @@ class Connections:
         return resolve_provider(self.catalog.get(template_id), values, flow)
 
     def check_name_free(self, name: str) -> None:
-        if not name.strip():
-            raise ConfigError("Connection", "the name is empty", "give the connection a name")
+        check_name(name)
         if self.store.exists(name):
             raise NameTaken(name)
 
@@ -114,6 +115,8 @@ class Connections:
 
     async def save_new(self, name: str, connected: Connected, *, replacing: Connection | None = None) -> Connection:
         """Save a fresh sign-in; `replacing` (a reconnect) keeps that connection's identity and place."""
+        if replacing is None or name != replacing.name:
+            check_name(name)
         provider, now = connected.provider, self.now()
         template = provider.template
         secret_names = {f.name for f in template.fields if f.secret}
@@ -220,6 +223,25 @@ class Connections:
         await committed(self.store, lambda: self.store.save(revoked, Secrets(fields=secrets.fields)))
         self.refresher.forget(connection.id)
         return RevokeOutcome(revoked, at_vendor, "" if at_vendor else provider.template.revoke_hint)
+
+    async def rename(self, old: str, new: str) -> Connection:
+        """Give a connection another name; its tokens, settings and place in the schedule stay. A refresh of it in
+        flight, here or in another process, is saved first: its new tokens must not meet a name changed under it."""
+        check_name(new)
+        connection = self.store.get(old)
+        if new == old:
+            return connection
+
+        def rename_stored() -> Connection:  # a transaction body: what is stored now, so no other change is undone
+            current = self.store.get(old)
+            if current.id != connection.id:
+                raise ConnectionNotFound(old)
+            renamed = replace(current, name=new, updated_at=self.now())
+            self.store.save_metadata(renamed)  # NameTaken if another connection has the name
+            return renamed
+
+        async with connection_lock(self.store.home, connection.id):
+            return await committed(self.store, rename_stored)
 
     async def remove(self, name: str) -> None:
         connection = self.store.get(name)

@@ -1,4 +1,10 @@
-"""Writing a `.env` file safely: merged, created 0600, replaced atomically, and checked against git."""
+"""Writing a `.env` file safely: merged, created 0600, replaced atomically, and checked against git.
+
+A symbolic link at the chosen path is refused, not followed or replaced: following it would write tokens
+wherever the link points (a link planted in a shared folder could name any file of the person's), and replacing
+it would silently turn the link into a regular file. Refusing names both paths, so the person can export to the
+target itself if that is what they meant.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -57,12 +64,30 @@ def git_exposure(path: Path) -> str | None:
     return f"{path} is inside a git work tree and not ignored: add it to .gitignore before you commit"
 
 
+def _read_existing(path: Path) -> str:
+    """The file's text ("" when there is none), read without following a symbolic link."""
+    if path.is_symlink():
+        raise ExportError(
+            "Export",
+            f"{path} is a symbolic link (to {os.path.realpath(path)})",
+            "export to the file it points to, or choose another file",
+        )
+    try:
+        # O_NOFOLLOW: a link swapped in after the check is refused too; O_NONBLOCK: a FIFO is refused, not waited on.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return ""
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ExportError("Export", f"{path} is not a regular file", "choose a file")
+        return handle.read().decode("utf-8")
+
+
 def write_env(path: Path, assignments: Mapping[str, str], *, header: str) -> str | None:
     """Merge `assignments` into the file at `path`; returns a warning to show, if any."""
     path = path.expanduser().absolute()
     try:
-        existing = path.read_text(encoding="utf-8") if path.exists() else ""
-        _write_atomically(path, merge_env(existing, assignments, header=header))
+        _write_atomically(path, merge_env(_read_existing(path), assignments, header=header))
     except UnicodeDecodeError:
         raise ExportError("Export", f"{path} is not a UTF-8 text file", "choose another file") from None
     except OSError as exc:

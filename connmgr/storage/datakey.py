@@ -35,6 +35,10 @@ from connmgr.storage.errors import (
 from connmgr.storage.keyring_thread import KeyringThread
 from connmgr.storage.keysource import (
     RECORD_NAME,
+    SALT_BYTES,
+    SCRYPT_N,
+    SCRYPT_P,
+    SCRYPT_R,
     KeyringRecord,
     KeySourceKind,
     PassphraseRecord,
@@ -52,8 +56,6 @@ T = TypeVar("T")
 
 KEYRING_TIMEOUT_S = 10.0
 KEYRING_USERNAME = "data-key"
-# scrypt cost: 2**16 * 8 * 128 bytes = 64 MiB of memory and about 0.2 s here, once per process.
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**16, 8, 1
 _SEALED_KEY_CONTEXT = b"data-key"
 
 
@@ -185,7 +187,7 @@ class PassphraseDataKey(DataKeySource):
 
     def create(self) -> bytes:
         key = new_data_key()
-        params = ScryptParams(os.urandom(16), SCRYPT_N, SCRYPT_R, SCRYPT_P)
+        params = ScryptParams(os.urandom(SALT_BYTES), SCRYPT_N, SCRYPT_R, SCRYPT_P)
         sealed_key = seal(params.derive(self._passphrase), key, _SEALED_KEY_CONTEXT)
         write_record(self.home, PassphraseRecord(params, sealed_key))
         return key

@@ -16,12 +16,24 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from connmgr.domain.nesting import TooDeep, loads_json
 from connmgr.storage.database import reported_as_storage_errors, storage_error
 from connmgr.storage.envelope import KEY_BYTES
 from connmgr.storage.errors import KeySourceInvalid
 
 RECORD_NAME = "keysource.json"
 _FORMAT = 1
+# scrypt cost: 2**16 * 8 * 128 bytes = 64 MiB of memory and about 0.2 s here, once per process.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**16, 8, 1
+SALT_BYTES = 16
+# A record may name only the parameters connmgr writes: others come from a tampered or foreign file, and would
+# cost a machine's memory (n = 2**40 asks for 128 TiB) or protect nothing (n = 2). A later connmgr that raises the
+# cost adds its own set here, and keeps reading this one.
+_ACCEPTED_SCRYPT = frozenset({(SCRYPT_N, SCRYPT_R, SCRYPT_P)})
+
+
+class _Damaged(ValueError):
+    """What is wrong with a record, in words fit for a sentence."""
 
 
 class KeySourceKind(StrEnum):
@@ -67,9 +79,10 @@ def read_record(home: Path) -> KeySourceRecord | None:
     except OSError as exc:
         raise storage_error(exc, home) from exc
     try:
-        return _parse(json.loads(text))
+        return _parse(loads_json(text))
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
-        raise KeySourceInvalid(path, f"{type(exc).__name__}: {exc}") from exc
+        reason = str(exc) if isinstance(exc, _Damaged | TooDeep) else f"{type(exc).__name__}: {exc}"
+        raise KeySourceInvalid(path, reason) from exc
 
 
 def recorded_key_source(home: Path) -> KeySourceKind | None:
@@ -107,6 +120,13 @@ def _parse(data: object) -> KeySourceRecord:
     if not isinstance(kdf, dict):
         raise TypeError("scrypt")
     params = ScryptParams(_b64(kdf["salt"]), _int(kdf["n"]), _int(kdf["r"]), _int(kdf["p"]))
+    if (params.n, params.r, params.p) not in _ACCEPTED_SCRYPT:
+        raise _Damaged(
+            f"its scrypt parameters n={params.n}, r={params.r}, p={params.p} are not ones connmgr writes"
+            f" (n={SCRYPT_N}, r={SCRYPT_R}, p={SCRYPT_P})"
+        )
+    if len(params.salt) != SALT_BYTES:
+        raise _Damaged(f"its scrypt salt has {len(params.salt)} bytes, not {SALT_BYTES}")
     return PassphraseRecord(params, _b64(data["sealed_key"]))
 
 
@@ -121,13 +141,13 @@ def _unparse(record: KeySourceRecord) -> dict[str, object]:
 
 def _b64(value: object) -> bytes:
     if not isinstance(value, str):
-        raise TypeError("expected base64 text")
+        raise _Damaged("a value that should be base64 text is not text")
     return base64.b64decode(value, validate=True)
 
 
 def _int(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise TypeError("expected a positive integer")
+        raise _Damaged("a scrypt parameter is not a positive whole number")
     return value
 
 

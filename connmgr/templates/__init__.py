@@ -2,7 +2,9 @@
 
 A user template is a TOML file in the data directory's `templates/` folder; it
 may `extends` a shipped one, and one with a shipped template's name replaces
-it. A broken user template is left out and reported, never fatal.
+it. A broken user template is left out and reported, never fatal: one that
+is not TOML, is larger than any template needs to be, or nests deeper than
+any template does (a parser or a merge would recurse past Python's limit).
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from connmgr.domain.errors import TemplateError
+from connmgr.domain.nesting import MAX_DEPTH, TooDeep, check_depth
 from connmgr.domain.template import TemplateCatalog, build_catalog
+
+MAX_TEMPLATE_BYTES = 256 * 1024  # the shipped ones are 2-5 KiB
 
 
 @dataclass(frozen=True)
@@ -24,10 +29,27 @@ class LoadedCatalog:
 
 
 def _parse(text: str, template_id: str) -> dict[str, Any]:
+    def bad(what: str) -> TemplateError:
+        return TemplateError(f"Template {template_id!r}", what, "fix it")
+
     try:
-        return tomllib.loads(text)
+        raw = tomllib.loads(text)
+        check_depth(raw)
     except tomllib.TOMLDecodeError as exc:
-        raise TemplateError(f"Template {template_id!r}", f"the file is not valid TOML ({exc})", "fix it") from None
+        raise bad(f"the file is not valid TOML ({exc})") from None
+    except (RecursionError, TooDeep):
+        raise bad(f"the file nests tables or arrays deeper than {MAX_DEPTH} levels") from None
+    return raw
+
+
+def _read_user_template(path: Path) -> str:
+    with path.open("rb") as file:
+        data = file.read(MAX_TEMPLATE_BYTES + 1)  # a template is small: a huge file is not read whole
+    if len(data) > MAX_TEMPLATE_BYTES:
+        raise TemplateError(
+            f"Template {path.stem!r}", f"the file is larger than {MAX_TEMPLATE_BYTES // 1024} KiB", "fix it"
+        )
+    return data.decode("utf-8")
 
 
 def load_catalog(user_dir: Path | None = None) -> LoadedCatalog:
@@ -42,7 +64,7 @@ def load_catalog(user_dir: Path | None = None) -> LoadedCatalog:
         accepted = dict(shipped)
         for path in sorted(user_dir.glob("*.toml")):
             try:
-                raw = _parse(path.read_text("utf-8"), path.stem)
+                raw = _parse(_read_user_template(path), path.stem)
                 catalog = build_catalog({**accepted, path.stem: (raw, str(path))})
             except (TemplateError, OSError, UnicodeDecodeError) as exc:
                 problems.append(

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.support.token_endpoint import TokenEndpoint
+
 
 @dataclass
 class Result:
@@ -51,3 +53,10 @@ def connmgr(tmp_path):
 def verbose_connmgr(connmgr):
     """`connmgr -v ...`: every command with its debug log on stderr."""
     return ConnmgrCommand(connmgr.home, connmgr.env, ["-v"])
+
+
+@pytest.fixture
+def token_endpoint():
+    """A token endpoint that answers what the test sets in `.answer`: a hostile vendor of the test's own."""
+    with TokenEndpoint() as endpoint:
+        yield endpoint

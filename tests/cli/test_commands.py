@@ -214,3 +214,11 @@ def test_exit_codes_and_one_sentence_errors(connmgr):
     assert "set CONNMGR_CLIENT_SECRET" in no_terminal.err
     assert connmgr("templates").code == 0
     assert os.path.isdir(connmgr.home)
+
+
+def test_a_prefix_that_is_not_a_variable_name_is_a_usage_error(connmgr, tmp_path):
+    for prefix in ("ACME-PROD", "2ND", "A B", "A\x1b[31m", ""):
+        result = connmgr("export", "Acme", "--env", str(tmp_path / ".env"), "--prefix", prefix)
+        assert result.code == 2 and result.err.startswith("connmgr: argument --prefix: must be a variable name")
+        assert "\x1b" not in result.err and result.err.count("\n") == 1
+    assert not (tmp_path / ".env").exists()

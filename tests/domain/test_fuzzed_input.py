@@ -2,9 +2,11 @@
 sentence, never a crash."""
 
 import asyncio
+import base64
 import json
 
 import httpx
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +14,7 @@ from connmgr.domain.connection import Secrets
 from connmgr.domain.envfile import merge_env
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.identity import account_label, unverified_claims
+from connmgr.domain.nesting import MAX_DEPTH
 from connmgr.domain.provider import resolve_provider
 from connmgr.domain.template import build_catalog
 from connmgr.oauth.idtoken import JwksCache, validate_id_token
@@ -59,25 +62,73 @@ def test_account_label_from_any_answer(data, keys):
     assert label is None or (isinstance(label, str) and label)
 
 
-@given(st.text(max_size=500))
-@settings(max_examples=60, deadline=None)
-def test_any_id_token_text_is_refused_with_a_sentence(text):
-    provider = resolve_provider(
+DEEP = {
+    "array": b"[" * 100_000 + b"]" * 100_000,
+    "object": b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+    "in an error": b'{"error": "invalid_grant", "error_description": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+}
+
+
+@pytest.mark.parametrize("status", [200, 400])
+@pytest.mark.parametrize("body", DEEP.values(), ids=DEEP)
+def test_deeply_nested_json_is_one_sentence(body, status):
+    with pytest.raises(ConnmgrError) as caught:
+        read_json(httpx.Response(status, headers={"content-type": "application/json"}), body, CALL)
+    assert caught.value.sentence == (
+        f"Acme: the token endpoint answered with JSON nested deeper than {MAX_DEPTH} levels (HTTP {status}); "
+        "check its URL."
+    )
+    assert oauth_error_code(body) == ""
+
+
+def _segment(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_a_deeply_nested_jwt_shows_no_claims():
+    assert unverified_claims(f"{_segment(b'{}')}.{_segment(DEEP['object'])}.sig") is None
+
+
+def _oidc_provider(**values):
+    return resolve_provider(
         load_catalog().catalog.get("oidc"),
         {"client_id": "c", "issuer": "https://id.example", "redirect_uri": "https://x/cb",
-         "jwks_url": "http://127.0.0.1:9/jwks"},
+         "jwks_url": "http://127.0.0.1:9/jwks", **values},
     )  # fmt: skip
 
+
+def _validate(provider, text):
     async def validate():
         async with httpx.AsyncClient(timeout=0.5) as client:
             await validate_id_token(client, JwksCache(), provider, text, nonce=None)
 
+    asyncio.run(validate())
+
+
+@given(st.text(max_size=500))
+@settings(max_examples=60, deadline=None)
+def test_any_id_token_text_is_refused_with_a_sentence(text):
     try:
-        asyncio.run(validate())
+        _validate(_oidc_provider(), text)
     except ConnmgrError as exc:
         assert exc.sentence.startswith("OpenID Connect (generic): ")
     else:
         raise AssertionError("random text is never a valid id token")
+
+
+def test_an_id_token_nested_too_deeply_is_refused_with_a_sentence():
+    from joserfc import jws
+    from joserfc.jwk import OctKey
+
+    secret = "s" * 32
+    deep = b'{"a":' * 8000 + b"1" + b"}" * 8000  # small enough for joserfc's size limit, too deep for json
+    token = jws.serialize_compact({"alg": "HS256"}, deep, OctKey.import_key(secret))
+    with pytest.raises(ConnmgrError) as caught:
+        _validate(_oidc_provider(client_secret=secret), token)
+    assert caught.value.sentence == (
+        "OpenID Connect (generic): the id token is not a well-formed JWT; sign in again, or check the issuer and "
+        "client ID."
+    )
 
 
 @given(

@@ -74,3 +74,87 @@ def test_malformed_templates_are_typed_errors(sources, message):
 def test_unknown_template_lists_the_known_ones():
     with pytest.raises(TemplateError, match="choose one of docbyte, eptura"):
         CATALOG.get("salesforce")
+
+
+@pytest.mark.parametrize(
+    ("where", "pattern", "placeholder"),
+    [
+        ("endpoints.token_url", "{site:>99999999}/token", "{site:>99999999}"),
+        ("endpoints.token_url", "{0}/token", "{0}"),
+        ("endpoints.token_url", "{}/token", "{}"),
+        ("export.SITE", "{site!r}", "{site!r}"),
+        ("export.SITE", "{site.__class__}", "{site.__class__}"),
+        ("api.headers.X-Site", "{site[0]}", "{site[0]}"),
+        ("authorize.extra.prompt", "{site:{site}}", "{site:{site}}"),
+        ("export.SITE", "{nowhere}", "{nowhere}"),
+    ],
+)
+def test_a_pattern_beyond_plain_names_leaves_the_template_out_with_its_name_and_key(
+    tmp_path, where, pattern, placeholder
+):
+    *tables, key = where.split(".")
+    (tmp_path / "bad.toml").write_text(f'extends = "ioffice"\n[{".".join(tables)}]\n"{key}" = "{pattern}"\n')
+    (tmp_path / "good.toml").write_text('extends = "ioffice"\nname = "Good"\n')
+    loaded = load_catalog(tmp_path)
+    assert "bad" not in loaded.catalog and "good" in loaded.catalog
+    (problem,) = loaded.problems
+    assert problem.sentence == (
+        f"Template 'bad': {where} uses {placeholder!r}, but a pattern may only name a field or an endpoint, as "
+        "{site}; fix the template file."
+    )
+
+
+def test_a_bad_pattern_in_a_choice_overlay_is_reported_when_the_template_loads(tmp_path):
+    (tmp_path / "bad.toml").write_text(
+        'extends = "vaultre"\n[fields.token_kind.choices.user]\n'
+        'overlay = { endpoints = { authorize_url = "{login_host:>99999999}" } }\n'
+    )
+    (problem,) = load_catalog(tmp_path).problems
+    assert "fields.token_kind.choices.user.overlay.endpoints.authorize_url uses '{login_host:>99999999}'" in (
+        problem.sentence
+    )
+
+
+def test_literal_braces_and_plain_names_are_fine(tmp_path):
+    (tmp_path / "ok.toml").write_text(
+        'extends = "ioffice"\n[authorize.extra]\nclaims = \'{{"id_token": {{"acr": null}}}}\'\n'
+        '[export]\nSITE_AGAIN = "{site}/{token_url}"\n'
+    )
+    loaded = load_catalog(tmp_path)
+    assert loaded.problems == ()
+    assert loaded.catalog.get("ok").export["SITE_AGAIN"] == "{site}/{token_url}"
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("{0", "has an unmatched brace"),
+        ("a}b", "has an unmatched brace"),
+    ],
+)
+def test_an_unmatched_brace_is_reported(tmp_path, text, what):
+    (tmp_path / "bad.toml").write_text(f'extends = "ioffice"\n[endpoints]\ntoken_url = "{text}"\n')
+    (problem,) = load_catalog(tmp_path).problems
+    assert f"Template 'bad': endpoints.token_url {what}" in problem.sentence
+
+
+@pytest.mark.parametrize("key", ["API-KEY", "API KEY", "A\\u001b[31m", ""])
+def test_an_export_key_that_cannot_be_part_of_a_variable_name_is_reported(tmp_path, key):
+    (tmp_path / "bad.toml").write_text(f'extends = "vaultre"\n[export]\n"{key}" = "x"\n')
+    (problem,) = load_catalog(tmp_path).problems
+    assert "is not a variable name: use letters, digits and '_' only" in problem.sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("a = " + "[" * 100_000 + "]" * 100_000, "nests tables or arrays deeper than 64 levels"),
+        ("a = " + "{b = " * 10_000 + "1" + "}" * 10_000, "nests tables or arrays deeper than 64 levels"),
+        (".".join(["a"] * 20_000) + " = 1", "nests tables or arrays deeper than 64 levels"),
+        ("name = 'x'\n" + "# padding\n" * 30_000, "larger than 256 KiB"),
+    ],
+)
+def test_a_template_file_nested_too_deeply_or_too_large_is_reported(tmp_path, text, what):
+    (tmp_path / "bad.toml").write_text(text)
+    (problem,) = load_catalog(tmp_path).problems
+    assert problem.sentence.startswith("Template 'bad': the file ") and what in problem.sentence

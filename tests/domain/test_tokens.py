@@ -80,6 +80,27 @@ def test_malformed_responses_are_protocol_errors(body, message):
         norm(body)
 
 
+@pytest.mark.parametrize("key", ["access_token", "refresh_token", "token_type", "id_token"])
+@pytest.mark.parametrize(
+    "value",
+    ["two words", "tab\there", "line\nbreak", "esc\x1b[31m", "nul\x00", "bidi\u202eevil", "zw\u200bsp", "tökén"],
+)
+def test_a_token_string_with_whitespace_or_control_characters_is_malformed(key, value):
+    body = {"access_token": "A", key: value}
+    with pytest.raises(ProtocolError) as caught:
+        norm(body)
+    assert caught.value.sentence == (
+        f"Acme: the token response's {key} holds spaces, control characters or other characters no token has; "
+        "report this to the vendor."
+    )
+
+
+def test_real_token_strings_pass_the_check():
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln-_x"
+    t = norm({"access_token": jwt, "refresh_token": "a~b+c/d==", "token_type": "DPoP", "id_token": jwt})
+    assert (t.access_token, t.refresh_token, t.token_type) == (jwt, "a~b+c/d==", "DPoP")
+
+
 def test_secrets_stay_out_of_repr():
     t = TokenSet("access-secret", refresh_token="refresh-secret", id_token="id-secret")
     assert not any(s in repr(t) for s in ("access-secret", "refresh-secret", "id-secret"))

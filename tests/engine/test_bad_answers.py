@@ -1,8 +1,11 @@
 """Every bad answer a vendor can give ends in a typed error with one actionable sentence, and no secret."""
 
 import base64
+import gzip
 import json
 import logging
+import tracemalloc
+import zlib
 from secrets import token_hex, token_urlsafe
 
 import pytest
@@ -54,6 +57,8 @@ async def _connect(client, seeded):
         (200, b'{"access_token": "A", "expires_in": 1e30}', "application/json", ProtocolError, "hundred years"),
         (200, b'{"access_token": "A"' + b" " * (1 << 20) + b"}", "application/json", ProtocolError, "over 1 MiB"),
         (429, b"", "text/plain", ServiceUnavailable, "unavailable (HTTP 429)"),
+        (200, b"[" * 100_000 + b"]" * 100_000, "application/json", ProtocolError, "nested deeper than 64 levels"),
+        (200, b'{"access_token": "a b"}', "application/json", ProtocolError, "access_token holds spaces"),
     ],
 )
 async def test_bad_token_answers(client, ioffice_sim, status, body, content_type, error, words):
@@ -63,6 +68,31 @@ async def test_bad_token_answers(client, ioffice_sim, status, body, content_type
     sentence = caught.value.sentence
     assert sentence.startswith("iOFFICE: the token ") and words in sentence
     assert sentence.count(";") == 1 and sentence.endswith(".")
+
+
+@pytest.mark.parametrize(("encoding", "compress"), [("gzip", gzip.compress), ("deflate", zlib.compress)])
+async def test_a_compressed_bomb_is_refused_without_inflating_it(client, ioffice_sim, encoding, compress):
+    bomb = compress(b'{"access_token": "' + b"A" * (256 << 20) + b'"}')  # 256 MiB in a few hundred KiB
+    ioffice_sim.sim.inject(
+        TOKEN_PATH, status=200, body=bomb, content_type="application/json", headers={"Content-Encoding": encoding}
+    )
+    tracemalloc.start()
+    try:
+        with pytest.raises(ProtocolError, match="sent an answer over 1 MiB"):
+            await _connect(client, ioffice_sim)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20  # what was inflated is bounded by the cap, not by a chunk of the bomb (64 MiB each)
+
+
+async def test_a_compressed_answer_still_reads(client, ioffice_sim):
+    ioffice_sim.sim.inject(
+        TOKEN_PATH, status=200, body=gzip.compress(b'{"message": "ok"}'), content_type="application/json",
+        headers={"Content-Encoding": "gzip"},
+    )  # fmt: skip
+    with pytest.raises(ProtocolError, match="carries no access token"):  # the JSON was read
+        await _connect(client, ioffice_sim)
 
 
 async def test_retry_after_is_read(client, ioffice_sim):

@@ -173,6 +173,21 @@ def test_a_name_already_taken_is_refused(open_dialog):
     assert d.primary.isEnabled()
 
 
+def test_a_name_that_could_drive_a_terminal_is_refused(open_dialog):
+    d = open_dialog()
+    d.choose_vendor("VaultRE")
+    for field, text in (("client_id", "c"), ("api_key", "k"), ("redirect_uri", "https://app.example.com/cb")):
+        d.type(field, text)
+    d.name().setText("Acme\u202eevil")
+    assert d.message == (
+        "Connection: the name holds a control character, an escape sequence or another invisible character; "
+        "type it with visible characters and spaces only."
+    )
+    assert not d.primary.isEnabled()
+    d.name().setText("Acme evil")
+    assert d.primary.isEnabled()
+
+
 def test_advanced_is_folded_and_an_override_lands_in_the_values(open_dialog):
     d = open_dialog()
     d.choose_vendor("VaultRE")

@@ -8,7 +8,7 @@ import pytest
 from dotenv import dotenv_values
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QLabel, QLineEdit, QRadioButton, QToolButton
+from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QRadioButton, QToolButton
 
 from connmgr.gui.connections_model import Column
 from tests.gui.desktop import TIMEOUT_MS
@@ -287,6 +287,28 @@ def test_revoke_export_reconnect_and_remove(desktop, workplace, tmp_path):
     desktop.wait_idle()
     assert desktop.model.rowCount() == 0
     assert desktop.window.pages.currentWidget() is desktop.window.empty
+
+
+def _rename_to(desktop, name):
+    desktop.press(QKeySequence("F2"), desktop.window.table)
+    dialog = desktop.wait_for(QInputDialog)
+    assert isinstance(dialog, QInputDialog) and dialog.textValue() == "Workplace"
+    dialog.setTextValue(name)  # typed keys cannot carry an ESC: the dialog would take it as Cancel
+    dialog.accept()
+    desktop.wait_idle()
+
+
+def test_f2_renames_the_selected_connection_and_refuses_a_name_that_could_drive_a_terminal(desktop, workplace):
+    _rename_to(desktop, "Workplace\x1b[2J")
+    assert desktop.message().startswith("Connection: the name holds a control character")
+    assert [desktop.model.connection(r).name for r in range(desktop.model.rowCount())] == ["Workplace"]
+
+    desktop.select("Workplace")
+    _rename_to(desktop, "Workplace prod")
+    assert desktop.message() == "Renamed Workplace to Workplace prod."
+    assert [desktop.model.connection(r).name for r in range(desktop.model.rowCount())] == ["Workplace prod"]
+    assert desktop.window.selected_connections()[0].name == "Workplace prod"
+    assert desktop.app.controller.connections.store.get("Workplace prod").account == "alice@example.com"
 
 
 def test_the_countdown_moves(desktop, workplace):

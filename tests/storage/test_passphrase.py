@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,39 @@ def test_a_damaged_record_is_reported(open_store: StoreOpener, home: Path) -> No
 def test_an_empty_passphrase_is_refused(home: Path) -> None:
     with pytest.raises(ValueError, match="protects nothing"):
         PassphraseDataKey(home, "")
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"n": 3}, "its scrypt parameters n=3, r=8, p=1 are not ones connmgr writes (n=65536, r=8, p=1)"),
+        ({"n": 2**40}, "its scrypt parameters n=1099511627776, r=8, p=1 are not ones connmgr writes"),
+        ({"n": 2**14}, "its scrypt parameters n=16384, r=8, p=1 are not ones connmgr writes"),
+        ({"r": 2**30}, "its scrypt parameters n=65536, r=1073741824, p=1 are not ones connmgr writes"),
+        ({"p": 2**20}, "its scrypt parameters n=65536, r=8, p=1048576 are not ones connmgr writes"),
+        ({"salt": "AAAA"}, "its scrypt salt has 3 bytes, not 16"),
+        ({"salt": 7}, "a value that should be base64 text is not text"),
+        ({"n": "65536"}, "a scrypt parameter is not a positive whole number"),
+        ({"n": True}, "a scrypt parameter is not a positive whole number"),
+        ({"r": 8.0}, "a scrypt parameter is not a positive whole number"),
+    ],
+)
+def test_a_tampered_scrypt_record_is_reported_before_anything_is_derived(open_store, home, change, reason):
+    open_store(PassphraseDataKey(home, "correct horse")).save(connection(), secrets())
+    record = json.loads((home / RECORD_NAME).read_text())
+    record["scrypt"] |= change
+    (home / RECORD_NAME).write_text(json.dumps(record))
+
+    with pytest.raises(KeySourceInvalid) as error:
+        open_store(PassphraseDataKey(home, "correct horse")).secrets("Acme")
+    assert error.value.sentence.startswith(f"Connection store: {home / RECORD_NAME} is damaged ({reason}")
+    assert error.value.sentence.endswith("); restore it from a backup.")
+
+
+def test_a_record_nested_too_deeply_is_reported(home):
+    (home / RECORD_NAME).write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(KeySourceInvalid) as error:
+        recorded_key_source(home)
+    assert error.value.sentence == (
+        f"Connection store: {home / RECORD_NAME} is damaged (nested deeper than 64 levels); restore it from a backup."
+    )

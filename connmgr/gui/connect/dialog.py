@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from connmgr.domain.errors import ConnmgrError
+from connmgr.domain.names import name_problem
 from connmgr.domain.provider import resolve_provider
 from connmgr.domain.template import TemplateCatalog
 from connmgr.gui.connect.editors import hint_label
@@ -198,6 +199,8 @@ class ConnectDialog(QDialog):
         if form is None:
             return _Verdict("Choose the vendor to connect to.", "unfinished")
         name = self._name.text().strip()
+        if name and (problem := name_problem(name)) is not None:
+            return _Verdict(problem.sentence, "problem")
         if name in self._existing_names and not self._reconnecting:
             return _Verdict(f"There is already a connection named “{name}”; choose another name.", "problem")
         try:
