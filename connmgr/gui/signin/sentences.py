@@ -32,6 +32,14 @@ def navigation_refused(vendor: str, reason: str) -> str:
     )
 
 
+def redirect_missed(vendor: str, where: str, redirect_uri: str) -> str:
+    return (
+        f"{vendor}: the sign-in went to {where}, the app's redirect address but not its Redirect URI "
+        f"{redirect_uri}, and was stopped before anything was sent there; check that the Redirect URI is exactly "
+        f"the one registered with {vendor}."
+    )
+
+
 def certificate_refused(vendor: str, host: str, description: str) -> str:
     return (
         f"{vendor}: the certificate of {host} could not be verified ({clip(description, 100)}), "
