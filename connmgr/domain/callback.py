@@ -157,6 +157,26 @@ def is_redirect_origin(url: str, registered: str) -> bool:
     return u is not None and r is not None and _server(u) == _server(r)
 
 
+def _is_state(returned: str, state: str) -> bool:
+    return hmac.compare_digest(returned.encode(), state.encode())
+
+
+def carries_state(url: str, state: str, *, spec: CallbackSpec) -> bool:
+    """Whether the redirect's query carries this sign-in's `state` (or none, where the vendor never returns one).
+
+    Any web page can send the browser to a loopback listener; only the vendor knows the state, so a request
+    without it must not end the sign-in.
+    """
+    address = _address(url)
+    try:
+        values = [] if address is None else [v for k, v in _pairs(address.query) if k == "state"]
+    except ValueError:
+        return False
+    if not values:
+        return address is not None and not spec.returns_state
+    return len(values) == 1 and _is_state(values[0], state)
+
+
 def shown_address(url: str) -> str:
     """`url` as a message may name it: scheme, host, port and path, normalised; never its query."""
     address = _address(url)
@@ -210,7 +230,7 @@ def parse_callback(
     if returned_state is None:
         if spec.returns_state:
             raise fail("the redirect came back without the state this sign-in sent")
-    elif not hmac.compare_digest(returned_state.encode(), state.encode()):
+    elif not _is_state(returned_state, state):
         raise fail("the redirect belongs to a different sign-in (state mismatch)")
 
     returned_iss = params.get("iss")

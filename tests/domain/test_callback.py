@@ -9,6 +9,7 @@ from connmgr.domain.callback import (
     AuthorizationFailed,
     CodeReceived,
     Denied,
+    carries_state,
     is_redirect_origin,
     is_redirect_uri,
     parse_callback,
@@ -209,6 +210,23 @@ def test_any_path_matches_its_escaped_spellings(segments, lowercase_escapes):
     assert is_redirect_uri(f"https://app.example.com/{escaped}?code=abc", registered)
     assert is_redirect_origin(f"https://app.example.com/{escaped}/more", registered)
     assert not is_redirect_uri(f"https://app.example.com/{escaped}/more", registered)
+
+
+@pytest.mark.parametrize(
+    ("query", "spec", "carried"),
+    [
+        ("code=abc&state=S", STD, True),
+        ("state=S&error=access_denied", STD, True),
+        ("code=abc&state=T", STD, False),
+        ("code=abc", STD, False),
+        ("code=abc&state=S&state=S", STD, False),  # ambiguous: which one would parse_callback read?
+        ("code=abc&state=%ff", STD, False),
+        ("code=abc", IOFFICE, True),  # a vendor that never returns the state
+        ("code=abc&state=T", IOFFICE, False),
+    ],
+)
+def test_whether_a_redirect_carries_this_sign_ins_state(query, spec, carried):
+    assert carries_state(f"{CB}?{query}", "S", spec=spec) is carried
 
 
 @given(st.text(max_size=300))
