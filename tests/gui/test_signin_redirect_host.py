@@ -78,9 +78,8 @@ def test_a_near_miss_is_refused_with_a_sentence(qtbot, open_window, web_pages, o
     with qtbot.waitSignal(window.failed, timeout=TIMEOUT_MS) as failure:
         pass
     assert failure.args == [
-        f"VaultRE: the sign-in went to {where}, the app's redirect address but not its Redirect URI "
-        f"http://{APP_HOST}/cb, and was stopped before anything was sent there; check that the Redirect URI is "
-        "exactly the one registered with VaultRE."
+        f"VaultRE: the sign-in went to {where} instead of the Redirect URI http://{APP_HOST}/cb and was stopped "
+        "before anything was sent; check that the Redirect URI is the one registered with VaultRE."
     ]
     assert caught == []
     assert other_hosts.requests_for(APP_HOST) == []
@@ -90,7 +89,7 @@ def test_a_sign_in_page_on_the_redirect_address_is_never_loaded(qtbot, open_wind
     window = open_window(f"http://{APP_HOST}/authorize", f"http://{APP_HOST}/cb")
     with qtbot.waitSignal(window.failed, timeout=TIMEOUT_MS) as failure:
         pass
-    assert failure.args[0].startswith(f"Acme: the sign-in went to http://{APP_HOST}/authorize, ")
+    assert failure.args[0].startswith(f"Acme: the sign-in went to http://{APP_HOST}/authorize instead of ")
     assert other_hosts.requests_for(APP_HOST) == []
 
 

@@ -143,9 +143,9 @@ def test_network_errors_read_as_words():
 def test_the_near_miss_sentence_says_to_check_the_redirect_uri():
     sentence = sentences.redirect_missed("VaultRE", "https://app.example.com/other", "https://app.example.com/cb")
     assert sentence == (
-        "VaultRE: the sign-in went to https://app.example.com/other, the app's redirect address but not its "
-        "Redirect URI https://app.example.com/cb, and was stopped before anything was sent there; check that the "
-        "Redirect URI is exactly the one registered with VaultRE."
+        "VaultRE: the sign-in went to https://app.example.com/other instead of the Redirect URI "
+        "https://app.example.com/cb and was stopped before anything was sent; check that the Redirect URI is the "
+        "one registered with VaultRE."
     )
 
 

@@ -34,9 +34,8 @@ def navigation_refused(vendor: str, reason: str) -> str:
 
 def redirect_missed(vendor: str, where: str, redirect_uri: str) -> str:
     return (
-        f"{vendor}: the sign-in went to {where}, the app's redirect address but not its Redirect URI "
-        f"{redirect_uri}, and was stopped before anything was sent there; check that the Redirect URI is exactly "
-        f"the one registered with {vendor}."
+        f"{vendor}: the sign-in went to {where} instead of the Redirect URI {redirect_uri} and was stopped "
+        f"before anything was sent; check that the Redirect URI is the one registered with {vendor}."
     )
 
 
