@@ -27,7 +27,7 @@ class ProxiedRequest:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _StandInServer
+    server: OtherHosts
 
     def do_GET(self) -> None:
         self._answer(200, b"<p>the stand-in for every other host</p>")
@@ -54,40 +54,35 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: `requests` is the log."""
 
 
-class _StandInServer(ThreadingHTTPServer):
+class OtherHosts(ThreadingHTTPServer):
+    """The stand-in's server, which keeps what reached it."""
+
     daemon_threads = True
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.requests: list[ProxiedRequest] = []
+        self._requests: list[ProxiedRequest] = []
         self._lock = threading.Lock()
 
     def record(self, request: ProxiedRequest) -> None:
         with self._lock:
-            self.requests.append(request)
-
-
-class OtherHosts:
-    """What reached the stand-in, by host."""
-
-    def __init__(self, server: _StandInServer) -> None:
-        self._server = server
+            self._requests.append(request)
 
     def requests_for(self, host: str) -> list[ProxiedRequest]:
         """Every request for `host` (lowercase, punycode), on whatever port."""
-        with self._server._lock:
-            return [r for r in self._server.requests if urlsplit(f"//{r.host}").hostname == host]
+        with self._lock:
+            return [r for r in self._requests if urlsplit(f"//{r.host}").hostname == host]
 
 
 @contextmanager
 def other_hosts_stand_in() -> Iterator[OtherHosts]:
-    server = _StandInServer()
+    server = OtherHosts()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     previous = QNetworkProxy.applicationProxy()
     QNetworkProxy.setApplicationProxy(QNetworkProxy(QNetworkProxy.ProxyType.HttpProxy, "127.0.0.1", server.server_port))
     try:
-        yield OtherHosts(server)
+        yield server
     finally:
         QNetworkProxy.setApplicationProxy(previous)
         server.shutdown()
