@@ -7,6 +7,28 @@ reported (an error) are results; anything that means the redirect cannot be
 trusted (another URI, wrong state, wrong issuer, malformed) raises
 `CallbackError`. Messages name hosts and paths, never the URL itself: it
 carries the code.
+
+Both sides are compared in one form, however either is spelled. A vendor
+writes the registered string as it was typed; the browser hands over its own
+canonical form of it, which Qt then alters again. With QtWebEngine 6.11, a
+redirect to `https://APP.Example.COM:443/a/../%61/r%c3%bcckruf/x^|` arrives as
+`https://app.example.com/a/r%C3%BCckruf/x%5E%7C`: Chromium lowercases the host,
+maps an international one to punycode (UTS-46), drops the default port,
+resolves dot segments (`%2e` too), turns `\\` into `/`, reads `0x7f.1` as
+`127.0.0.1`, and escapes non-ASCII, `^`, `{`, `}`, `|`, backquote and `"`,
+but keeps every escape it was given as written (`%61`, `%2f`); QUrl then
+decodes escaped unreserved characters (`%61` to `a`) and uppercases the rest
+(`%2F`). So a URL is parsed the WHATWG way, as Chromium does, and each path
+segment is compared percent-decoded: equal for every spelling a server treats
+as the same path, while `/a%2Fb` stays one segment, not two.
+
+The WHATWG parsing is ada (the `ada-url` package, the parser Node.js uses,
+checked against the web-platform tests), not a few lines of our own: host
+parsing alone needs UTS-46 (the standard library's IDNA 2003 maps `ß` to `ss`,
+Chromium does not), IPv4 in hex, octal and dotted-less forms, IPv6
+compression, and the WHATWG rules for dot segments, backslashes, and tabs or
+newlines inside a URL. A small normaliser would miss some of these, and each
+miss is a spelling under which the code goes to the network.
 """
 
 from __future__ import annotations
@@ -15,12 +37,12 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from urllib.parse import SplitResult, parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote_to_bytes
+
+from ada_url import URL
 
 from connmgr.domain.errors import CallbackError, clip
 from connmgr.domain.template import CallbackSpec
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True)
@@ -55,31 +77,110 @@ class AuthorizationFailed:
 CallbackResult = CodeReceived | Denied | AuthorizationFailed
 
 
-def _split(url: str) -> tuple[SplitResult, int | None]:
-    parts = urlsplit(url)
-    return parts, parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+@dataclass(frozen=True)
+class _Address:
+    """A URL in the form every comparison uses: WHATWG-parsed, path segments percent-decoded."""
+
+    origin: tuple[str, str, str]  # scheme, host (ASCII), port ("" for the scheme's default)
+    segments: tuple[bytes, ...]
+    query: str  # without "?"
+    fragment: str  # without "#"
+
+    def is_at(self, other: _Address) -> bool:
+        """Same scheme, host, port and path."""
+        return (self.origin, self.segments) == (other.origin, other.segments)
+
+    @property
+    def shown(self) -> str:
+        """Scheme, host, port and path, for a message: never the query or fragment, which carry the code."""
+        scheme, host, port = self.origin
+        authority = f"//{host}{':' + port if port else ''}" if host else ""
+        return f"{scheme}:{authority}{b'/'.join(self.segments).decode('utf-8', 'replace')}"
 
 
-def _where(parts: SplitResult) -> str:
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+def _address(url: str) -> _Address | None:
+    try:
+        parsed = URL(url)
+    except ValueError:
+        return None
+    segments = tuple(unquote_to_bytes(segment) for segment in parsed.pathname.split("/"))
+    origin = (parsed.protocol.removesuffix(":"), parsed.hostname, parsed.port)
+    return _Address(origin, segments, parsed.search.removeprefix("?"), parsed.hash.removeprefix("#"))
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
     return parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=100)
 
 
-def is_redirect_uri(url: str, registered: str) -> bool:
-    """Whether `url` is a navigation to the registered redirect URI (what a sign-in window intercepts)."""
+def _without_registered_query(query: str, registered: str) -> list[tuple[str, str]] | None:
+    """The query's parameters less the registered ones; None when those do not come back exactly.
+
+    VaultRE allows a registered query (`?exampleparameter=value1`): each of its parameters must come back once
+    with its value, and never with another. Raises `ValueError` for a query that cannot be read.
+    """
+    pairs, expected = _pairs(query), _pairs(registered)
+    for pair in expected:
+        if pair not in pairs:
+            return None
+        pairs.remove(pair)
+    names = {name for name, _ in expected}
+    return None if any(name in names for name, _ in pairs) else pairs
+
+
+def _carries_registered_query(query: str, registered: str) -> bool:
+    if not registered:
+        return True  # whatever else the query holds is for `parse_callback` to judge
     try:
-        (u, u_port), (r, r_port) = _split(url), _split(registered)
+        return _without_registered_query(query, registered) is not None
     except ValueError:
         return False
-    return (
-        u.scheme.lower() == r.scheme.lower()
-        and (u.hostname or "") == (r.hostname or "")
-        and u_port == r_port
-        and (u.path or "/") == (r.path or "/")
-    )
+
+
+def is_redirect_uri(url: str, registered: str) -> bool:
+    """Whether `url` is a navigation to the registered redirect URI (what a sign-in window intercepts)."""
+    u, r = _address(url), _address(registered)
+    return u is not None and r is not None and u.is_at(r) and _carries_registered_query(u.query, r.query)
+
+
+# A WebSocket handshake is an HTTP request to the server of the matching http(s) origin.
+_WEBSOCKET_SERVERS = {"ws": "http", "wss": "https"}
+
+
+def _server(address: _Address) -> tuple[str, str, str]:
+    scheme, host, port = address.origin
+    return _WEBSOCKET_SERVERS.get(scheme, scheme), host, port
+
+
+def is_redirect_origin(url: str, registered: str) -> bool:
+    """Whether `url` is on the registered redirect URI's scheme, host and port, whose server must never be asked."""
+    u, r = _address(url), _address(registered)
+    return u is not None and r is not None and _server(u) == _server(r)
+
+
+def _is_state(returned: str, state: str) -> bool:
+    return hmac.compare_digest(returned.encode(), state.encode())
+
+
+def carries_state(url: str, state: str, *, spec: CallbackSpec) -> bool:
+    """Whether the redirect's query carries this sign-in's `state` (or none, where the vendor never returns one).
+
+    Any web page can send the browser to a loopback listener; only the vendor knows the state, so a request
+    without it must not end the sign-in.
+    """
+    address = _address(url)
+    try:
+        values = [] if address is None else [v for k, v in _pairs(address.query) if k == "state"]
+    except ValueError:
+        return False
+    if not values:
+        return address is not None and not spec.returns_state
+    return len(values) == 1 and _is_state(values[0], state)
+
+
+def shown_address(url: str) -> str:
+    """`url` as a message may name it: scheme, host, port and path, normalised; never its query."""
+    address = _address(url)
+    return clip(address.shown) if address is not None else "a malformed address"
 
 
 def parse_callback(
@@ -97,31 +198,22 @@ def parse_callback(
     def fail(what: str, todo: str = "start the sign-in again") -> CallbackError:
         return CallbackError(vendor, what, todo)
 
-    if not is_redirect_uri(url, registered):
-        try:
-            where = _where(urlsplit(url))
-        except ValueError:
-            where = "a malformed address"
-        raise fail(
-            f"the sign-in returned to {where}, not to the registered redirect URI {_where(urlsplit(registered))}",
-            "make the Redirect URI exactly the one registered with the vendor",
+    def mismatch(what: str) -> CallbackError:
+        todo = "make the Redirect URI exactly the one registered with the vendor"
+        return CallbackError(vendor, what, todo, field="redirect_uri")
+
+    u, r = _address(url), _address(registered)
+    if u is None or r is None or not u.is_at(r):
+        raise mismatch(
+            f"the sign-in returned to {shown_address(url)}, not to the registered redirect URI "
+            f"{shown_address(registered)}"
         )
-    u, r = urlsplit(url), urlsplit(registered)
     try:
-        query, fragment, expected = _pairs(u.query), _pairs(u.fragment), _pairs(r.query)
+        query, fragment = _without_registered_query(u.query, r.query), _pairs(u.fragment)
     except ValueError:
         raise fail("the redirect carried unreadable parameters") from None
-
-    # The registered query (VaultRE allows e.g. ?exampleparameter=value1) must come back exactly.
-    for pair in expected:
-        if pair not in query:
-            raise fail(
-                f"the redirect's query does not match the registered redirect URI (expected {pair[0]}={pair[1]})",
-                "make the Redirect URI exactly the one registered with the vendor",
-            )
-        query.remove(pair)
-    if any(k in dict(expected) for k, _ in query):
-        raise fail("the redirect's query does not match the registered redirect URI")
+    if query is None:
+        raise mismatch(f"the redirect's query does not match the registered redirect URI's (?{clip(r.query, 80)})")
 
     result_keys = {"code", "error", "state", "iss", spec.status_param}
     in_query = [p for p in query if p[0] in result_keys]
@@ -138,7 +230,7 @@ def parse_callback(
     if returned_state is None:
         if spec.returns_state:
             raise fail("the redirect came back without the state this sign-in sent")
-    elif not hmac.compare_digest(returned_state.encode(), state.encode()):
+    elif not _is_state(returned_state, state):
         raise fail("the redirect belongs to a different sign-in (state mismatch)")
 
     returned_iss = params.get("iss")

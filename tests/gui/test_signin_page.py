@@ -42,6 +42,13 @@ def test_a_frame_never_loads_the_redirect_and_never_reports_it(page):
     assert caught == [] and refused == []
 
 
+def test_a_near_miss_is_refused_and_named_beside_the_redirect_uri(page):
+    caught, missed = record(page.redirect_caught), record(page.redirect_missed)
+    other = QUrl("http://127.0.0.1:8765/other?code=x")
+    assert not page.acceptNavigationRequest(other, Navigation.NavigationTypeRedirect, True)
+    assert caught == [] and missed == [("http://127.0.0.1:8765/other", REDIRECT)]
+
+
 def test_refused_main_frame_navigations_say_why(page):
     refused = record(page.navigation_refused)
     assert page.acceptNavigationRequest(QUrl("https://vendor.example/login"), Navigation.NavigationTypeTyped, True)

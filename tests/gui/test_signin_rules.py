@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from connmgr.gui.signin import sentences
 from connmgr.gui.signin.block_page import is_embedded_browser_block
-from connmgr.gui.signin.navigation import Navigation, Verdict, is_fragment_redirect, judge_navigation
+from connmgr.gui.signin.navigation import Navigation, Verdict, judge_navigation, may_request
 
 REDIRECT = "http://127.0.0.1:8765/callback"
 
@@ -40,8 +40,8 @@ def test_the_redirect_host_is_never_loaded_whatever_it_carries(suffix, main_fram
     "url",
     [
         "https://login.vendor.example/authorize?client_id=x",
-        "http://127.0.0.1:8765/other",  # the redirect host, another path: not the redirect
         "http://127.0.0.1:9999/callback",
+        "https://127.0.0.1:8765/callback",
         "HTTPS://Login.Vendor.Example/",
     ],
 )
@@ -70,16 +70,43 @@ def test_frames_load_what_pages_embed(url):
 
 
 @pytest.mark.parametrize(
-    ("address", "caught"),
+    ("url", "where"),
     [
-        (f"{REDIRECT}#code=abc&state=S", True),
-        (REDIRECT, False),  # a history change to the bare path: the code is still to come
-        (f"{REDIRECT}?step=2", False),
-        ("http://127.0.0.1:8765/start#code=abc", False),
+        ("http://127.0.0.1:8765/other?code=abc", "http://127.0.0.1:8765/other"),
+        ("http://127.0.0.1:8765/callback/", "http://127.0.0.1:8765/callback/"),
+        ("http://127.0.0.1:8765/", "http://127.0.0.1:8765/"),
+        ("http://0x7f.1:8765/start#code=abc", "http://127.0.0.1:8765/start"),
     ],
 )
-def test_a_fragment_at_the_redirect_address(address, caught):
-    assert is_fragment_redirect(address, REDIRECT) is caught
+def test_a_near_miss_on_the_redirect_address_is_refused_and_named(url, where):
+    assert judge_navigation(url, REDIRECT, main_frame=True) == Navigation(Verdict.MISSED, where)
+    assert judge_navigation(url, REDIRECT, main_frame=False).verdict is Verdict.REFUSE
+
+
+def test_a_redirect_uri_with_a_registered_query_is_missed_without_it():
+    registered = "https://app.example.com/cb?tenant=acme"
+    caught = judge_navigation(f"{registered}&code=abc", registered, main_frame=True)
+    missed = judge_navigation("https://app.example.com/cb?tenant=evil&code=abc", registered, main_frame=True)
+    assert (caught.verdict, missed) == (Verdict.CATCH, Navigation(Verdict.MISSED, "https://app.example.com/cb"))
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://127.0.0.1:8765/callback?code=abc", False),
+        ("http://127.0.0.1:8765/favicon.ico", False),
+        ("http://127.0.0.1:8765/", False),
+        ("http://0x7F000001:8765/pixel.gif", False),
+        ("ws://127.0.0.1:8765/socket", False),  # a WebSocket handshake is an HTTP request to that server
+        ("wss://127.0.0.1:8765/socket", True),
+        ("https://127.0.0.1:8765/callback", True),  # TLS to an HTTP server: the request is never readable
+        ("http://127.0.0.1:8766/callback", True),
+        ("https://login.vendor.example/app.js", True),
+        ("data:image/png;base64,AAAA", True),
+    ],
+)
+def test_requests_to_the_redirect_origin_are_not_allowed(url, allowed):
+    assert may_request(url, REDIRECT) is allowed
 
 
 @pytest.mark.parametrize(
@@ -111,6 +138,15 @@ def test_the_timeout_sentence(seconds, words):
 def test_network_errors_read_as_words():
     sentence = sentences.page_unreachable("iOFFICE", "acme.iofficeconnect.com", "net::ERR_NAME_NOT_RESOLVED")
     assert "could not be loaded (name not resolved);" in sentence
+
+
+def test_the_near_miss_sentence_says_to_check_the_redirect_uri():
+    sentence = sentences.redirect_missed("VaultRE", "https://app.example.com/other", "https://app.example.com/cb")
+    assert sentence == (
+        "VaultRE: the sign-in went to https://app.example.com/other instead of the Redirect URI "
+        "https://app.example.com/cb and was stopped before anything was sent; check that the Redirect URI is the "
+        "one registered with VaultRE."
+    )
 
 
 def test_vendor_text_in_a_sentence_is_clipped():

@@ -108,18 +108,8 @@ def test_vaultre_cancel_comes_back_as_denied(qtbot, open_window, vaultre_sim):
     assert isinstance(finish(sign_in, caught.args[0]), Denied)
 
 
-def test_fragment_set_by_script_on_the_redirect_path_is_caught(qtbot, open_window, web_pages):
-    # Same-origin history changes move the page to the redirect path without a navigation to refuse.
-    script = "history.replaceState(null, '', '/callback'); location.hash = '#code=abc&state=xyz';"
-    url = web_pages.put("/start", f"<p>Returning…</p><script>setTimeout(() => {{ {script} }}, 50)</script>")
-    window = open_window(url, f"{web_pages.base_url}/callback")
-    with qtbot.waitSignal(window.redirect_received, timeout=TIMEOUT_MS) as caught:
-        pass
-    assert caught.args == [f"{web_pages.base_url}/callback#code=abc&state=xyz"]
-
-
 def test_cancel_button(qtbot, open_window, web_pages):
-    window = open_window(web_pages.put("/login", "<h1>Sign in</h1>"), f"{web_pages.base_url}/callback")
+    window = open_window(web_pages.put("/login", "<h1>Sign in</h1>"), APP_REDIRECT_URI)
     cancel = window.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel)
     with qtbot.waitSignal(window.cancelled):
         qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
@@ -170,7 +160,7 @@ def test_no_session_reaches_the_next_sign_in(qtbot, open_window, oidc_server):
 
 
 def test_a_file_address_is_refused(qtbot, open_window, web_pages):
-    window = open_window("file:///etc/hostname", f"{web_pages.base_url}/callback", "Acme")
+    window = open_window("file:///etc/hostname", APP_REDIRECT_URI, "Acme")
     with qtbot.waitSignal(window.failed, timeout=TIMEOUT_MS) as failure:
         pass
     assert failure.args == [
@@ -200,7 +190,7 @@ def test_an_unreachable_page_names_the_host(qtbot, open_window):
 
 def test_a_page_refusing_embedded_browsers_offers_the_system_browser(qtbot, open_window, web_pages):
     page = "<title>Couldn't sign you in</title><h1>This browser or app may not be secure.</h1>"
-    window = open_window(web_pages.put("/signin", page, status=403), f"{web_pages.base_url}/callback", "Google")
+    window = open_window(web_pages.put("/signin", page, status=403), APP_REDIRECT_URI, "Google")
     with qtbot.waitSignal(window.blocked_embedded, timeout=TIMEOUT_MS) as blocked:
         pass
     assert blocked.args == [
@@ -216,7 +206,7 @@ def test_a_page_refusing_embedded_browsers_offers_the_system_browser(qtbot, open
 
 def test_downloads_are_refused(qtbot, open_window, web_pages):
     url = web_pages.put("/file", "secret", headers={"Content-Disposition": "attachment; filename=x.txt"})
-    window = open_window(url, f"{web_pages.base_url}/callback")
+    window = open_window(url, APP_REDIRECT_URI)
     with qtbot.waitSignal(window.page.private_profile.downloadRequested, timeout=TIMEOUT_MS) as requested:
         pass
     download: QWebEngineDownloadRequest = requested.args[0]
@@ -226,7 +216,7 @@ def test_downloads_are_refused(qtbot, open_window, web_pages):
 
 
 def test_each_sign_in_has_a_private_profile_with_the_usual_user_agent(open_window, web_pages):
-    window = open_window(web_pages.put("/login", "<h1>Sign in</h1>"), f"{web_pages.base_url}/callback")
+    window = open_window(web_pages.put("/login", "<h1>Sign in</h1>"), APP_REDIRECT_URI)
     profile = window.page.private_profile
     assert profile.isOffTheRecord()
     assert profile.httpUserAgent() == QWebEngineProfile.defaultProfile().httpUserAgent()

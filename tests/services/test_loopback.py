@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -33,6 +35,9 @@ from tests.support.signin import Page
 from tests.support.system_browser import browse_as
 
 
+STATE = "xyz"
+
+
 def plain_vendor(redirect_uri: str = APP_REDIRECT_URI) -> Provider:
     """A provider that is never contacted: enough for the listener on its own."""
     values = {
@@ -42,6 +47,14 @@ def plain_vendor(redirect_uri: str = APP_REDIRECT_URI) -> Provider:
         "token_url": "https://vendor.test/token",
     }
     return resolve_provider(CATALOG.get("oauth2"), values, "authorization_code")
+
+
+@asynccontextmanager
+async def listening(redirect_uri: str = APP_REDIRECT_URI) -> AsyncIterator[LoopbackListener]:
+    """A started listener for a sign-in whose state is STATE."""
+    async with LoopbackListener(plain_vendor(redirect_uri)) as listener:
+        listener.expect(STATE)
+        yield listener
 
 
 @pytest.fixture
@@ -119,7 +132,7 @@ async def test_denied_at_the_consent_page(connections, oidc_server):
 
 
 async def test_the_callback_is_answered_with_a_page_that_leaves_no_trace():
-    async with LoopbackListener(plain_vendor()) as listener, httpx.AsyncClient() as http:
+    async with listening() as listener, httpx.AsyncClient() as http:
         callback = f"{listener.redirect_uri}?code=abc&state=xyz"
         answer = await http.get(callback)
         assert await listener.wait(5) == callback
@@ -135,20 +148,29 @@ async def test_the_callback_is_answered_with_a_page_that_leaves_no_trace():
     ("method", "path", "host", "status"),
     [
         ("GET", "/favicon.ico", None, 404),
-        ("GET", "/callback/more?code=abc", None, 404),
-        ("GET", "/callback?code=abc", "attacker.example", 400),  # DNS rebinding: the page names its own host
-        ("GET", "/callback?code=abc", "localhost:{port}", 400),  # not the name in the redirect URI
-        ("POST", "/callback?code=abc", None, 405),
-        ("HEAD", "/callback?code=abc", None, 405),
+        ("GET", "/callback/more?code=abc&state=xyz", None, 404),
+        ("GET", "/callback?code=abc&state=xyz", "attacker.example", 400),  # DNS rebinding: the page names its own host
+        ("GET", "/callback?code=abc&state=xyz", "localhost:{port}", 400),  # not the name in the redirect URI
+        ("POST", "/callback?code=abc&state=xyz", None, 405),
+        ("HEAD", "/callback?code=abc&state=xyz", None, 405),
     ],
 )
 async def test_other_requests_are_refused_and_the_wait_goes_on(method, path, host, status):
-    async with LoopbackListener(plain_vendor()) as listener, httpx.AsyncClient() as http:
+    async with listening() as listener, httpx.AsyncClient() as http:
         headers = {"Host": host.format(port=listener.port)} if host else {}
         stray = await http.request(method, f"http://{LISTEN_HOST}:{listener.port}{path}", headers=headers, data={})
         assert stray.status_code == status
         assert stray.headers.get("allow") == ("GET" if status == 405 else None)
         callback = f"{listener.redirect_uri}?code=abc&state=xyz"
+        assert (await http.get(callback)).status_code == 200
+        assert await listener.wait(5) == callback
+
+
+async def test_the_redirect_path_is_recognised_as_the_browser_escapes_it():
+    async with listening("http://127.0.0.1/r%c3%bcckruf?tenant=acme") as listener, httpx.AsyncClient() as http:
+        base = f"http://{LISTEN_HOST}:{listener.port}"
+        assert (await http.get(f"{base}/r%C3%BCckruf?code=abc&state=xyz")).status_code == 404  # no tenant
+        callback = f"{base}/r%C3%BCckruf?tenant=acme&code=abc&state=xyz"
         assert (await http.get(callback)).status_code == 200
         assert await listener.wait(5) == callback
 
@@ -166,7 +188,7 @@ async def test_other_requests_are_refused_and_the_wait_goes_on(method, path, hos
     ids=["garbage", "no-host", "two-hosts", "folded", "absolute-form", "too-many-headers"],
 )
 async def test_malformed_requests_get_400(head):
-    async with LoopbackListener(plain_vendor()) as listener:
+    async with listening() as listener:
         reader, writer = await asyncio.open_connection(LISTEN_HOST, listener.port)
         writer.write(head.replace(b"{port}", str(listener.port).encode()))
         assert (await reader.readline()).startswith(b"HTTP/1.1 400 ")
@@ -175,7 +197,7 @@ async def test_malformed_requests_get_400(head):
 
 
 async def test_an_oversized_request_is_cut_off_and_the_wait_goes_on():
-    async with LoopbackListener(plain_vendor()) as listener, httpx.AsyncClient() as http:
+    async with listening() as listener, httpx.AsyncClient() as http:
         reader, writer = await asyncio.open_connection(LISTEN_HOST, listener.port)
         writer.write(b"GET /callback?code=abc HTTP/1.1\r\nCookie: " + b"a" * MAX_HEAD_BYTES + b"\r\n\r\n")
         try:
@@ -189,9 +211,9 @@ async def test_an_oversized_request_is_cut_off_and_the_wait_goes_on():
 
 
 async def test_a_spare_connection_is_dropped_when_the_sign_in_comes_back():
-    async with LoopbackListener(plain_vendor()) as listener, httpx.AsyncClient() as http:
+    async with listening() as listener, httpx.AsyncClient() as http:
         idle_reader, idle_writer = await asyncio.open_connection(LISTEN_HOST, listener.port)  # a browser's preconnect
-        await http.get(f"{listener.redirect_uri}?code=abc")
+        await http.get(f"{listener.redirect_uri}?code=abc&state=xyz")
         await listener.wait(5)
         assert await idle_reader.read() == b""
         idle_writer.close()
@@ -208,7 +230,7 @@ async def test_a_sign_in_that_never_comes_back_times_out_and_frees_the_port():
 
 
 async def test_an_error_redirect_gets_the_did_not_complete_page():
-    async with LoopbackListener(plain_vendor()) as listener, httpx.AsyncClient() as http:
+    async with listening() as listener, httpx.AsyncClient() as http:
         answer = await http.get(f"{listener.redirect_uri}?error=access_denied&state=xyz")
         await listener.wait(5)
     assert "did not complete" in answer.text
@@ -229,11 +251,11 @@ async def test_no_browser_is_reported_at_once_and_frees_the_port(connections):
 
 
 async def test_a_localhost_redirect_uri_keeps_its_name():
-    async with LoopbackListener(plain_vendor("http://localhost/done")) as listener, httpx.AsyncClient() as http:
+    async with listening("http://localhost/done") as listener, httpx.AsyncClient() as http:
         assert listener.redirect_uri == f"http://localhost:{listener.port}/done"
         headers = {"Host": f"localhost:{listener.port}"}
-        await http.get(f"http://{LISTEN_HOST}:{listener.port}/done?code=abc", headers=headers)
-        assert await listener.wait(5) == f"{listener.redirect_uri}?code=abc"
+        await http.get(f"http://{LISTEN_HOST}:{listener.port}/done?code=abc&state=xyz", headers=headers)
+        assert await listener.wait(5) == f"{listener.redirect_uri}?code=abc&state=xyz"
 
 
 async def test_a_registered_port_is_used_while_free_and_given_up_when_taken():
@@ -241,10 +263,10 @@ async def test_a_registered_port_is_used_while_free_and_given_up_when_taken():
         taken.bind((LISTEN_HOST, 0))
         taken.listen()
         port = taken.getsockname()[1]
-        async with LoopbackListener(plain_vendor(f"http://127.0.0.1:{port}/cb")) as listener:
+        async with listening(f"http://127.0.0.1:{port}/cb") as listener:
             assert listener.port != port
             assert listener.redirect_uri == f"http://127.0.0.1:{listener.port}/cb"
-    async with LoopbackListener(plain_vendor(f"http://127.0.0.1:{port}/cb")) as listener:
+    async with listening(f"http://127.0.0.1:{port}/cb") as listener:
         assert listener.redirect_uri == f"http://127.0.0.1:{port}/cb"
 
 

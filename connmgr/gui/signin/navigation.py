@@ -1,7 +1,14 @@
 """Where the sign-in window lets a page go: catch the redirect back to the app, load web pages, refuse the rest.
 
-Qt-free, so every rule is a plain call in a test; `page.py` turns Qt's
-arguments into strings and asks here.
+Nothing is ever loaded from the redirect URI's scheme, host and port: whatever
+answers there (a stale app, a squatter on the port, a typo's owner) would see
+the code, and VaultRE has no PKCE to make a stolen code useless. The redirect
+URI itself is caught; any other address there is refused, in the main frame
+with a sentence, and every other request to it (image, script, fetch,
+WebSocket, prefetch, frame) is blocked before it is sent.
+
+Qt-free, so every rule is a plain call in a test; `page.py` and
+`interceptor.py` turn Qt's arguments into strings and ask here.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import urlsplit
 
-from connmgr.domain.callback import is_redirect_uri
+from connmgr.domain.callback import is_redirect_origin, is_redirect_uri, shown_address
 from connmgr.domain.errors import clip
 
 _WEB_SCHEMES = frozenset({"http", "https"})
@@ -20,21 +27,25 @@ class Verdict(Enum):
     CATCH = "catch"  # the redirect back to the app: report it, never load it
     LOAD = "load"
     REFUSE = "refuse"
+    MISSED = "missed"  # the redirect's scheme, host and port, but not the redirect URI: refuse, say where it went
 
 
 @dataclass(frozen=True)
 class Navigation:
     verdict: Verdict
-    reason: str = ""  # for REFUSE: what was refused, as a person reads it ("a file: address")
+    # For REFUSE: what was refused, as a person reads it ("a file: address"); for MISSED: the address (no query).
+    reason: str = ""
 
 
 def judge_navigation(url: str, redirect_uri: str, *, main_frame: bool) -> Navigation:
     """What the window does with a navigation to `url` (fully encoded, fragment included)."""
-    if is_redirect_uri(url, redirect_uri):
-        if main_frame:
+    if is_redirect_origin(url, redirect_uri):
+        if not main_frame:
+            # Whatever answers at the redirect address must never see a code, not even inside a frame.
+            return Navigation(Verdict.REFUSE, "the app's redirect address inside a frame")
+        if is_redirect_uri(url, redirect_uri):
             return Navigation(Verdict.CATCH)
-        # Whatever answers at the redirect address must never see a code, not even inside a frame.
-        return Navigation(Verdict.REFUSE, "the app's redirect address inside a frame")
+        return Navigation(Verdict.MISSED, shown_address(url))
     if not main_frame:
         # Frames use about:blank, data: and blob: for ordinary things (captchas, widgets);
         # Chromium already keeps web pages from opening file: addresses.
@@ -51,16 +62,6 @@ def judge_navigation(url: str, redirect_uri: str, *, main_frame: bool) -> Naviga
     return Navigation(Verdict.REFUSE, f"{article} {clip(scheme, 20)}: address")
 
 
-def is_fragment_redirect(address: str, redirect_uri: str) -> bool:
-    """Whether a page's new address is the redirect URI with a fragment, reached without a navigation.
-
-    For `urlChanged` addresses: navigations to the redirect URI never get that far
-    (refused and caught as they start), so one reported there was set by script, by a
-    history change and a `#code=...` on the page itself. Chromium may report such a
-    pair of steps as one change, so only the end result is judged.
-    """
-    try:
-        fragment = urlsplit(address).fragment
-    except ValueError:
-        return False
-    return bool(fragment) and is_redirect_uri(address, redirect_uri)
+def may_request(url: str, redirect_uri: str) -> bool:
+    """Whether the page may send a request (of any kind) to `url`: never to the redirect URI's origin."""
+    return not is_redirect_origin(url, redirect_uri)

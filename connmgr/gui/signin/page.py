@@ -17,9 +17,10 @@ from PySide6.QtWebEngineCore import (
     QWebEngineSettings,
 )
 
+from connmgr.domain.callback import shown_address
 from connmgr.gui.signin.addresses import encoded, host_of
 from connmgr.gui.signin.block_page import is_embedded_browser_block
-from connmgr.gui.signin.navigation import Verdict, is_fragment_redirect, judge_navigation
+from connmgr.gui.signin.navigation import Verdict, judge_navigation
 from connmgr.gui.signin.profile import PrivateProfile
 
 _log = logging.getLogger(__name__)
@@ -38,12 +39,13 @@ class SignInPage(QWebEnginePage):
 
     redirect_caught = Signal(str)  # the full redirect URL, fragment included; emitted at most once
     navigation_refused = Signal(str)  # what was refused, e.g. "a file: address"
+    redirect_missed = Signal(str, str)  # where a navigation on the redirect address went, and the redirect URI
     certificate_refused = Signal(str, str)  # host, Chromium's description
     load_failed = Signal(str, str)  # host, Chromium's error ("net::ERR_CONNECTION_REFUSED")
     embedded_browser_refused = Signal()  # the page turns embedded browsers away
 
     def __init__(self, redirect_uri: str, parent: QObject | None = None) -> None:
-        profile = PrivateProfile()
+        profile = PrivateProfile(redirect_uri)
         super().__init__(profile, parent)
         # The page's child: deleted after ~QWebEnginePage has run (else Qt warns "Release of profile
         # requested but WebEnginePage still not deleted").
@@ -54,7 +56,6 @@ class SignInPage(QWebEnginePage):
         # A mailto: or zoommtg: link would otherwise start another program at the person's click, without
         # ever asking acceptNavigationRequest; a sign-in has no business doing that.
         self.settings().setUnknownUrlSchemePolicy(QWebEngineSettings.UnknownUrlSchemePolicy.DisallowUnknownUrlSchemes)
-        self.urlChanged.connect(self._on_urlChanged)
         self.certificateError.connect(self._on_certificateError)
         self.loadingChanged.connect(self._on_loadingChanged)
 
@@ -64,22 +65,16 @@ class SignInPage(QWebEnginePage):
         target = encoded(QUrl(url))
         navigation = judge_navigation(target, self._redirect_uri, main_frame=isMainFrame)
         if navigation.verdict is Verdict.CATCH:
-            self._catch(target)
+            self._caught = True
+            self.redirect_caught.emit(target)
         elif navigation.verdict is Verdict.REFUSE:
             _log.warning("refused to open %s (%s navigation)", navigation.reason, type.name)
             if isMainFrame:
                 self.navigation_refused.emit(navigation.reason)
+        elif navigation.verdict is Verdict.MISSED:
+            _log.warning("refused a navigation to the redirect address that is not the redirect URI")
+            self.redirect_missed.emit(navigation.reason, shown_address(self._redirect_uri))
         return navigation.verdict is Verdict.LOAD
-
-    def _catch(self, redirect: str) -> None:
-        if not self._caught:
-            self._caught = True
-            self.redirect_caught.emit(redirect)
-
-    def _on_urlChanged(self, url: QUrl) -> None:
-        address = encoded(url)
-        if is_fragment_redirect(address, self._redirect_uri):
-            self._catch(address)
 
     def _on_certificateError(self, error: QWebEngineCertificateError) -> None:
         # No "continue anyway": a sign-in over a connection nobody vouches for gives the password away.

@@ -6,6 +6,8 @@ import logging
 
 from PySide6.QtWebEngineCore import QWebEngineDownloadRequest, QWebEngineProfile
 
+from connmgr.gui.signin.interceptor import RedirectOriginGuard
+
 _log = logging.getLogger(__name__)
 
 
@@ -16,10 +18,15 @@ class PrivateProfile(QWebEngineProfile):
     client's sign-in. The user agent stays QtWebEngine's own: disguising it
     breaks Google's rules for embedded sign-ins without getting past its other
     checks; for vendors that refuse the window, it offers the system browser.
+    No request of its pages reaches the redirect URI's scheme, host and port.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, redirect_uri: str) -> None:
         super().__init__()  # no storage name: off the record
+        # The profile's child, so deleted after ~QWebEngineProfile, which stops using it; and held here, since
+        # without a Python reference the override is dropped and Qt's do-nothing interceptRequest runs.
+        self._guard = RedirectOriginGuard(redirect_uri, self)
+        self.setUrlRequestInterceptor(self._guard)
         self.downloadRequested.connect(self._on_downloadRequested)
 
     def _on_downloadRequested(self, download: QWebEngineDownloadRequest) -> None:

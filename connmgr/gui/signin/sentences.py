@@ -32,6 +32,13 @@ def navigation_refused(vendor: str, reason: str) -> str:
     )
 
 
+def redirect_missed(vendor: str, where: str, redirect_uri: str) -> str:
+    return (
+        f"{vendor}: the sign-in went to {where} instead of the Redirect URI {redirect_uri} and was stopped "
+        f"before anything was sent; check that the Redirect URI is the one registered with {vendor}."
+    )
+
+
 def certificate_refused(vendor: str, host: str, description: str) -> str:
     return (
         f"{vendor}: the certificate of {host} could not be verified ({clip(description, 100)}), "

@@ -122,6 +122,7 @@ class SignInWindow(QDialog):
         page.loadFinished.connect(self._progress.hide)
         page.redirect_caught.connect(self._on_redirect_caught, _QUEUED)
         page.navigation_refused.connect(self._on_navigation_refused, _QUEUED)
+        page.redirect_missed.connect(self._on_redirect_missed, _QUEUED)
         page.certificate_refused.connect(self._on_certificate_refused, _QUEUED)
         page.load_failed.connect(self._on_load_failed, _QUEUED)
         page.embedded_browser_refused.connect(self._on_embedded_browser_refused, _QUEUED)
@@ -151,6 +152,9 @@ class SignInWindow(QDialog):
 
     def _on_navigation_refused(self, reason: str) -> None:
         self._fail(sentences.navigation_refused(self._vendor, reason))
+
+    def _on_redirect_missed(self, where: str, redirect_uri: str) -> None:
+        self._fail(sentences.redirect_missed(self._vendor, where, redirect_uri))
 
     def _on_certificate_refused(self, host: str, description: str) -> None:
         self._fail(sentences.certificate_refused(self._vendor, host, description))
