@@ -7,6 +7,7 @@ which request style, which client authentication, how the answer is shaped.
 from __future__ import annotations
 
 import logging
+import string
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -65,7 +66,8 @@ class OAuthClient:
         todo: str,
         previous: TokenSet | None = None,
     ) -> TokenSet:
-        call = Call(provider.vendor, "the token endpoint", todo, secrets=_secrets(provider, values))
+        secret_sent = bool(provider.value("client_secret"))
+        call = Call(provider.vendor, "the token endpoint", todo, _secrets(provider, values), secret_sent)
         response, body = await send(self._http, build_request(provider, operation, url, values), call)
         data = read_json(response, body, call)
         tokens = normalise_token_response(
@@ -149,6 +151,7 @@ class OAuthClient:
                 provider.vendor,
                 f"the API refused the access token (HTTP {response.status_code})",
                 "refresh the connection or sign in again",
+                field=_field_beside_token(provider),
             )
         data = read_json(response, body, call)
         if not isinstance(data, dict):
@@ -164,6 +167,13 @@ class OAuthClient:
         if self._jwks is None:
             self._jwks = JwksCache()
         return await validate_id_token(self._http, self._jwks, provider, tokens.id_token, nonce=nonce, now=self.now)
+
+
+def _field_beside_token(provider: Provider) -> str | None:
+    """The field an API call sends beside the token (VaultRE's API key): a refusal of a fresh token most likely
+    concerns it."""
+    patterns = provider.template.api.headers.values()
+    return next((name for p in patterns for _, name, _, _ in string.Formatter().parse(p) if name), None)
 
 
 def _secrets(provider: Provider, values: dict[str, str]) -> tuple[str, ...]:

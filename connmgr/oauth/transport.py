@@ -30,6 +30,7 @@ from connmgr.domain.errors import (
     VendorError,
     clip,
 )
+from connmgr.domain.likely_field import field_of_oauth_error
 from connmgr.oauth.pool import on_own_pool
 
 log = logging.getLogger("connmgr.oauth")
@@ -59,6 +60,7 @@ class Call:
     what: str  # e.g. "the token endpoint"
     todo_on_refusal: str = "check the connection settings and try again"
     secrets: tuple[str, ...] = ()
+    secret_sent: bool = False  # the client authenticated with its secret: a refusal of the client most likely means it
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
@@ -175,10 +177,12 @@ def _refusal(status: int, data: Any, call: Call) -> Exception:
     error = next(iter(_texts(data, ["error"])), "")
     described = _texts(data, ["error_description", "message", "error_message", "detail", "code"])
     text = call.scrub(described[0] if described else error or f"HTTP {status}")
+    code = error or ("invalid_client" if status == 401 else "")  # a bare 401 from a token endpoint: the client
+    field = field_of_oauth_error(code, text, secret_sent=call.secret_sent)
     if error == "invalid_grant":
-        return GrantError(call.vendor, f"{call.what} no longer accepts this grant (“{text}”)", "sign in again")
+        what = f"{call.what} no longer accepts this grant (“{text}”)"
+        return GrantError(call.vendor, what, "sign in again", field=field)
     if error in ("invalid_client", "unauthorized_client") or (status == 401 and not error):
-        return ClientRejected(
-            call.vendor, f"{call.what} rejected the client credentials (“{text}”)", "check the client ID and secret"
-        )
-    return VendorError(call.vendor, f"{call.what} refused the request (“{text}”)", call.todo_on_refusal)
+        what = f"{call.what} rejected the client credentials (“{text}”)"
+        return ClientRejected(call.vendor, what, "check the client ID and secret", field=field)
+    return VendorError(call.vendor, f"{call.what} refused the request (“{text}”)", call.todo_on_refusal, field=field)
