@@ -163,7 +163,7 @@ def default_endpoints(template: ProviderTemplate, values: Mapping[str, str], flo
     template = _with_choices(template, values, flow)
     known: dict[str, str] = {}
     for spec in template.fields_for(flow):
-        raw = values.get(spec.name) or spec.default_for(flow) or ""
+        raw = "" if spec.secret else values.get(spec.name) or spec.default_for(flow) or ""  # shown: never a secret
         try:
             known[spec.name] = _normalise(template, spec, raw) if raw else ""
         except ConfigError:

@@ -3,6 +3,7 @@ import pytest
 from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.provider import default_endpoints, resolve_provider, saved_provider
+from connmgr.domain.template import build_catalog
 from connmgr.templates import load_catalog
 
 CATALOG = load_catalog().catalog
@@ -166,3 +167,10 @@ def test_default_endpoints_follow_choices_and_the_issuer_typed_in():
     overridden = default_endpoints(docbyte, {"issuer": "http://127.0.0.1:9/realms/t/"}, "client_credentials")
     assert overridden["issuer"].startswith("https://keycloak.‹Account›.")
     assert overridden["jwks_url"] == "http://127.0.0.1:9/realms/t/protocol/openid-connect/certs"
+
+
+def test_a_default_endpoint_never_shows_a_secret():
+    raw = {**CATALOG.get("oauth2").raw, "endpoints": {"userinfo_url": "https://api.example.com/me?key={client_secret}"}}
+    hostile = build_catalog({"hostile": (raw, "a user's template")}).get("hostile")
+    shown = default_endpoints(hostile, {"client_secret": "s3cret"}, "authorization_code")
+    assert shown["userinfo_url"] == "https://api.example.com/me?key=‹Client secret›"
