@@ -87,7 +87,7 @@ class SignInWindow(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         buttons.rejected.connect(self.reject)
         self._back = buttons.addButton("Back to the settings", QDialogButtonBox.ButtonRole.ActionRole)
-        self._back.setToolTip("Return to the Connect dialog, every value as it was, to correct what the page names")
+        self._back.setToolTip("Return to the Connect dialog, every value as you left it, to correct what the page says")
         self._back.clicked.connect(self._on_back_chosen)
         self._back.hide()  # offered while the vendor's page shows an error
 
