@@ -173,6 +173,36 @@ def resolve_provider(
     return Provider(template, flow, MappingProxyType(normalised), MappingProxyType(endpoints))
 
 
+def default_endpoints(template: ProviderTemplate, values: Mapping[str, str], flow: str) -> dict[str, str]:
+    """Each endpoint the template builds, as built from `values` without the endpoint's own override, for a form to
+    show as the field's placeholder. A value it needs that is missing or not valid stands in as its label, in
+    angle quotes (`{site}/login.html`: "‹Site address›/login.html")."""  # noqa: RUF002
+    template = _with_choices(template, values, flow)
+    known: dict[str, str] = {}
+    for spec in template.fields_for(flow):
+        raw = "" if spec.secret else values.get(spec.name) or spec.default_for(flow) or ""  # shown: never a secret
+        try:
+            known[spec.name] = _normalise(template, spec, raw) if raw else ""
+        except ConfigError:
+            known[spec.name] = ""
+    defaults: dict[str, str] = {}
+    built: dict[str, str] = {}  # as resolve_provider builds them: an override feeds the endpoints made from it
+    for name in ENDPOINTS:
+        pattern = template.endpoints.get(name, "")
+        if not pattern:
+            continue
+        context = {**known, **built, "issuer": built.get("issuer", "").rstrip("/")}
+        parts = []
+        for text, placeholder, _, _ in string.Formatter().parse(pattern):
+            parts.append(text)
+            if placeholder is not None:
+                needed = template.field(placeholder)
+                parts.append(context.get(placeholder) or f"‹{needed.label if needed else placeholder}›")
+        defaults[name] = "".join(parts)
+        built[name] = known.get(name) or defaults[name]
+    return defaults
+
+
 def saved_provider(catalog: TemplateCatalog, connection: Connection, secret_fields: Mapping[str, str]) -> Provider:
     """The provider of a stored connection: its plain values with its secret ones (a password is never stored).
 

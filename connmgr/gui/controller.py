@@ -1,7 +1,8 @@
 """What the window's actions do: each one a coroutine on the qasync loop, so the window stays responsive.
 
-A failure ends as one sentence in the status bar (and the row's status where
-it changed); nothing here blocks on the network or the keyring.
+A failure to connect is said in the Connect dialog, which stays open with every
+value; any other failure ends as one sentence in the status bar (and the row's
+status where it changed). Nothing here blocks on the network or the keyring.
 """
 
 from __future__ import annotations
@@ -13,21 +14,24 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
 from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.health import countdown, health
+from connmgr.domain.likely_field import field_named_in
 from connmgr.domain.provider import Provider
 from connmgr.domain.summary import needs_a_person
 from connmgr.gui.clipboard import CLEAR_AFTER_S, SecretClipboard
-from connmgr.gui.connect import ConnectRequest
+from connmgr.gui.connect import ConnectRequest, Failure
 from connmgr.gui.main_window import MainWindow
-from connmgr.gui.prompts import Prompts
+from connmgr.gui.prompts import ConnectSession, Prompts
 from connmgr.gui.sign_in_flow import SignInOutcome, sign_in
 from connmgr.services.connections import Connections
 from connmgr.services.inspection import endpoints_of, id_token_claims, same_identity
+from connmgr.services.loopback import SIGN_IN_TIMEOUT_S
 from connmgr.services.signin import Connected, finish_sign_in
 from connmgr.storage import PassphraseDataKey, recorded_key_source
 from connmgr.storage.errors import KeyringUnavailable
@@ -53,6 +57,7 @@ class Controller(QObject):
         self.prompts = prompts
         self.open_url = open_url
         self.notify: Callable[[str, str], None] | None = None  # the tray's, where there is one
+        self.sign_in_timeout = SIGN_IN_TIMEOUT_S  # how long a sign-in may wait for the person
         self.tasks: set[asyncio.Task[None]] = set()
         actions = window.actions_
         actions["connect"].triggered.connect(lambda: self._start(self.connect_account()))
@@ -85,7 +90,7 @@ class Controller(QObject):
         try:
             await work
         except KeyringUnavailable as exc:
-            await self._offer_passphrase(exc)
+            self.window.show_message(await self._offer_passphrase(exc))
         except ConnmgrError as exc:
             self.window.show_message(exc.sentence)
         except Exception:
@@ -111,33 +116,56 @@ class Controller(QObject):
     # -- connecting
 
     async def connect_account(self, preset: ConnectRequest | None = None, replacing: Connection | None = None) -> None:
+        """Until it connects or the person closes the Connect dialog: a failed attempt returns to the dialog with
+        every value as it was and the reason beside the field it concerns."""
         existing = [c.name for c in self._all() if replacing is None or c.id != replacing.id]
-        request = await self.prompts.connection(existing, preset)
-        if request is None:
-            return
-        provider = self.connections.new_provider(request.template_id, request.values, request.flow)
-        connected = await self._obtain(request, provider)
-        if connected is None:
-            return
-        twins = [c for c in same_identity(self.connections.store, provider.template.id, connected.account)
-                 if replacing is None or c.id != replacing.id]  # fmt: skip
-        if twins and not await self.prompts.confirm(
-            "Already connected",
-            f"You signed in to {provider.vendor} as {connected.account}, which is already connected as "
-            f"“{twins[0].name}”. Staff switching between client accounts often connect the wrong one. "
-            "Save a second connection to the same account?",
-            "Save anyway",
-        ):
-            self.window.show_message("Nothing was saved.")
-            return
-        connection = await self.connections.save_new(request.name, connected, replacing=replacing)
+        async with self.prompts.connection(existing, preset) as dialog:
+            failure: Failure | None = None
+            while (request := await dialog.request(failure)) is not None:
+                failure = await self._try_to_connect(dialog, request, replacing)
+                if failure is None:
+                    return
+
+    async def _try_to_connect(
+        self, dialog: ConnectSession, request: ConnectRequest, replacing: Connection | None
+    ) -> Failure | None:
+        """One attempt, up to the saved connection; None once saved, else why not."""
+        try:
+            provider = self.connections.new_provider(request.template_id, request.values, request.flow)
+            connected = await dialog.attempt(self._obtain(request, provider, dialog.dialog))
+            if isinstance(connected, Failure):
+                return connected
+            twins = [c for c in same_identity(self.connections.store, provider.template.id, connected.account)
+                     if replacing is None or c.id != replacing.id]  # fmt: skip
+            if twins and not await self.prompts.confirm(
+                "Already connected",
+                f"You signed in to {provider.vendor} as {connected.account}, which is already connected as "
+                f"“{twins[0].name}”. Staff switching between client accounts often connect the wrong one. "
+                "Save a second connection to the same account?",
+                "Save anyway",
+                parent=dialog.dialog,
+            ):
+                return Failure(
+                    f"Nothing was saved: {connected.account} is already connected as “{twins[0].name}”; "
+                    "sign in with the account you meant.",
+                    by_person=True,
+                )
+            connection = await self.connections.save_new(request.name, connected, replacing=replacing)
+        except KeyringUnavailable as exc:
+            return Failure(await self._offer_passphrase(exc))
+        except ConnmgrError as exc:
+            return Failure.of(exc)
+        except Exception:
+            log.exception("connecting failed unexpectedly")
+            return Failure("Something went wrong; the details are in the log.")
         self.model.upsert(connection)
         self.window.select(connection.name)
         connected_as = f"Connected {connection.name} as {connection.account or 'an unnamed account'}."
         # What could not be verified stays in the details pane too (the row's status detail).
         self.window.show_message(f"{connected_as} {connection.status_detail}".strip())
+        return None
 
-    async def _obtain(self, request: ConnectRequest, provider: Provider) -> Connected | None:
+    async def _obtain(self, request: ConnectRequest, provider: Provider, parent: QWidget) -> Connected | Failure:
         if request.flow != "authorization_code":
             values = request.values
             return await self.connections.obtain_directly(
@@ -145,17 +173,18 @@ class Controller(QObject):
             )
         outcome: SignInOutcome = await sign_in(
             self.connections, provider, system_browser=request.use_system_browser, open_url=self.open_url,
-            parent=self.window,
+            parent=parent, timeout=self.sign_in_timeout,
         )  # fmt: skip
         if outcome.sign_in is None or outcome.callback_url is None:
-            if outcome.sentence:
-                self.window.show_message(outcome.sentence)
-            return None
+            if not outcome.sentence:
+                return Failure(f"{provider.vendor}: the sign-in was cancelled; nothing was saved.", by_person=True)
+            return Failure(outcome.sentence, outcome.field)
         result = await finish_sign_in(self.connections.client, outcome.sign_in, outcome.callback_url)
-        if isinstance(result, Denied | AuthorizationFailed):
-            self.window.show_message(result.sentence)
-            await self.prompts.inform("Not connected", result.sentence, warning=isinstance(result, AuthorizationFailed))
-            return None
+        if isinstance(result, Denied):
+            return Failure(result.sentence, by_person=True)
+        if isinstance(result, AuthorizationFailed):
+            said = f"{result.error} {result.description}"
+            return Failure(result.sentence, field_named_in(said, provider.template.fields_for(provider.flow)))
         return result
 
     async def reconnect(self, connection: Connection) -> None:
@@ -258,19 +287,18 @@ class Controller(QObject):
 
     # -- no keyring
 
-    async def _offer_passphrase(self, error: KeyringUnavailable) -> None:
-        """Where no keyring works, a passphrase may protect the secrets instead: asked, never silent."""
+    async def _offer_passphrase(self, error: KeyringUnavailable) -> str:
+        """Where no keyring works, a passphrase may protect the secrets instead: asked, never silent. Returns
+        the sentence that says how it ended."""
         home = self.connections.store.home
         if recorded_key_source(home) is not None or not await self.prompts.confirm(
             "No keyring",
             f"{error.sentence}\n\nProtect connmgr's secrets with a passphrase instead?",
             "Use a passphrase",
         ):
-            self.window.show_message(error.sentence)
-            return
+            return error.sentence
         first = await self.prompts.passphrase(new=True)
         if first is None or first != await self.prompts.passphrase(new=True):
-            self.window.show_message("The passphrases were empty or differed; nothing was changed.")
-            return
+            return "The passphrases were empty or differed; nothing was changed."
         self.connections.store.use_key_source(PassphraseDataKey(home, first))
-        self.window.show_message("Secrets will be protected by your passphrase; try the action again.")
+        return "Secrets will be protected by your passphrase; try again."

@@ -8,14 +8,20 @@ the qasync loop would re-enter it. It also lets tests answer the real dialogs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+import contextlib
+from collections.abc import Awaitable, Collection
 from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from connmgr.domain.template import TemplateCatalog
-from connmgr.gui.connect import ConnectDialog, ConnectRequest
+from connmgr.gui.connect import ConnectDialog, ConnectRequest, Failure
 from connmgr.gui.resources import vendor_icon
+
+T = TypeVar("T")
+STOPPED = Failure("Stopped before connecting; nothing was saved.", by_person=True)
 
 
 async def answer(dialog: QDialog) -> int:
@@ -34,23 +40,83 @@ async def answer(dialog: QDialog) -> int:
         dialog.deleteLater()
 
 
+class ConnectSession:
+    """The Connect dialog through every attempt at one connection, from the first to the one that connects.
+
+    Between attempts it stays as the person left it, secret fields too: they live in its widgets, in memory, for
+    as long as the session, and go with it. Use it as `async with`; leaving closes the dialog.
+    """
+
+    def __init__(self, dialog: ConnectDialog) -> None:
+        self.dialog = dialog
+        self._answer: asyncio.Future[bool] | None = None  # True: submitted; False: closed
+        self._stop: asyncio.Future[None] | None = None
+        dialog.submitted.connect(lambda: self._settle(True))
+        dialog.finished.connect(lambda _code: self._settle(False))
+        dialog.stop_requested.connect(self._on_stop_requested)
+
+    async def __aenter__(self) -> ConnectSession:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self.dialog.isVisible():
+            self.dialog.finish()
+        self.dialog.deleteLater()
+
+    async def request(self, failure: Failure | None = None) -> ConnectRequest | None:
+        """The values of the next attempt once the person submits them (after `failure` is shown, when there was
+        one); None once they close the dialog."""
+        self._answer = asyncio.get_running_loop().create_future()
+        if failure is not None:
+            self.dialog.show_failure(failure)
+        if not self.dialog.isVisible():
+            self.dialog.open()
+        if not await self._answer:
+            return None
+        request: ConnectRequest = self.dialog.request()
+        return request
+
+    async def attempt(self, work: Awaitable[T]) -> T | Failure:
+        """What `work` comes to, unless the person stops it first (Cancel while the dialog is busy)."""
+        task = asyncio.ensure_future(work)
+        self._stop = asyncio.get_running_loop().create_future()
+        try:
+            either: list[asyncio.Future[Any]] = [task, self._stop]
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not task.done():  # stopped, or this coroutine itself cancelled
+                task.cancel()
+        if task.done() and not task.cancelled():
+            return task.result()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return STOPPED
+
+    def _settle(self, submitted: bool) -> None:
+        if self._answer is not None and not self._answer.done():
+            self._answer.set_result(submitted)
+
+    def _on_stop_requested(self) -> None:
+        if self._stop is not None and not self._stop.done():
+            self._stop.set_result(None)
+
+
 class Prompts:
     def __init__(self, parent: QWidget, catalog: TemplateCatalog) -> None:
         self._parent = parent
         self._catalog = catalog
         self._export_folder: str | None = None
 
-    async def connection(
-        self, existing: Collection[str], preset: ConnectRequest | None = None
-    ) -> ConnectRequest | None:
-        dialog = ConnectDialog(self._catalog, vendor_icon, existing, self._parent, preset=preset)
-        if await answer(dialog) != QDialog.DialogCode.Accepted:
-            return None
-        request: ConnectRequest = dialog.request()
-        return request
+    def connection(self, existing: Collection[str], preset: ConnectRequest | None = None) -> ConnectSession:
+        return ConnectSession(ConnectDialog(self._catalog, vendor_icon, existing, self._parent, preset=preset))
 
-    async def confirm(self, title: str, text: str, action: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, self._parent)
+    async def confirm(self, title: str, text: str, action: str, *, parent: QWidget | None = None) -> bool:
+        """`parent`: the window the question is about, when not the main one (the Connect dialog)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent or self._parent
+        )
         yes = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         await answer(box)

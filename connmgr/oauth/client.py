@@ -66,7 +66,10 @@ class OAuthClient:
         previous: TokenSet | None = None,
     ) -> TokenSet:
         request = build_request(provider, operation, url, values)
-        call = Call(provider.vendor, "the token endpoint", todo, _secrets(provider, request, values))
+        secret_sent = bool(provider.value("client_secret"))
+        call = Call(
+            provider.vendor, "the token endpoint", todo, _secrets(provider, request, values), secret_sent=secret_sent
+        )
         response, body = await send(self._http, request, call)
         data = read_json(response, body, call)
         tokens = normalise_token_response(

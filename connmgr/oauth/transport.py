@@ -32,6 +32,7 @@ from connmgr.domain.errors import (
     VendorError,
     clip,
 )
+from connmgr.domain.likely_field import field_of_oauth_error
 from connmgr.domain.nesting import MAX_DEPTH, TooDeep, loads_json
 from connmgr.logs import MASK
 from connmgr.oauth.pool import on_own_pool
@@ -64,6 +65,7 @@ class Call:
     todo_on_refusal: str = "check the connection settings and try again"
     secrets: tuple[str, ...] = ()  # what the request sent that no answer may quote back
     field_on_refusal: str | None = None  # the form field a refusal most likely concerns
+    secret_sent: bool = False  # the client authenticated with its secret: a refusal of the client most likely means it
 
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
@@ -224,12 +226,12 @@ def _refusal(status: int, data: Any, call: Call) -> Exception:
     """Map an OAuth error answer (RFC 6749 §5.2) or a vendor's own error shape to a typed error."""
     error = next(iter(_texts(data, ["error"])), "")
     text = _said(status, data, call)
+    code = error or ("invalid_client" if status == 401 else "")  # a bare 401 from a token endpoint: the client
+    field = field_of_oauth_error(code, text, secret_sent=call.secret_sent) or call.field_on_refusal
     if error == "invalid_grant":
-        return GrantError(call.vendor, f"{call.what} no longer accepts this grant (“{text}”)", "sign in again")
+        what = f"{call.what} no longer accepts this grant (“{text}”)"
+        return GrantError(call.vendor, what, "sign in again", field=field)
     if error in ("invalid_client", "unauthorized_client") or (status == 401 and not error):
-        return ClientRejected(
-            call.vendor, f"{call.what} rejected the client credentials (“{text}”)", "check the client ID and secret"
-        )
-    return VendorError(
-        call.vendor, f"{call.what} refused the request (“{text}”)", call.todo_on_refusal, field=call.field_on_refusal
-    )
+        what = f"{call.what} rejected the client credentials (“{text}”)"
+        return ClientRejected(call.vendor, what, "check the client ID and secret", field=field)
+    return VendorError(call.vendor, f"{call.what} refused the request (“{text}”)", call.todo_on_refusal, field=field)

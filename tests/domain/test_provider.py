@@ -2,7 +2,8 @@ import pytest
 
 from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError
-from connmgr.domain.provider import resolve_provider, saved_provider
+from connmgr.domain.provider import default_endpoints, resolve_provider, saved_provider
+from connmgr.domain.template import build_catalog
 from connmgr.templates import load_catalog
 
 CATALOG = load_catalog().catalog
@@ -146,3 +147,43 @@ def test_providers_making_the_same_choices_share_one_template():
     assert one.template is two.template
     assert post.template is not one.template
     assert post.template.requests["refresh"].client_auth == "client_secret_post"
+
+
+def test_default_endpoints_are_built_from_what_is_typed_so_far():
+    ioffice = CATALOG.get("ioffice")
+    assert default_endpoints(ioffice, {"site": "northwind.iofficeconnect.com"}, "authorization_code") == {
+        "authorize_url": "https://northwind.iofficeconnect.com/login.html",
+        "token_url": "https://northwind.iofficeconnect.com/external/api/oauth2/token",
+        "revoke_url": "https://northwind.iofficeconnect.com/external/api/oauth2/revoke",
+        "code_url": "https://northwind.iofficeconnect.com/external/api/oauth2/auth",
+        "userinfo_url": "https://northwind.iofficeconnect.com/external/api/rest/v2/users/me",
+    }
+    # Missing or not valid: the value's label stands in, so the pattern still reads.
+    for values in ({}, {"site": "/not a host"}):
+        assert default_endpoints(ioffice, values, "authorization_code")["authorize_url"] == "‹Site address›/login.html"
+
+
+def test_default_endpoints_follow_choices_and_the_issuer_typed_in():
+    vaultre = CATALOG.get("vaultre")
+    user = default_endpoints(vaultre, {"token_kind": "user"}, "authorization_code")
+    assert user["authorize_url"] == "https://login.vaultre.com.au/cgi-bin/clientvault/oauth-authorize-user.cgi"
+    assert user["userinfo_url"] == "https://ap-southeast-2.api.vaultre.com.au/api/v1.3/user"
+    assert "revoke_url" not in user  # VaultRE has none
+    docbyte = CATALOG.get("docbyte")
+    partly = default_endpoints(docbyte, {"account": "acme", "tenant": "t1"}, "client_credentials")
+    assert partly["issuer"] == "https://keycloak.acme.‹Environment›.docbyte.cloud/realms/t1"
+    assert (
+        partly["token_url"]
+        == "https://keycloak.acme.‹Environment›.docbyte.cloud/realms/t1/protocol/openid-connect/token"
+    )
+    # The issuer's own default ignores its override; the endpoints built from it follow the override.
+    overridden = default_endpoints(docbyte, {"issuer": "http://127.0.0.1:9/realms/t/"}, "client_credentials")
+    assert overridden["issuer"].startswith("https://keycloak.‹Account›.")
+    assert overridden["jwks_url"] == "http://127.0.0.1:9/realms/t/protocol/openid-connect/certs"
+
+
+def test_a_default_endpoint_never_shows_a_secret():
+    raw = {**CATALOG.get("oauth2").raw, "endpoints": {"userinfo_url": "https://api.example.com/me?key={client_secret}"}}
+    hostile = build_catalog({"hostile": (raw, "a user's template")}).get("hostile")
+    shown = default_endpoints(hostile, {"client_secret": "s3cret"}, "authorization_code")
+    assert shown["userinfo_url"] == "https://api.example.com/me?key=‹Client secret›"

@@ -1,6 +1,7 @@
 """Every bad answer a vendor can give ends in a typed error with one actionable sentence, and no secret."""
 
 import base64
+import dataclasses
 import gzip
 import json
 import logging
@@ -28,7 +29,7 @@ from connmgr.services.signin import connect_with_password, finish_sign_in, start
 from connmgr.templates import load_catalog
 from tests.engine.conftest import CATALOG, provider_for
 from tests.simulators.fixtures import CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAME
-from tests.support.flows import browse_to_callback
+from tests.support.flows import browse_to_callback, sign_in
 from tests.support.secrets import leaked
 
 TOKEN_PATH = "/external/api/oauth2/token"
@@ -216,3 +217,35 @@ async def test_who_am_i_treats_every_api_header_of_a_template_as_secret(client, 
         await client.whoami(provider, TokenSet(f"tok-{token_urlsafe(24)}"))
     assert leaked([partner_key], caught.value.sentence) == []
     assert scrub(partner_key) == MASK
+
+
+@pytest.mark.parametrize(
+    ("error", "description", "secret", "field"),
+    [
+        ("invalid_client", "Client authentication failed.", "wrong", "client_secret"),  # the id got this far
+        ("invalid_client", "Unknown client.", "", "client_id"),  # a public client has only its id to blame
+        ("invalid_grant", "x-redirect-uri does not match the one the code was issued for.", "", "redirect_uri"),
+        ("invalid_scope", "No such scope.", "", "scope"),
+        ("invalid_grant", "The code has expired.", "", None),
+    ],
+)
+async def test_a_token_endpoint_refusal_names_the_field_it_concerns(
+    client, ioffice_sim, error, description, secret, field
+):
+    body = json.dumps({"error": error, "error_description": description}).encode()
+    ioffice_sim.sim.inject(TOKEN_PATH, status=401 if error == "invalid_client" else 400, body=body,
+                           content_type="application/json")  # fmt: skip
+    provider = provider_for("ioffice", ioffice_sim, "password", username=USERNAME, password=PASSWORD)
+    if secret:  # iOFFICE itself takes no secret; a provider that has one shows how the blame moves to it
+        provider = dataclasses.replace(provider, values={**provider.values, "client_secret": secret})
+    with pytest.raises(ConnmgrError) as caught:
+        await connect_with_password(client, provider, USERNAME, PASSWORD)
+    assert caught.value.field == field
+    assert description in caught.value.sentence
+
+
+async def test_a_refused_api_call_names_the_field_sent_beside_the_token(client, vaultre_sim):
+    provider = provider_for("vaultre", vaultre_sim, api_key="not-the-api-key")
+    with pytest.raises(ConnmgrError) as caught:
+        await sign_in(client, provider, USERNAME, PASSWORD, button="Confirm")
+    assert caught.value.field == "api_key"

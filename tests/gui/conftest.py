@@ -22,6 +22,7 @@ ENVIRONMENT_NOISE = (
     "GBM is not supported",
     "GPUInfo not initialized",
     "This plugin does not support propagateSizeHints",  # the offscreen platform
+    "This plugin does not support raise()",  # the offscreen platform
 )
 HERE = Path(__file__).parent
 

@@ -5,9 +5,20 @@ from __future__ import annotations
 from typing import TypeVar
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QListWidget, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QCheckBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QRadioButton,
+    QToolButton,
+    QWidget,
+)
 
 from connmgr.gui.connect import ConnectDialog
+from connmgr.gui.connect.editors import FieldEditor
 
 W = TypeVar("W", bound=QWidget)
 
@@ -40,6 +51,18 @@ class Driver:
     def type(self, field: str, text: str) -> None:
         self.qtbot.keyClicks(self.field(field), text)
 
+    def fill(self, name: str, fields: dict[str, str], *, advanced: dict[str, str] | None = None) -> None:
+        """Type the connection's name and the chosen vendor's fields, replacing what is there; Advanced too."""
+        self.qtbot.keyClicks(self.name(), name)
+        for field, value in fields.items():
+            self.field(field).clear()
+            self.type(field, value)
+        if advanced:
+            self.click(QToolButton, "advanced")
+            for field, value in advanced.items():
+                self.field(field).clear()
+                self.type(field, value)
+
     def field(self, name: str) -> QLineEdit:
         return self.shown(QLineEdit, name)
 
@@ -56,3 +79,33 @@ class Driver:
 
     def shown_texts(self) -> list[str]:
         return [label.text() for label in self.dialog.findChildren(QLabel) if label.isVisibleTo(self.dialog)]
+
+    def state(self) -> dict[str, object]:
+        """Everything the person set, shown or folded away, in every vendor's form: the vendor chosen, each line's
+        text (secrets too), each radio button and check box."""
+        vendors = self.dialog.findChild(QListWidget)
+        state: dict[str, object] = {"vendor": [item.text() for item in vendors.selectedItems()]}
+        for line in self.dialog.findChildren(QLineEdit):
+            if line.objectName():
+                state[f"{self._form_of(line)}/{line.objectName()}"] = line.text()
+        for button in [*self.dialog.findChildren(QRadioButton), *self.dialog.findChildren(QCheckBox)]:
+            state[f"{self._form_of(button)}/{button.objectName()}"] = button.isChecked()
+        return state
+
+    def _form_of(self, widget: QWidget) -> str:
+        parent = widget.parentWidget()
+        while parent is not None and not hasattr(parent, "template"):
+            parent = parent.parentWidget()
+        return parent.template.id if parent is not None else ""
+
+    def problems(self) -> dict[str, str]:
+        """The sentences shown beside fields, by the field's name."""
+        shown = {}
+        for editor in self.dialog.findChildren(FieldEditor):
+            if editor.problem.isVisibleTo(self.dialog):
+                shown[editor.focus_widgets()[0].objectName().partition(":")[0]] = editor.problem.text()
+        return shown
+
+    def ready_again(self) -> None:
+        """Wait until the dialog is back from an attempt, ready for the next."""
+        self.qtbot.waitUntil(lambda: self.primary.isEnabled(), timeout=15_000)

@@ -57,6 +57,10 @@ class Desktop:
 
     # -- dialogs
 
+    def start_connect(self) -> Driver:
+        self.click_toolbar("connect")
+        return self.connect_dialog()
+
     def connect_dialog(self) -> Driver:
         dialog = self.wait_for(ConnectDialog)
         assert isinstance(dialog, ConnectDialog)
@@ -80,6 +84,13 @@ class Desktop:
         name.clear()
         self.qtbot.keyClicks(name, path.name)
         self.qtbot.keyClick(name, Qt.Key.Key_Return)
+
+    def sign_in_and_press(self, button: str, username: str, password: str) -> None:
+        """Sign in on the vendor's page in the sign-in window, then press `button` on the page that follows."""
+        person = self.sign_in_page()
+        person.sign_in(username, password)
+        person.wait_for_page()
+        person.click(button)
 
     def sign_in_page(self) -> PageDriver:
         from connmgr.gui.signin.window import SignInWindow

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from connmgr.domain.template import TemplateCatalog
-from connmgr.gui.connect import ConnectDialog, ConnectRequest
+from connmgr.gui.connect import ConnectDialog, ConnectRequest, Failure
 from connmgr.templates import load_catalog
 from tests.gui.connect_driver import Driver
 
@@ -199,8 +199,8 @@ def test_advanced_is_folded_and_an_override_lands_in_the_values(open_dialog):
     d.field("api_host").clear()
     d.type("api_host", "eu.api.vaultre.com.au")
     d.type("authorize_url", "https://login.example.com/authorize")
-    d.qtbot.keyClick(d.field("authorize_url"), Qt.Key.Key_Return)
-    assert d.dialog.result() == QDialog.DialogCode.Accepted
+    with d.qtbot.waitSignal(d.dialog.submitted, timeout=1000):
+        d.qtbot.keyClick(d.field("authorize_url"), Qt.Key.Key_Return)
     values = d.dialog.request().values
     assert values["api_host"] == "eu.api.vaultre.com.au"
     assert values["authorize_url"] == "https://login.example.com/authorize"
@@ -232,8 +232,9 @@ def test_enter_on_a_filled_form_returns_the_request_password_included(open_dialo
         ("password", " pass word "),
     ):
         d.type(field, text)
-    d.qtbot.keyClick(d.field("password"), Qt.Key.Key_Return)
-    assert d.dialog.result() == QDialog.DialogCode.Accepted
+    with d.qtbot.waitSignal(d.dialog.submitted, timeout=1000):
+        d.qtbot.keyClick(d.field("password"), Qt.Key.Key_Return)
+    assert d.dialog.isVisible()  # busy connecting, until told how it went
     assert d.dialog.request() == ConnectRequest(
         name="Acme Eptura",
         template_id="eptura",
@@ -293,7 +294,8 @@ def test_a_reconnect_is_filled_in_and_keeps_its_name(open_dialog):
     assert d.dialog.focusWidget() is d.field("api_key")  # the first empty required field
     d.type("api_key", "k")
     assert d.primary.isEnabled()  # its own name is not a clash
-    d.click(QPushButton, "primary")
+    with d.qtbot.waitSignal(d.dialog.submitted, timeout=1000):
+        d.click(QPushButton, "primary")
     defaults = {"login_host": "login.vaultre.com.au", "api_host": "ap-southeast-2.api.vaultre.com.au"}
     assert d.dialog.request() == dataclasses.replace(RECONNECT, values={**RECONNECT.values, "api_key": "k", **defaults})
 
@@ -334,3 +336,127 @@ def test_no_system_browser_for_a_vendor_answering_in_the_fragment(open_dialog):
     assert not driver.is_shown(QCheckBox, "system_browser")
     driver.choose_vendor("vcita / inTandem")
     assert driver.is_shown(QCheckBox, "system_browser")
+
+
+def vaultre_filled_in(open_dialog) -> Driver:
+    d = open_dialog()
+    d.choose_vendor("VaultRE")
+    d.fill("Acme", {"client_id": "c", "api_key": "k", "redirect_uri": "https://app.example.com/cb"})
+    return d
+
+
+def test_endpoint_fields_show_the_default_they_stand_for(open_dialog):
+    d = open_dialog()
+    d.choose_vendor("iOFFICE")
+    d.click(QToolButton, "advanced")
+    assert d.field("authorize_url").placeholderText() == "‹Site address›/login.html"  # readable until the site is
+    d.type("site", "northwind.iofficeconnect.com")
+    assert d.field("authorize_url").placeholderText() == "https://northwind.iofficeconnect.com/login.html"
+    assert d.field("authorize_url").text() == ""  # a placeholder, not a value: the default stays the template's
+    d.choose_vendor("OpenID Connect (generic)")
+    d.click(QToolButton, "advanced")
+    assert d.field("token_url").placeholderText() == "From the issuer's discovery document"
+
+
+def test_a_long_default_keeps_its_end_in_view(open_dialog):
+    d = open_dialog()
+    d.choose_vendor("Docbyte Vault")
+    d.click(QToolButton, "advanced")
+    for field, value in (("account", "contoso-holdings"), ("environment", "production"), ("tenant", "contoso")):
+        d.type(field, value)
+    token_url = d.field("token_url")
+    full = "https://keycloak.contoso-holdings.production.docbyte.cloud/realms/contoso/protocol/openid-connect/token"
+    assert token_url.toolTip() == full
+    shown = token_url.placeholderText()
+    assert "…" in shown and shown.endswith("/openid-connect/token")
+    assert token_url.fontMetrics().horizontalAdvance(shown) <= token_url.contentsRect().width()
+
+
+@pytest.mark.parametrize(("vendor", "offered"), [("VaultRE", False), ("vcita / inTandem", False), ("iOFFICE", True)])
+def test_a_revocation_endpoint_is_offered_only_where_the_vendor_has_one(open_dialog, vendor, offered):
+    d = open_dialog()
+    d.choose_vendor(vendor)
+    d.click(QToolButton, "advanced")
+    assert d.is_shown(QLineEdit, "revoke_url") is offered
+    assert d.is_shown(QLineEdit, "token_url")
+
+
+def test_under_advanced_the_hosts_come_before_the_endpoints_built_from_them(open_dialog):
+    d = open_dialog()
+    d.choose_vendor("VaultRE")
+    d.click(QToolButton, "advanced")
+    shown = [w.objectName() for w in d.dialog.focusWidget().window().findChildren(QLineEdit) if w.isVisible()]
+    assert shown.index("api_host") < shown.index("authorize_url")
+    assert shown.index("login_host") < shown.index("token_url")
+
+
+def test_the_direct_code_endpoint_belongs_to_the_password_flow(open_dialog):
+    d = open_dialog()
+    d.choose_vendor("iOFFICE")
+    d.click(QToolButton, "advanced")
+    assert not d.is_shown(QLineEdit, "code_url")
+    d.click(QRadioButton, "flow:password")
+    assert d.is_shown(QLineEdit, "code_url")
+
+
+def test_no_hint_reads_as_a_note_for_now(open_dialog, catalog):
+    d = open_dialog()
+    hints = []
+    for template in catalog:
+        d.choose_vendor(template.name)
+        d.click(QToolButton, "advanced")
+        for flow in template.flows:
+            if d.is_shown(QRadioButton, f"flow:{flow}"):
+                d.click(QRadioButton, f"flow:{flow}")
+            hints += d.shown_texts()
+    assert hints
+    assert not [h for h in hints if any(w in h.lower() for w in ("for now", "yet", "in the future", "todo"))]
+
+
+def test_the_dialog_fits_a_small_screen_and_scrolls_what_unfolds_into_view(open_dialog):
+    d = open_dialog()
+    room = d.dialog.screen().availableGeometry()
+    assert d.dialog.height() <= room.height() * 0.9 and d.dialog.width() <= room.width()
+    d.choose_vendor("iOFFICE")
+    d.click(QToolButton, "advanced")
+    for opened in (d.shown(QToolButton, "advanced"), d.field("authorize_url"), d.field("userinfo_url")):
+        assert opened.visibleRegion().boundingRect() == opened.rect(), opened.objectName()  # in view, whole
+    d.field("site").setFocus()
+    visited = []
+    for key in [Qt.Key.Key_Tab] * 16 + [Qt.Key.Key_Backtab] * 16:  # round the dialog and back: every field in view
+        d.qtbot.keyClick(d.dialog.focusWidget(), key)
+        visited.append(d.dialog.focusWidget().objectName())
+        assert not d.dialog.focusWidget().visibleRegion().isEmpty(), visited
+    assert {"connection_name", "userinfo_url"} <= set(visited)
+
+
+def test_a_failure_beside_a_folded_field_unfolds_focuses_and_shows_it(open_dialog):
+    d = vaultre_filled_in(open_dialog)
+    with d.qtbot.waitSignal(d.dialog.submitted, timeout=1000):
+        d.click(QPushButton, "primary")
+    d.dialog.show_failure(Failure("VaultRE: the API host did not answer; check it.", "api_host"))
+    assert d.problems() == {"api_host": "VaultRE: the API host did not answer; check it."}
+    assert d.dialog.focusWidget() is d.field("api_host")
+    assert not d.field("api_host").visibleRegion().isEmpty()
+    assert d.message == "Not connected: the reason is beside API host."
+    assert d.primary.isEnabled() and d.primary.isDefault()  # Enter tries again
+
+
+def test_a_failure_about_no_field_on_the_form_is_said_under_it_until_something_changes(open_dialog):
+    d = vaultre_filled_in(open_dialog)
+    d.click(QPushButton, "primary")
+    d.dialog.show_failure(Failure("VaultRE: the scope was refused; try again.", "scope"))  # VaultRE asks none
+    assert d.problems() == {}
+    assert d.message == "VaultRE: the scope was refused; try again."
+    assert d.dialog.focusWidget() is d.primary
+    d.type("client_id", "2")
+    assert d.message == "Ready: “Sign in…” opens VaultRE's sign-in page."
+
+
+def test_cancel_while_connecting_stops_the_attempt_not_the_dialog(open_dialog):
+    d = vaultre_filled_in(open_dialog)
+    d.click(QPushButton, "primary")
+    assert not d.field("client_id").isEnabled() and d.message == "Signing in at VaultRE in the sign-in window…"
+    with d.qtbot.waitSignal(d.dialog.stop_requested, timeout=1000):
+        d.qtbot.keyClick(d.dialog, Qt.Key.Key_Escape)
+    assert d.dialog.isVisible()

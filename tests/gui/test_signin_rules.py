@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from connmgr.gui.signin import sentences
 from connmgr.gui.signin.block_page import is_embedded_browser_block
+from connmgr.gui.signin.error_page import is_error_status, page_words
 from connmgr.gui.signin.navigation import Navigation, Verdict, judge_navigation, may_request
 
 REDIRECT = "http://127.0.0.1:8765/callback"
@@ -162,3 +163,30 @@ def test_the_main_window_starts_without_the_web_engine():
     )
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+AUTHORIZE = "https://login.acme.example/authorize?client_id=app&state=St4te-xyz&nonce=N0nce&code_challenge=Ch4ll"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Error - vcita\nSomething went wrong\n\nUnknown client_id.", "Something went wrong. Unknown client_id."),
+        ("Bad Request\n", "Bad Request."),  # no text: the title
+        ("t\n  Request St4te-xyz (nonce N0nce) refused!  ", "Request … (nonce …) refused!"),  # the sign-in's own
+        ("t\n" + "word " * 100, ("word " * 40)[:199] + "…"),
+    ],
+)
+def test_an_error_page_is_quoted_in_one_bounded_line_without_the_sign_ins_own_values(text, said):
+    assert page_words(text, AUTHORIZE) == said
+
+
+@pytest.mark.parametrize(("status", "error"), [(200, False), (302, False), (400, True), (404, True), (499, True)])
+def test_only_a_4xx_answer_is_an_error_page(status, error):
+    assert is_error_status(status) is error  # a 5xx is the vendor's outage, not the settings
+
+
+@given(st.text(), st.text())
+def test_page_words_never_return_more_than_one_line(text, url):
+    words = page_words(text, url)
+    assert "\n" not in words and len(words) <= 200

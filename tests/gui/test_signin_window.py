@@ -229,3 +229,33 @@ def test_screenshot(qtbot, open_window, vcita_sim):
     person.wait_for_page()
     qtbot.waitExposed(window)
     assert window.grab().save(str(SCREENSHOT))
+
+
+def test_an_error_page_offers_the_way_back_to_the_settings(qtbot, open_window, web_pages):
+    # The page echoes the sign-in's state, which is connmgr's own and not quoted back.
+    page = "<title>Error</title><h1>Something went wrong</h1><p>Unknown client_id (request s3cr3t-state).</p>"
+    web_pages.put("/ok", "<h1>Sign in</h1>")
+    url = web_pages.put("/authorize", page, status=400) + "?client_id=x&state=s3cr3t-state"
+    window = open_window(url, f"{web_pages.base_url}/callback", "Acme")
+    back = next(b for b in window.findChildren(QPushButton) if b.text() == "Back to the settings")
+    qtbot.waitUntil(back.isVisible, timeout=TIMEOUT_MS)
+    cancelled = record(window.cancelled)
+    with qtbot.waitSignal(window.back_to_settings) as went_back:
+        qtbot.mouseClick(back, Qt.MouseButton.LeftButton)
+    said = "Something went wrong. Unknown client_id (request …)."
+    sentence = f"Acme: the sign-in page said “{said}” (HTTP 400); check the settings and sign in again."
+    assert went_back.args == [sentence, said]
+    assert not window.isVisible() and cancelled == []
+
+
+def test_the_way_back_is_offered_only_while_an_error_page_shows(qtbot, open_window, web_pages):
+    web_pages.put("/ok", "<h1>Sign in</h1>")
+    window = open_window(web_pages.put("/authorize", "<p>Nope</p>", status=403), f"{web_pages.base_url}/callback")
+    person = PageDriver(qtbot, window.page)
+    back = next(b for b in window.findChildren(QPushButton) if b.text() == "Back to the settings")
+    qtbot.waitUntil(back.isVisible, timeout=TIMEOUT_MS)
+    person.wait_for_page()
+    person.run("location.href = '/ok'")
+    person.wait_for_page()
+    assert person.text().endswith("Sign in")
+    assert not back.isVisible()

@@ -34,7 +34,6 @@ from tests.support.oidc_fixtures import ACME, ALICE, APP_REDIRECT_URI, VAULT_DES
 from tests.support.signin import Page
 from tests.support.system_browser import browse_as
 
-
 STATE = "xyz"
 
 

@@ -3,6 +3,9 @@
 Every change is checked at once by the same `resolve_provider` that will build the connection, so the one
 sentence under the form is exactly what would stop it, and the primary button is enabled only when nothing
 would. Forms are built when a vendor is first chosen and kept, so values typed for one survive a look at another.
+
+The dialog stays open while it connects and until it has: a sign-in that fails or is cancelled comes back to it
+with every value as it was, and the reason beside the field it concerns.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Literal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -31,30 +35,47 @@ from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.names import name_problem
 from connmgr.domain.provider import resolve_provider
 from connmgr.domain.template import TemplateCatalog
-from connmgr.gui.connect.editors import hint_label
+from connmgr.gui.connect.editors import hint_label, problem_colour
+from connmgr.gui.connect.failure import Failure
 from connmgr.gui.connect.form import TemplateForm
 from connmgr.gui.connect.request import ConnectRequest
 from connmgr.gui.connect.vendor_list import VendorList
+from connmgr.gui.screen_fit import resize_to_fit
 
-_Tone = Literal["ready", "unfinished", "problem"]
+_Tone = Literal["ready", "unfinished", "problem", "plain"]
 
 
 @dataclass(frozen=True)
 class _Verdict:
     sentence: str
-    tone: _Tone  # "unfinished": something is still empty, said in grey; "problem": something typed is wrong, in red
+    # "unfinished": something is still empty, or the dialog is busy, said in grey; "problem": something typed is
+    # wrong, or the last attempt failed, in red; "plain": what the person did (cancelled), or where the reason is
+    tone: _Tone
 
 
-def _problem_colour(palette: QPalette) -> QColor:
-    dark_theme = palette.color(QPalette.ColorRole.Window).lightness() < 128
-    return QColor("#ff8a80") if dark_theme else QColor("#b00020")
+def _placeholders_fainter_when_disabled(palette: QPalette) -> QPalette:
+    """While the form waits on a sign-in, a grey default must not look darker than the values typed: most styles
+    dim disabled text but not placeholders. Halfway from the disabled text to the field's colour, in any theme."""
+    disabled = QPalette.ColorGroup.Disabled
+    text, base = palette.color(disabled, QPalette.ColorRole.Text), palette.color(disabled, QPalette.ColorRole.Base)
+    halfway = QColor(
+        (text.red() + base.red()) // 2, (text.green() + base.green()) // 2, (text.blue() + base.blue()) // 2
+    )
+    palette.setColor(disabled, QPalette.ColorRole.PlaceholderText, halfway)
+    return palette
 
 
 class ConnectDialog(QDialog):
-    """Asks which vendor, which name and which values; `request()` hands them back once accepted.
+    """Asks which vendor, which name and which values; `request()` hands them back once submitted.
 
     `preset` fills everything in for a reconnect: same template, flow and values, the name locked.
+
+    The primary button does not close it: it announces `submitted` and shows the dialog busy until `show_failure`
+    (ready for another try) or `finish` (closed, Accepted). Cancel while busy asks to stop the attempt.
     """
+
+    submitted = Signal()
+    stop_requested = Signal()
 
     def __init__(
         self,
@@ -67,13 +88,16 @@ class ConnectDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connect an account")
-        self.resize(880, 700)
+        resize_to_fit(self, 880, 780)
+        self.setPalette(_placeholders_fainter_when_disabled(self.palette()))
         self._catalog = catalog
         self._icon_for = icon_for
         self._existing_names = frozenset(existing_names)
         self._reconnecting = preset is not None
         self._forms: dict[str, TemplateForm] = {}
         self._form: TemplateForm | None = None
+        self._working = False
+        self._failure: _Verdict | None = None  # what the last attempt came to, until the person changes something
 
         self._vendors = VendorList(catalog, icon_for)
         self._vendors.setFixedWidth(280)
@@ -94,6 +118,7 @@ class ConnectDialog(QDialog):
         self._message = QLabel()
         self._message.setObjectName("message")
         self._message.setWordWrap(True)
+        self._message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # the vendor's words
         self._message.setMinimumHeight(2 * self._message.fontMetrics().lineSpacing())  # the buttons do not jump
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self._primary = buttons.addButton("Connect", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -119,7 +144,7 @@ class ConnectDialog(QDialog):
         heading.addWidget(self._heading, stretch=1)
         heading.addWidget(hint_label("* required"))
 
-        content = QWidget()
+        self._content = content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 12, 0)  # room between the fields and the scroll bar
         column.setSpacing(14)
@@ -132,7 +157,7 @@ class ConnectDialog(QDialog):
         column.addLayout(name_row)
         column.addLayout(self._forms_layout)
         column.addStretch(1)
-        scroll = QScrollArea()
+        self._scroll = scroll = QScrollArea()  # Tab scrolls the field it moves to into view
         scroll.setWidget(content)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -171,6 +196,7 @@ class ConnectDialog(QDialog):
         if form is None:
             form = TemplateForm(self._catalog.get(template_id))
             form.changed.connect(self._on_changed)
+            form.advanced_opened.connect(self._on_advanced_opened)
             self._forms_layout.addWidget(form)
             self._forms[template_id] = form
         if self._form is not None:
@@ -191,6 +217,20 @@ class ConnectDialog(QDialog):
             self._name.setFocus()
         elif not self._form.focus_first_empty_required():
             self._primary.setFocus()
+        self._scroll_into_view(self.focusWidget())
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab into the form from outside it (the vendors, the buttons) shows the field it lands on; within the
+        form, the scroll area does that itself."""
+        moved = super().focusNextPrevChild(next)
+        self._scroll_into_view(self.focusWidget())
+        return moved
+
+    def _scroll_into_view(self, widget: QWidget | None) -> None:
+        if widget is not None and self._content.isAncestorOf(widget):
+            # A section just unfolded has no place yet, nor has the scroll area its new height: lay out first.
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            self._scroll.ensureWidgetVisible(widget, 0, 12)
 
     # -- checking
 
@@ -216,25 +256,93 @@ class ConnectDialog(QDialog):
             return _Verdict(f"Ready: “Sign in…” opens {form.template.name}'s sign-in page.", "ready")
         return _Verdict(f"Ready to connect to {form.template.name}.", "ready")
 
-    def _show_verdict(self, verdict: _Verdict) -> None:
+    def _show_message(self, verdict: _Verdict) -> None:
         palette = self.palette()
         if verdict.tone == "problem":
-            palette.setColor(QPalette.ColorRole.WindowText, _problem_colour(palette))
+            palette.setColor(QPalette.ColorRole.WindowText, problem_colour(palette))
         self._message.setPalette(palette)
         grey = verdict.tone == "unfinished"
         self._message.setForegroundRole(QPalette.ColorRole.PlaceholderText if grey else QPalette.ColorRole.WindowText)
         self._message.setText(verdict.sentence)
-        self._primary.setEnabled(verdict.tone == "ready")
+
+    def _working_sentence(self) -> str:
+        form = self._form
+        assert form is not None
+        vendor = form.template.name
+        if form.flow != "authorization_code":
+            return f"Connecting to {vendor}…"
+        if form.use_system_browser or form.template.browser == "system":
+            return f"Waiting for the sign-in at {vendor} in your web browser; Cancel stops waiting."
+        return f"Signing in at {vendor} in the sign-in window…"
+
+    def _refresh(self) -> None:
+        verdict = self._verdict()
+        if self._working:
+            self._show_message(_Verdict(self._working_sentence(), "unfinished"))
+        elif self._failure is not None:
+            self._show_message(self._failure)
+        else:
+            self._show_message(verdict)
+        self._primary.setEnabled(verdict.tone == "ready" and not self._working)
+        signs_in = self._form is not None and self._form.flow == "authorization_code"
+        self._primary.setText("Sign in…" if signs_in else "Connect")
+
+    def _set_working(self, working: bool) -> None:
+        self._working = working
+        # Nothing changes under a sign-in in progress; the values stay readable.
+        self._vendors.setEnabled(not working)
+        self._content.setEnabled(not working)
+        if not working:
+            # While busy, focus fell to Cancel, which made it the default; Enter must try again, not close.
+            self._primary.setDefault(True)
+        self._refresh()
 
     # -- the result
 
     def accept(self) -> None:
-        """Only a complete form is accepted, however `accept` was reached."""
-        if self._verdict().tone == "ready":
-            super().accept()
+        """Only a complete form is submitted, however `accept` was reached (the button, Enter)."""
+        if not self._working and self._verdict().tone == "ready":
+            self._clear_failure()
+            self._set_working(True)
+            self.submitted.emit()
+
+    def reject(self) -> None:
+        """Cancel, Escape and closing the window: while connecting, they stop the attempt, not the dialog."""
+        if self._working:
+            self.stop_requested.emit()
+        else:
+            super().reject()
+
+    def show_failure(self, failure: Failure) -> None:
+        """Ready for another try, the values as they were and the reason beside the field it concerns."""
+        self._set_working(False)
+        self.raise_()  # back in front: a system browser, or the vendor's page, may have been
+        self.activateWindow()
+        form = self._form
+        assert form is not None
+        form.clear_problems()
+        row = form.show_problem(failure.field, failure.sentence) if failure.field else None
+        if row is not None and (spec := form.template.field(failure.field or "")) is not None:
+            self._failure = _Verdict(f"Not connected: the reason is beside {spec.label}.", "plain")
+        else:
+            self._failure = _Verdict(failure.sentence, "plain" if failure.by_person else "problem")
+        self._refresh()
+        if row is None:
+            self._primary.setFocus()  # Enter tries again
+        self._scroll_into_view(row)
+
+    def finish(self) -> None:
+        """Connected: close, Accepted."""
+        self._working = False
+        super().accept()
+
+    def _clear_failure(self) -> None:
+        if self._form is not None:
+            self._form.clear_problems()
+        self._failure = None
 
     def request(self) -> ConnectRequest:
-        """What the person asked for; valid once `exec()` has returned Accepted."""
+        """What the person asked for; valid once `submitted`."""
         form = self._form
         if form is None or self._verdict().tone != "ready":
             raise RuntimeError("the Connect dialog is not complete")
@@ -260,6 +368,11 @@ class ConnectDialog(QDialog):
         self._chain_tab_order(form)
         self._on_changed()
 
+    def _on_advanced_opened(self, toggle: QWidget, section: QWidget) -> None:
+        """Show as much of what just unfolded as fits, its toggle always."""
+        self._scroll_into_view(section)
+        self._scroll_into_view(toggle)
+
     def _on_item_activated(self, item: QListWidgetItem) -> None:
         """Enter or a double click on a vendor: choose it and go on to its form.
 
@@ -269,7 +382,5 @@ class ConnectDialog(QDialog):
         self._focus_first_empty()
 
     def _on_changed(self) -> None:
-        verdict = self._verdict()
-        self._show_verdict(verdict)
-        signs_in = self._form is not None and self._form.flow == "authorization_code"
-        self._primary.setText("Sign in…" if signs_in else "Connect")
+        self._failure = None  # it was said about the values as they were
+        self._refresh()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -41,6 +41,27 @@ def hint_label(text: str, *, prominent: bool = False) -> QLabel:
     return label
 
 
+_LINE_EDIT_PADDING = 6  # each side, between a line edit's frame and its text, in the common styles
+
+
+def problem_colour(palette: QPalette) -> QColor:
+    """Red that keeps its contrast on the window's colour, light or dark."""
+    dark_theme = palette.color(QPalette.ColorRole.Window).lightness() < 128
+    return QColor("#ff8a80") if dark_theme else QColor("#b00020")
+
+
+def problem_label() -> QLabel:
+    """Where a failure that concerns one field is said, right under it; hidden while there is none."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy the vendor's words
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, problem_colour(palette))
+    label.setPalette(palette)
+    label.hide()
+    return label
+
+
 class FieldEditor(QWidget):
     """What the form needs of an editor: its value as text, and a signal on every change.
 
@@ -49,6 +70,17 @@ class FieldEditor(QWidget):
     """
 
     changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problem = problem_label()  # placed by each editor right under what is typed or chosen
+
+    def show_problem(self, sentence: str) -> None:
+        """Say beside the field what went wrong; an empty sentence takes it away."""
+        self.problem.setText(sentence)
+        self.problem.setVisible(bool(sentence))
+        for widget in self.focus_widgets():
+            widget.setAccessibleDescription(sentence)  # read out with the field by screen readers
 
     def value(self) -> str:
         raise NotImplementedError
@@ -68,7 +100,9 @@ class TextEditor(FieldEditor):
         super().__init__()
         self._line_edit = QLineEdit()
         self._line_edit.setObjectName(name)
+        self._placeholder = placeholder
         self._line_edit.setPlaceholderText(placeholder)
+        self._line_edit.installEventFilter(self)  # its width decides how much of a long placeholder fits
         self._line_edit.textChanged.connect(self.changed)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -87,6 +121,7 @@ class TextEditor(FieldEditor):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
         layout.addLayout(row)
+        layout.addWidget(self.problem)
         layout.addWidget(hint_label(hint, prominent=prominent_hint))
 
     def value(self) -> str:
@@ -94,6 +129,22 @@ class TextEditor(FieldEditor):
 
     def set_value(self, value: str) -> None:
         self._line_edit.setText(value)
+
+    def set_placeholder(self, text: str) -> None:
+        self._placeholder = text
+        self._fit_placeholder()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._line_edit and event.type() == QEvent.Type.Resize:
+            self._fit_placeholder()
+        return False
+
+    def _fit_placeholder(self) -> None:
+        """Elided in the middle, where a long URL repeats itself: its end tells one endpoint from another."""
+        room = self._line_edit.contentsRect().width() - 2 * _LINE_EDIT_PADDING
+        shown = self._line_edit.fontMetrics().elidedText(self._placeholder, Qt.TextElideMode.ElideMiddle, room)
+        self._line_edit.setPlaceholderText(shown)
+        self._line_edit.setToolTip(self._placeholder if shown != self._placeholder else "")
 
     def focus_widgets(self) -> list[QWidget]:
         return [self._line_edit] if self._toggle is None else [self._line_edit, self._toggle]
@@ -122,6 +173,7 @@ class ChoiceEditor(FieldEditor):
             layout.addWidget(button)
         self._choice_hint = hint_label("")
         layout.addWidget(self._choice_hint)
+        layout.addWidget(self.problem)
         self._group.idToggled.connect(self._on_id_toggled)
         self.set_value(default or "")
 

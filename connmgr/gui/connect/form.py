@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -9,9 +10,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from connmgr.domain.errors import ConnmgrError
-from connmgr.domain.provider import resolve_provider
-from connmgr.domain.template import Choice, FieldSpec, ProviderTemplate
-from connmgr.gui.connect.editors import ChoiceEditor, FieldEditor, TextEditor
+from connmgr.domain.provider import default_endpoints, resolve_provider
+from connmgr.domain.template import ENDPOINTS, Choice, FieldSpec, ProviderTemplate
+from connmgr.gui.connect.editors import ChoiceEditor, FieldEditor, TextEditor, hint_label
 
 # A redirect URI that differs from the registered one by a single character fails at the vendor, on a page
 # that rarely says why; its hint is the one worth reading before signing in.
@@ -37,6 +38,22 @@ def _flow_choices(template: ProviderTemplate) -> tuple[Choice, ...]:
         ),
     }
     return tuple(Choice(flow, *texts[flow], overlay={}) for flow in template.flows)
+
+
+def _offered(template: ProviderTemplate, spec: FieldSpec) -> bool:
+    """Whether the form asks for the field at all: it applies to one of the flows, and it is not an endpoint
+    the template declares the vendor lacks (`revoke_url = ""`: VaultRE has no revocation endpoint)."""
+    lacking = spec.name in ENDPOINTS and template.endpoints.get(spec.name) == ""
+    return not lacking and any(spec.applies_to(flow) for flow in template.flows)
+
+
+def _endpoint_parts(template: ProviderTemplate) -> frozenset[str]:
+    """The fields the template builds its endpoints from (`login_host`, `issuer`), its choices' endpoints too."""
+    patterns = [*template.endpoints.values()]
+    for spec in template.fields:
+        for choice in spec.choices:
+            patterns += [p for p in dict(choice.overlay.get("endpoints", {})).values() if isinstance(p, str)]
+    return frozenset(name for p in patterns for _, name, _, _ in string.Formatter().parse(p) if name)
 
 
 def _editor(spec: FieldSpec, flow: str) -> FieldEditor:
@@ -77,6 +94,7 @@ class TemplateForm(QWidget):
     survive switching flows."""
 
     changed = Signal()
+    advanced_opened = Signal(QWidget, QWidget)  # by the person: the toggle, and the section to bring into view
 
     def __init__(self, template: ProviderTemplate) -> None:
         super().__init__()
@@ -90,8 +108,10 @@ class TemplateForm(QWidget):
             self._flow_editor = ChoiceEditor("flow", _flow_choices(template), self._flow)
             self._flow_editor.changed.connect(self._on_flow_editor_changed)
             layout.addWidget(_labelled("How to connect", self._flow_editor))
-        offered = [s for s in template.fields if any(s.applies_to(f) for f in template.flows)]
-        self._rows = [self._row(spec) for spec in offered]
+        self._rows = [self._row(spec) for spec in template.fields if _offered(template, spec)]
+        # Under Advanced, what the endpoints are built from (a region's host) comes before the endpoints themselves.
+        parts = _endpoint_parts(template)
+        self._advanced = sorted((r for r in self._rows if r.spec.advanced), key=lambda r: r.spec.name not in parts)
         for row in self._rows:
             if not row.spec.advanced:
                 layout.addWidget(row.widget)
@@ -103,10 +123,13 @@ class TemplateForm(QWidget):
         layout.addWidget(self._advanced_toggle)
         layout.addWidget(self._advanced_body)
         self._show_for_flow()
+        self.changed.connect(self._show_default_endpoints)
+        self._show_default_endpoints()
 
     def _row(self, spec: FieldSpec) -> _Row:
         editor = _editor(spec, self._flow)
         editor.changed.connect(self.changed)
+        editor.changed.connect(lambda: editor.show_problem(""))  # said about what was there before
         return _Row(spec, _labelled(spec.label + (" *" if spec.required else ""), editor), editor)
 
     def _advanced_section(self) -> tuple[QToolButton, QWidget]:
@@ -121,9 +144,9 @@ class TemplateForm(QWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(16, 0, 0, 0)  # indented under the toggle: these belong to it
         layout.setSpacing(14)
-        for row in self._rows:
-            if row.spec.advanced:
-                layout.addWidget(row.widget)
+        layout.addWidget(hint_label("An endpoint left empty is the one shown in grey; type one in to use another."))
+        for row in self._advanced:
+            layout.addWidget(row.widget)
         return toggle, body
 
     @property
@@ -175,9 +198,35 @@ class TemplateForm(QWidget):
             if not row.spec.advanced:
                 chain += row.editor.focus_widgets()
         chain += [self._system_browser, self._advanced_toggle]
-        for row in self._advanced_rows():
+        for row in self._advanced:
             chain += row.editor.focus_widgets()
         return chain
+
+    def show_problem(self, field: str, sentence: str) -> QWidget | None:
+        """Say `sentence` beside `field`, unfolding Advanced if it is there; the row it is in, or None when the
+        field is not on the form for this flow (the caller says it elsewhere)."""
+        row = next((r for r in self._applying() if r.spec.name == field), None)
+        if row is None:
+            return None
+        if row.spec.advanced:
+            self._unfold_advanced(True)
+        row.editor.show_problem(sentence)
+        row.editor.focus_widgets()[0].setFocus()
+        return row.widget
+
+    def clear_problems(self) -> None:
+        for row in self._rows:
+            row.editor.show_problem("")
+
+    def _show_default_endpoints(self) -> None:
+        """Endpoint fields show, greyed, the endpoint used while they are left empty: the template's, built from
+        the values typed so far, or the discovery document's."""
+        defaults = default_endpoints(self.template, self.values(), self._flow)
+        for row in self._rows:
+            if row.spec.name in ENDPOINTS and isinstance(row.editor, TextEditor):
+                discovered = self.template.discovery and row.spec.name != "issuer"
+                fallback = "From the issuer's discovery document" if discovered else row.spec.placeholder
+                row.editor.set_placeholder(defaults.get(row.spec.name) or fallback)
 
     def _overridden(self) -> bool:
         """Whether an advanced field holds other than its default. Compared as resolved: a stored connection
@@ -195,14 +244,11 @@ class TemplateForm(QWidget):
     def _applying(self) -> list[_Row]:
         return [row for row in self._rows if row.spec.applies_to(self._flow)]
 
-    def _advanced_rows(self) -> list[_Row]:
-        return [row for row in self._rows if row.spec.advanced]
-
     def _show_for_flow(self) -> None:
         for row in self._rows:
             row.widget.setVisible(row.spec.applies_to(self._flow))
         self._system_browser.setVisible(self._offers_system_browser())
-        self._advanced_toggle.setVisible(any(r.spec.applies_to(self._flow) for r in self._advanced_rows()))
+        self._advanced_toggle.setVisible(any(r.spec.applies_to(self._flow) for r in self._advanced))
         self._unfold_advanced(self.advanced_unfolded)
 
     def _on_flow_editor_changed(self) -> None:
@@ -221,3 +267,5 @@ class TemplateForm(QWidget):
 
     def _on_advanced_clicked(self) -> None:
         self._unfold_advanced(not self.advanced_unfolded)
+        if self.advanced_unfolded:
+            self.advanced_opened.emit(self._advanced_toggle, self._advanced_body)

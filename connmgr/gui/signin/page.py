@@ -20,6 +20,7 @@ from PySide6.QtWebEngineCore import (
 from connmgr.domain.callback import shown_address
 from connmgr.gui.signin.addresses import encoded, host_of
 from connmgr.gui.signin.block_page import is_embedded_browser_block
+from connmgr.gui.signin.error_page import is_error_status
 from connmgr.gui.signin.navigation import Verdict, judge_navigation
 from connmgr.gui.signin.profile import PrivateProfile
 
@@ -43,6 +44,7 @@ class SignInPage(QWebEnginePage):
     certificate_refused = Signal(str, str)  # host, Chromium's description
     load_failed = Signal(str, str)  # host, Chromium's error ("net::ERR_CONNECTION_REFUSED")
     embedded_browser_refused = Signal()  # the page turns embedded browsers away
+    error_page_shown = Signal(int, str)  # an HTTP 4xx answer to the page itself: its status, title and text
 
     def __init__(self, redirect_uri: str, parent: QObject | None = None) -> None:
         profile = PrivateProfile(redirect_uri)
@@ -94,9 +96,18 @@ class SignInPage(QWebEnginePage):
         ):
             # Google's block page comes as an HTTP 403 with a readable body. The application world keeps
             # the page's own scripts (which may have replaced document functions) out of this question.
-            self.runJavaScript(_PAGE_TEXT_SCRIPT, QWebEngineScript.ScriptWorldId.ApplicationWorld, self._on_page_text)
+            http_status = info.errorCode() if status is QWebEngineLoadingInfo.LoadStatus.LoadFailedStatus else 200
+            self.runJavaScript(
+                _PAGE_TEXT_SCRIPT,
+                QWebEngineScript.ScriptWorldId.ApplicationWorld,
+                lambda text: self._on_page_text(text, http_status),
+            )
 
-    def _on_page_text(self, text: object) -> None:
+    def _on_page_text(self, text: object, http_status: int) -> None:
         # A page deleted before the script ran answers None.
-        if isinstance(text, str) and is_embedded_browser_block(text):
+        if not isinstance(text, str):
+            return
+        if is_embedded_browser_block(text):
             self.embedded_browser_refused.emit()
+        elif is_error_status(http_status):
+            self.error_page_shown.emit(http_status, text)

@@ -55,3 +55,8 @@ def page_unreachable(vendor: str, host: str, error: str) -> str:
 
 def embedded_browser_refused(vendor: str) -> str:
     return f"{vendor}: the sign-in page does not allow signing in inside this window; use the system browser instead."
+
+
+def page_error(vendor: str, status: int, said: str) -> str:
+    quoted = f"said “{said}”" if said else "reported an error"
+    return f"{vendor}: the sign-in page {quoted} (HTTP {status}); check the settings and sign in again."

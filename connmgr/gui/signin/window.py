@@ -1,8 +1,8 @@
 """The window in which a person signs in at a vendor, and from which the redirect back is taken.
 
 One window is one sign-in: it ends exactly once, with `redirect_received`,
-`cancelled`, `failed` or `use_system_browser`, closes itself, and frees its web
-page and private profile. Importing this module loads QtWebEngine.
+`cancelled`, `failed`, `back_to_settings` or `use_system_browser`, closes itself,
+and frees its web page and private profile. Importing this module loads QtWebEngine.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from connmgr.gui.screen_fit import resize_to_fit
 from connmgr.gui.signin import sentences
 from connmgr.gui.signin.address_bar import AddressBar
+from connmgr.gui.signin.error_page import page_words
 from connmgr.gui.signin.page import SignInPage
 
 _log = logging.getLogger(__name__)
@@ -45,6 +47,8 @@ class SignInWindow(QDialog):
     failed = Signal(str)  # one sentence: vendor, what failed, what to do
     blocked_embedded = Signal(str)  # the vendor refuses embedded browsers (a sentence); the offer is shown
     use_system_browser = Signal()  # the person took the offer; the window has closed
+    # The person left the vendor's error page for the settings: a sentence, and the page's words it quotes.
+    back_to_settings = Signal(str, str)
 
     def __init__(
         self,
@@ -57,10 +61,12 @@ class SignInWindow(QDialog):
     ) -> None:
         super().__init__(parent)
         self._vendor = vendor
+        self._authorize_url = authorize_url
         self._timeout = timeout
         self._over = False
+        self._page_error = ("", "")  # the sentence and words of the error page on show
         self.setWindowTitle(f"Sign in to {vendor}")
-        self.resize(560, 760)
+        resize_to_fit(self, 560, 760)  # Cancel and "Back to the settings" within reach at 1280x720
 
         heading = QLabel(f"Sign in to {vendor}")
         font = heading.font()
@@ -80,6 +86,10 @@ class SignInWindow(QDialog):
         self._view.setPage(self._page)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         buttons.rejected.connect(self.reject)
+        self._back = buttons.addButton("Back to the settings", QDialogButtonBox.ButtonRole.ActionRole)
+        self._back.setToolTip("Return to the Connect dialog, every value as you left it, to correct what the page says")
+        self._back.clicked.connect(self._on_back_chosen)
+        self._back.hide()  # offered while the vendor's page shows an error
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -118,6 +128,7 @@ class SignInWindow(QDialog):
         page = self._page
         page.urlChanged.connect(self.address.show_address)
         page.loadStarted.connect(self._progress.show)
+        page.loadStarted.connect(self._back.hide)
         page.loadProgress.connect(self._progress.setValue)
         page.loadFinished.connect(self._progress.hide)
         page.redirect_caught.connect(self._on_redirect_caught, _QUEUED)
@@ -126,6 +137,7 @@ class SignInWindow(QDialog):
         page.certificate_refused.connect(self._on_certificate_refused, _QUEUED)
         page.load_failed.connect(self._on_load_failed, _QUEUED)
         page.embedded_browser_refused.connect(self._on_embedded_browser_refused, _QUEUED)
+        page.error_page_shown.connect(self._on_error_page_shown, _QUEUED)
 
     def _conclude(self, result: QDialog.DialogCode, outcome: SignalInstance, *args: object) -> None:
         """End the sign-in once: announce the outcome, close, free the web engine."""
@@ -172,6 +184,14 @@ class SignInWindow(QDialog):
         self._offer_text.setText(sentence)
         self._offer.show()
         self.blocked_embedded.emit(sentence)
+
+    def _on_error_page_shown(self, status: int, text: str) -> None:
+        said = page_words(text, self._authorize_url)
+        self._page_error = (sentences.page_error(self._vendor, status, said), said)
+        self._back.show()
+
+    def _on_back_chosen(self) -> None:
+        self._conclude(QDialog.DialogCode.Rejected, self.back_to_settings, *self._page_error)
 
     def _on_system_browser_chosen(self) -> None:
         self._conclude(QDialog.DialogCode.Rejected, self.use_system_browser)
