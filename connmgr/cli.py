@@ -25,7 +25,7 @@ from connmgr import __version__, logs
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError, ConnmgrError
-from connmgr.domain.health import countdown, health, iso_utc
+from connmgr.domain.health import countdown, expiry_text, health, iso_utc
 from connmgr.domain.template import FLOWS, ProviderTemplate
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
@@ -250,10 +250,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not connections:
         print("No connections yet. Connect one with: connmgr connect TEMPLATE --name NAME (see connmgr templates)")
         return 0
-    rows = [
-        (c.name, c.template_id, health(c, now).label, c.account or "", countdown(_remaining(c, now)))
-        for c in connections
-    ]
+    rows = [(c.name, c.template_id, health(c, now).label, c.account or "", expiry_text(c, now)) for c in connections]
     widths = [
         max(len(str(r[i])) for r in [("NAME", "TEMPLATE", "STATUS", "ACCOUNT", "EXPIRES"), *rows]) for i in range(5)
     ]

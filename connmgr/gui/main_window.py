@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in ((Column.NAME, 170), (Column.VENDOR, 145), (Column.ACCOUNT, 200), (Column.STATUS, 125)):
             self.table.setColumnWidth(column, width)
-        self.spinner = BusySpinnerDelegate(self.table, Column.STATUS, model.is_busy, self)
+        self.spinner = BusySpinnerDelegate(self.table, Column.STATUS, model, self)
         self.table.setItemDelegateForColumn(Column.STATUS, self.spinner)
         self.countdown = CountdownDelegate(self._expires_text, self)
         self.table.setItemDelegateForColumn(Column.EXPIRES, self.countdown)
