@@ -81,7 +81,7 @@ async def _serve(window: MainWindow, store: ConnectionStore) -> None:
     async with OAuthClient() as client:
         assembled = wire(window, store, client)
         controller = assembled.controller
-        tray = Tray(window, window.model, closed.set)
+        tray = Tray(window, window.model)
         if tray.available:
             tray.start()
             window.close_to_tray = True
@@ -91,6 +91,7 @@ async def _serve(window: MainWindow, store: ConnectionStore) -> None:
             controller.notify = lambda title, text: tray.notify(title, text)
         else:
             window.closing.connect(closed.set)
+        window.quit_requested.connect(closed.set)
         scheduler = RefreshScheduler(
             store,
             assembled.connections.refresher,
@@ -103,6 +104,7 @@ async def _serve(window: MainWindow, store: ConnectionStore) -> None:
         gc.freeze()
         with quitting_on_signals(asyncio.get_running_loop(), closed.set):
             await closed.wait()
+        window.save_state()  # quitting from the tray or by a signal never closes the window
         await scheduler.stop()  # lets a refresh in flight reach its save
         assembled.clipboard.clear()  # a copied token does not outlive the app
         for task in list(controller.tasks):

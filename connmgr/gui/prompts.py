@@ -11,11 +11,14 @@ import asyncio
 from collections.abc import Collection
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from connmgr.domain.template import TemplateCatalog
 from connmgr.gui.connect import ConnectDialog, ConnectRequest
 from connmgr.gui.resources import vendor_icon
+
+EXPORT_FOLDER_KEY = "export/folder"
 
 
 async def answer(dialog: QDialog) -> int:
@@ -35,10 +38,10 @@ async def answer(dialog: QDialog) -> int:
 
 
 class Prompts:
-    def __init__(self, parent: QWidget, catalog: TemplateCatalog) -> None:
+    def __init__(self, parent: QWidget, catalog: TemplateCatalog, settings: QSettings) -> None:
         self._parent = parent
         self._catalog = catalog
-        self._export_folder: str | None = None
+        self._settings = settings  # the window's: the last export folder is kept there
 
     async def connection(
         self, existing: Collection[str], preset: ConnectRequest | None = None
@@ -61,15 +64,20 @@ class Prompts:
         await answer(QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self._parent))
 
     async def save_path(self, suggested: str) -> Path | None:
-        dialog = QFileDialog(
-            self._parent, "Export credentials to a .env file", suggested, "Environment files (*.env .env*)"
-        )
+        """A file to write, named `suggested` in the folder last exported to (else the home folder): never the
+        folder connmgr happened to be started from."""
+        last = self._settings.value(EXPORT_FOLDER_KEY)
+        # Off the loop's thread: the folder may be on a network mount that has gone away.
+        kept = isinstance(last, str) and await asyncio.to_thread(Path(last).is_dir)
+        folder = Path(str(last)) if kept else Path.home()
+        caption, files = "Export credentials to a .env file", "Environment files (*.env .env*)"
+        dialog = QFileDialog(self._parent, caption, str(folder / suggested), files)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)  # the export merges into an existing file
         if await answer(dialog) != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
             return None
         chosen = Path(dialog.selectedFiles()[0])
-        self._export_folder = str(chosen.parent)
+        self._settings.setValue(EXPORT_FOLDER_KEY, str(chosen.parent))
         return chosen
 
     async def passphrase(self, *, new: bool) -> str | None:

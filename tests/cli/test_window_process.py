@@ -32,6 +32,9 @@ def test_the_window_keeps_tokens_fresh_and_a_quit_signal_lets_the_refresh_in_fli
     assert leaked(ioffice_sim.sim.issued_secrets(), out + err) == []
     assert window.returncode == 0, err
     assert [line for line in err.splitlines() if "propagateSizeHints" not in line] == []  # but Qt's offscreen note
+    # Quitting never closed the window, and its size, columns and sort order were kept all the same.
+    kept = (connmgr.home / "window.ini").read_text()
+    assert "geometry=" in kept and "columns=" in kept
     # The refresh token iOFFICE rotated on each refresh was saved before the window quit: it works from here.
     assert connmgr("refresh", "Acme workplace").code == 0
     assert connmgr("check", "Acme workplace").out.strip() == "alice@example.com"
