@@ -7,6 +7,7 @@ module level; the rest (about 250 ms of imports) only once the window is on scre
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 from pathlib import Path
 
@@ -47,8 +48,8 @@ def _open_store(home: Path) -> ConnectionStore | None:
     return ConnectionStore(home, PassphraseDataKey(home, passphrase)) if accepted and passphrase else None
 
 
-def run(home: Path) -> int:
-    logs.configure()
+def run(home: Path, *, verbose: bool = False) -> int:
+    logs.configure(logging.DEBUG if verbose else logging.WARNING)
     app = start_application()
     try:
         store = _open_store(home)

@@ -49,3 +49,23 @@ def test_a_store_it_cannot_read_is_one_sentence_and_is_left_as_it_was(connmgr):
     assert "is damaged or not a connmgr database" in done.err
     assert "Traceback" not in done.err
     assert (connmgr.home / "connections.db").read_bytes() == damaged
+
+
+def test_verbose_with_no_command_opens_the_window_and_its_log_holds_no_secret(connmgr, ioffice_sim):
+    ioffice_sim.sim.access_token_ttl_ms = 4_000
+    assert connect_ioffice(connmgr, ioffice_sim.sim).code == 0
+    window = subprocess.Popen(
+        [sys.executable, "-m", "connmgr", "-v"], env=connmgr.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        ioffice_sim.sim.wait_for_request(TOKEN_PATH, count=2, timeout=30)  # the window's scheduler refreshed
+        window.send_signal(signal.SIGTERM)
+        out, err = window.communicate(timeout=30)
+    finally:
+        if window.poll() is None:
+            window.kill()
+    assert leaked(ioffice_sim.sim.issued_secrets(), out + err) == []
+    assert window.returncode == 0
+    assert " DEBUG " in err  # the exchanges, redacted
+    assert "usage:" not in out  # not the command line's help
