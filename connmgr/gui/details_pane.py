@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.domain.health import Health, countdown
 from connmgr.domain.template import ProviderTemplate, TemplateCatalog
-from connmgr.gui.resources import action_icon, vendor_icon
+from connmgr.gui.resources import action_icon, icon_tint, vendor_icon
 from connmgr.gui.text_styles import heading, secondary
 
 FLOW_LABELS = {
@@ -211,6 +211,12 @@ class DetailsPane(QWidget):
         for label, text_at in self._ticking:
             label.setText(text_at(now))
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:  # the desktop's colour scheme changed
+            for button in self.findChildren(QToolButton, "copy"):
+                button.setIcon(action_icon("copy", icon_tint(self.palette())))
+        super().changeEvent(event)
+
     def showEvent(self, event: Any) -> None:
         self.tick()  # the times went on while it was hidden
         super().showEvent(event)
@@ -271,7 +277,8 @@ class DetailsPane(QWidget):
         field.setCursorPosition(0)  # its start in view, not its end
         field.setAccessibleName(label)
         copy = QToolButton()
-        copy.setIcon(action_icon("copy"))
+        copy.setObjectName("copy")
+        copy.setIcon(action_icon("copy", icon_tint(self.palette())))
         copy.setToolTip(f"Copy the {label[0].lower()}{label[1:]} (the clipboard clears itself in 30 s)")
         copy.setAccessibleName(f"Copy {label}")
         copy.clicked.connect(lambda: self.copy_requested.emit(label, field.text()))

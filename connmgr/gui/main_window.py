@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import (
     QAbstractItemModel,
     QByteArray,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -228,6 +229,7 @@ class MainWindow(QMainWindow):
         for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
             signal.connect(self._on_rows_changed)
         model.dataChanged.connect(self._on_data_changed)
+        self._follow_palette()
         self._restore()
         self._on_rows_changed()
 
@@ -348,6 +350,18 @@ class MainWindow(QMainWindow):
             ("window/splitter", self.splitter.saveState, self.splitter.restoreState),
             ("window/columns", header.saveState, header.restoreState),  # widths, order and the sort indicator
         ]
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The desktop's colour scheme changed (Qt follows it with a new palette, QStyleHints.colorScheme), or the
+        # palette did on its own: the colours connmgr chose itself follow.
+        if event.type() == QEvent.Type.PaletteChange:
+            self._follow_palette()
+        super().changeEvent(event)
+
+    def _follow_palette(self) -> None:
+        palette = self.palette()  # the window's is new when it hears of the change; its children's not yet
+        self.model.set_palette(palette)
+        self.actions_.follow_palette(palette)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 
 from connmgr.domain.connection import Connection, Status
-from connmgr.gui.resources import action_icon
+from connmgr.gui.resources import action_icon, icon_tint
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,7 @@ class RowActions(QObject):
         super().__init__(parent)
         self.by_name: dict[str, QAction] = {}
         for name, spec in _SPECS.items():
-            action = QAction(spec.text, parent)
-            if spec.icon is not None:
-                action.setIcon(action_icon(spec.icon))
+            action = QAction(spec.text, parent)  # its icon: follow_palette
             shortcut = QKeySequence(spec.shortcut)
             action.setShortcut(shortcut)
             action.setStatusTip(spec.tip)
@@ -53,6 +51,13 @@ class RowActions(QObject):
             keys = shortcut.toString(QKeySequence.SequenceFormat.NativeText)
             action.setToolTip(f"{spec.text.removesuffix('…')} ({keys}): {spec.tip[0].lower()}{spec.tip[1:]}")
             self.by_name[name] = action
+
+    def follow_palette(self, palette: QPalette) -> None:
+        """Icons that read on `palette` (the desktop turned dark, or light again)."""
+        tint = icon_tint(palette)
+        for name, spec in _SPECS.items():
+            if spec.icon is not None:
+                self.by_name[name].setIcon(action_icon(spec.icon, tint))
 
     def __getitem__(self, name: str) -> QAction:
         return self.by_name[name]

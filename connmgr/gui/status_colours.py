@@ -2,8 +2,8 @@
 
 Each keeps WCAG AA contrast (4.5:1) on the table's rows, alternate rows included, under the palettes Qt gives on
 the desktops we know (Fusion's own, GTK's light and dark; tests/gui/test_status_colours.py measures them). The set
-is chosen from the palette itself, not from the reported colour scheme: a desktop may report no scheme at all and
-still hand the application a dark palette. The text always says the status too: colour is never the only cue.
+is chosen from the palette itself (text_styles.is_dark). The text always says the status too: colour is never the
+only cue.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QColor, QPalette
 
 from connmgr.domain.health import Health
+from connmgr.gui.text_styles import is_dark
 
 
 @dataclass(frozen=True)
@@ -42,4 +43,4 @@ DARK = _colours(good="#56d364", soon="#e3b341", bad="#ff7b72", quiet="#9ea7b3", 
 
 def status_colours(palette: QPalette) -> StatusColours:
     """The set that reads on `palette`'s rows: dark text on a light base, light text on a dark one."""
-    return DARK if palette.color(QPalette.ColorRole.Base).lightnessF() < 0.5 else LIGHT
+    return DARK if is_dark(palette) else LIGHT
