@@ -96,6 +96,8 @@ class DetailsPane(QWidget):
         self.icon = QLabel()
         self.summary = QFormLayout()
         self.endpoints = QFormLayout()
+        # Each URL under its name, across the pane's width: beside it, one broke after "https://".
+        self.endpoints.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         self.settings = QFormLayout()
         self.secrets = QFormLayout()
         self.hidden_note = secondary(_value_label(HIDDEN))
