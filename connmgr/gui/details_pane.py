@@ -54,10 +54,17 @@ HIDDEN = "Tokens and keys are read from the keyring when you press Show."
 
 
 def _when(epoch: float, now: float) -> str:
-    """A time for a person: local, to the second, and how far off it is."""
+    """A time for a person: how far off it is, then when, local (its date only when another day's)."""
     local = datetime.fromtimestamp(epoch).astimezone()
     distance = countdown(abs(epoch - now))
-    return f"{local:%Y-%m-%d %H:%M:%S %Z} ({f'{distance} ago' if epoch <= now else f'in {distance}'})"
+    relative = f"{distance} ago" if epoch <= now else f"in {distance}"
+    if local.date() == datetime.fromtimestamp(now).astimezone().date():
+        return f"{relative}, at {local:%H:%M:%S}"
+    return f"{relative}, {local:%Y-%m-%d %H:%M}"
+
+
+def _full(epoch: float) -> str:
+    return f"{datetime.fromtimestamp(epoch).astimezone():%Y-%m-%d %H:%M:%S %Z}"
 
 
 def _value_label(text: str) -> QLabel:
@@ -177,21 +184,23 @@ class DetailsPane(QWidget):
         self._row("Status", status)
         if last_failure is not None:
             at, sentence = last_failure
-            self._ticking_row("Last error", lambda now: f"{_when(at, now)}: {sentence}")
+            self._ticking_row("Last error", at, lambda now: _when(at, now), below=sentence)
         self._row("Scopes", scopes_text(connection, template))
         self._row("Token type", connection.token_type)
         if connection.issued_at is not None:
             issued = connection.issued_at
-            self._ticking_row("Issued", lambda now: _when(issued, now))
+            self._ticking_row("Issued", issued, lambda now: _when(issued, now))
         if connection.status is Status.REVOKED:
             self._row("Expires", "— (revoked: it holds no token)")
         else:
             expires = connection.expires_at
-            self._ticking_row("Expires", lambda now: "never" if expires is None else _when(expires, now))
+            self._ticking_row("Expires", expires, lambda now: "never" if expires is None else _when(expires, now))
             ends = connection.refresh_expires_at
             if connection.has_refresh_token or ends is not None:
                 self._ticking_row(
-                    "Refresh token expires", lambda now: "not given by the vendor" if ends is None else _when(ends, now)
+                    "Refresh token expires",
+                    ends,
+                    lambda now: "not given by the vendor" if ends is None else _when(ends, now),
                 )
         for name, url in endpoints.items():
             self.endpoints.addRow(_label(template, name), _value_label(url))
@@ -228,8 +237,26 @@ class DetailsPane(QWidget):
         self.summary.addRow(name, label)
         return label
 
-    def _ticking_row(self, name: str, text_at: Callable[[float], str]) -> None:
-        self._ticking.append((self._row(name, text_at(self._now())), text_at))
+    def _ticking_row(self, name: str, epoch: float | None, text_at: Callable[[float], str], *, below: str = "") -> None:
+        """A row whose time moves on each tick, in a label of a fixed size: a label that may change size has the
+        pane laid out again each time (0.6 of the 0.8 ms the pane's tick took). `below`: text that stays."""
+        text = text_at(self._now())
+        label = QLabel(text)
+        if epoch is not None:
+            label.setToolTip(_full(epoch))
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        metrics = label.fontMetrics()
+        label.setFixedSize(metrics.horizontalAdvance(text + " 00h 00m"), metrics.height())  # room to grow
+        self._ticking.append((label, text_at))
+        if not below:
+            self.summary.addRow(name, label)
+            return
+        both = QWidget()
+        column = QVBoxLayout(both)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(label)
+        column.addWidget(_value_label(below))
+        self.summary.addRow(name, both)
 
     def _hide_secrets(self) -> None:
         while self.secrets.rowCount():

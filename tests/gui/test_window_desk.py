@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolBar
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QToolBar
 
 from connmgr.gui.connections_model import Column
 from connmgr.gui.main_window import MainWindow
@@ -110,7 +110,8 @@ def test_a_failure_stays_in_the_details_and_in_the_notifications(desktop, workpl
     desktop.wait_idle()
     sentence = desktop.message()
     assert "carries no access token" in sentence
-    assert rows(desktop.window.details.summary)["Last error"].text().endswith(f"ago): {sentence}")
+    when, said = rows(desktop.window.details.summary)["Last error"].findChildren(QLabel)
+    assert " ago, at " in when.text() and said.text() == sentence
     controller = desktop.app.controller
     assert controller.failures.isVisible() and controller.failures.text() == "1 failure"
     desktop.window.statusBar().clearMessage()  # the status bar's message goes; the list keeps it
