@@ -62,8 +62,9 @@ def main() -> int:
         from connmgr.gui.clipboard_keeper import main as keep_clipboard
 
         return keep_clipboard()
-    window_home = _window_home(argv)
-    if window_home is not None:
+    window = _window_options(argv)
+    if window is not None:
+        window_home, verbose = window
         home = resolve_home(window_home or None)
         if smoke_url := os.environ.get(SMOKE_TEST_ENV):
             from connmgr.gui import smoke
@@ -71,20 +72,23 @@ def main() -> int:
             return smoke.run(smoke_url, home)
         from connmgr.gui.launch import run  # Qt is imported only when the window opens
 
-        return run(home)
+        return run(home, verbose=verbose)
     from connmgr import cli  # not on the window's path: its imports cost start-up time
 
     return cli.main(argv, browser_sign_in=_sign_in_window, copy_to_clipboard=copy_with_keeper)
 
 
-def _window_home(argv: list[str]) -> Path | Literal[""] | None:
-    """`connmgr`, alone or with only `--home DIR`, opens the window: its home ("" for the default), else None."""
-    if not argv:
-        return ""
-    if len(argv) == 2 and argv[0] == "--home":
-        return Path(argv[1])
-    if len(argv) == 1 and argv[0].startswith("--home="):
-        return Path(argv[0].removeprefix("--home="))
+def _window_options(argv: list[str]) -> tuple[Path | Literal[""], bool] | None:
+    """`connmgr` with no command (alone, or with only `--home DIR` and `-v`) opens the window: its home ("" for the
+    default) and whether to log verbosely; else None, for the command line."""
+    verbose = any(arg in ("-v", "--verbose") for arg in argv)
+    rest = [arg for arg in argv if arg not in ("-v", "--verbose")]
+    if not rest:
+        return "", verbose
+    if len(rest) == 2 and rest[0] == "--home":
+        return Path(rest[1]), verbose
+    if len(rest) == 1 and rest[0].startswith("--home="):
+        return Path(rest[0].removeprefix("--home=")), verbose
     return None
 
 

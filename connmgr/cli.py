@@ -27,7 +27,7 @@ from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
 from connmgr.domain.envfile import VARIABLE_NAME
 from connmgr.domain.errors import ConfigError, ConnmgrError
-from connmgr.domain.health import countdown, health, iso_utc
+from connmgr.domain.health import countdown, expiry_text, health, iso_utc
 from connmgr.domain.names import for_terminal
 from connmgr.domain.template import FLOWS, ProviderTemplate
 from connmgr.oauth.client import OAuthClient
@@ -263,7 +263,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = [
         tuple(
             for_terminal(text)
-            for text in (c.name, c.template_id, health(c, now).label, c.account or "", countdown(_remaining(c, now)))
+            for text in (c.name, c.template_id, health(c, now).label, c.account or "", expiry_text(c, now))
         )
         for c in connections
     ]
@@ -369,6 +369,27 @@ def _variable_prefix(text: str) -> str:
     return text
 
 
+CONNECT_DESCRIPTION = (
+    "Sign in at a vendor and save the connection. The authorization-code flow opens connmgr's sign-in window (or "
+    "the system browser); client credentials and password need no browser. Secret fields (client secret, API key, "
+    "password) come from CONNMGR_<FIELD> (CONNMGR_CLIENT_SECRET, ...) or a prompt that does not echo, never from "
+    "the command line."
+)
+
+
+class _ConnectHelp(argparse.HelpFormatter):
+    """`connect --help` ends with each template's flows, the default first: read only when help is asked for."""
+
+    def format_help(self) -> str:
+        catalog = load_catalog(resolve_home(None) / "templates").catalog
+        width = max(len(t.id) for t in catalog)
+        lines = [
+            f"  {t.id:<{width}}  {t.name}: {t.flows[0]} (default)" + "".join(f", {flow}" for flow in t.flows[1:])
+            for t in catalog
+        ]
+        return super().format_help() + "\ntemplates and their flows:\n" + "\n".join(lines) + "\n"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse's own exit is 2 too; this keeps the message to one line
         raise UsageError(message)
@@ -383,13 +404,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("templates", help="list the vendor templates")
     p.add_argument("--json", action="store_true")
-    p = commands.add_parser("connect", help="connect an account")
-    p.add_argument("template")
-    p.add_argument("--name", required=True)
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a field value (not a secret)")
-    p.add_argument("--flow", choices=FLOWS)
-    p.add_argument("--system-browser", action="store_true", help="sign in in the system browser, not connmgr's window")
-    p.add_argument("--json", action="store_true")
+    p = commands.add_parser(
+        "connect", help="connect an account", description=CONNECT_DESCRIPTION, formatter_class=_ConnectHelp
+    )
+    p.add_argument("template", help="the vendor's template, by id (the list below; connmgr templates)")
+    p.add_argument("--name", required=True, help="what to call the connection here; no other in this home has it")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a field's value, once for each field (client_id, redirect_uri, site, ...; connmgr templates --json "
+        "lists each template's fields); never a secret",
+    )
+    p.add_argument(
+        "--flow",
+        choices=FLOWS,
+        help="how the token is obtained: authorization_code (sign in as the client, in a browser), "
+        "client_credentials (the integration's own credentials), password (a username and password, used once); "
+        "default: the template's first, marked below",
+    )
+    p.add_argument(
+        "--system-browser",
+        action="store_true",
+        help="sign in in the system browser, not connmgr's window (the redirect comes back to a one-time local "
+        "address)",
+    )
+    p.add_argument("--json", action="store_true", help="print the saved connection as JSON")
     p = commands.add_parser("list", help="list the connections")
     p.add_argument("--json", action="store_true")
     p = commands.add_parser("token", help="print a connection's access token (refreshed first if needed)")

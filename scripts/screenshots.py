@@ -1,13 +1,16 @@
-"""Render the README's screenshots: the main window, the Connect dialog and the sign-in window.
+"""Render the README's screenshots: the main window (light and dark), the Connect dialog and the sign-in window.
 
 Run under a display (the web view's content is composited by Chromium and only a real screen grab sees it):
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py docs/screenshots
-The window is staged with made-up connections in every state; the sign-in page is a local vcita simulator.
+The window is staged with made-up connections in every state; the sign-in page is a local vcita simulator. Qt's
+GTK platform theme stands in for a desktop, whose colour scheme is turned dark while the window is open, as a
+person's desktop setting would. At 200 %: QT_SCALE_FACTOR=2 and a screen of 2800x1800.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -103,6 +106,7 @@ def stage(store: ConnectionStore) -> None:
 
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("QT_QPA_PLATFORMTHEME", "gtk3")  # before Qt starts: a desktop's theme, scheme and all
     app = start_application()
     with tempfile.TemporaryDirectory() as folder, VcitaSimulator() as sim:
         home = Path(folder)
@@ -117,6 +121,11 @@ def main(out: Path) -> None:
         window.spinner.set_running(True)
         window.select("Northwind workplace")
         shoot(window, out / "main-window.png")
+        app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
+        settle()
+        shoot(window, out / "main-window-dark.png")
+        app.styleHints().setColorScheme(Qt.ColorScheme.Light)
+        settle()
 
         dialog = ConnectDialog(assembled.connections.catalog, vendor_icon, [], window)
         dialog.show()

@@ -81,6 +81,17 @@ def iso_utc(epoch: float | None) -> str | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
 
 
+def expiry_text(connection: Connection, now: float) -> str:
+    """When the access token ends, and the sign-in behind it, for a person; the window's Expires column and
+    `connmgr list` both say this. A revoked connection has nothing left to expire: "—"."""
+    if connection.status is Status.REVOKED:
+        return "—"
+    text = countdown(None if connection.expires_at is None else connection.expires_at - now)
+    if connection.refresh_expires_at is not None:
+        text += f" (sign-in {countdown(connection.refresh_expires_at - now)})"
+    return text
+
+
 def countdown(seconds: float | None) -> str:
     """'4m 10s', '2d 3h', 'never expires', 'expired 3m ago' — for a person, not a parser."""
     if seconds is None:

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRectF, Qt, QTimer
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
-from connmgr.gui.connections_model import CONNECTION_ROLE, REFRESHING_COLOUR
+from connmgr.gui.connections_model import CONNECTION_ROLE, ConnectionsModel
 
 FRAME_MS = 80
 
 
 class BusySpinnerDelegate(QStyledItemDelegate):
-    """Paints the spinner beside the status text of `column`; its timer runs only while some row is busy."""
+    """Paints the spinner beside the status text of `column` of the rows `model` says are busy; its timer runs only
+    while some row is busy."""
 
-    def __init__(
-        self, view: QTableView, column: int, is_busy: Callable[[str], bool], parent: QObject | None = None
-    ) -> None:
+    def __init__(self, view: QTableView, column: int, model: ConnectionsModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._view = view
         self._column = column
-        self._is_busy = is_busy
+        self._model = model
         self._angle = 0
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
@@ -47,7 +44,7 @@ class BusySpinnerDelegate(QStyledItemDelegate):
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         connection = index.data(CONNECTION_ROLE)
-        if connection is None or not self._is_busy(connection.name):
+        if connection is None or not self._model.is_busy(connection.name):
             super().paint(painter, option, index)
             return
         size = min(option.rect.height() - 8, 14)
@@ -59,7 +56,7 @@ class BusySpinnerDelegate(QStyledItemDelegate):
         super().paint(painter, shifted, index)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(REFRESHING_COLOUR, 2)
+        pen = QPen(self._model.colours.busy, 2)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         painter.setPen(pen)
         arc = QRectF(rect.left() + 4, rect.center().y() - size / 2, size, size)

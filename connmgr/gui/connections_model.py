@@ -20,29 +20,20 @@ from collections.abc import Callable, Iterable
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtGui import QColor, QIcon
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QPalette
 
-from connmgr.domain.connection import Connection
-from connmgr.domain.health import Health, countdown, health, iso_utc, next_change
+from connmgr.domain.connection import Connection, Status
+from connmgr.domain.health import Health, expiry_text, health, iso_utc, next_change
 from connmgr.domain.template import TemplateCatalog
+from connmgr.gui.status_colours import LIGHT, status_colours
 
 Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole
 CONNECTION_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2  # a row's searched text, in its first column (see main_window)
 
-# Text colours readable on light and dark palettes; the text says it too, colour is never the only cue.
-HEALTH_COLOURS = {
-    Health.CONNECTED: QColor("#1a7f37"),
-    Health.EXPIRING_SOON: QColor("#b35900"),
-    Health.NEEDS_SIGN_IN_SOON: QColor("#b35900"),
-    Health.EXPIRED: QColor("#cf222e"),
-    Health.NEEDS_SIGN_IN: QColor("#cf222e"),
-    Health.REVOKED: QColor("#6e7781"),
-    Health.ERROR: QColor("#cf222e"),
-}
-REFRESHING_COLOUR = QColor("#0969da")
+REFRESHING = "Refreshing…"
 _ROLES_ANSWERED = frozenset(
     int(role)
     for role in (
@@ -77,6 +68,8 @@ HEADERS = {
 
 
 class ConnectionsModel(QAbstractTableModel):
+    ticked = Signal()  # once a second, after the countdowns moved: what else counts down follows
+
     def __init__(
         self,
         catalog: TemplateCatalog,
@@ -97,7 +90,8 @@ class ConnectionsModel(QAbstractTableModel):
         # was judged again since is stale, and skipped.
         self._due: list[tuple[float, str]] = []
         self._row_by_id: dict[str, int] = {}
-        self._busy: set[str] = set()  # names being refreshed or revoked right now
+        self._busy: dict[str, str] = {}  # names being refreshed, revoked or checked right now: what the Status says
+        self.colours = LIGHT  # the Status column's, for the views' palette (set_palette)
         self._sort_column = -1  # -1: in the order given
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._timer = QTimer(self)
@@ -143,7 +137,8 @@ class ConnectionsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == Column.VENDOR:
             return self._icon_for(connection.template_id)
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.STATUS:
-            return REFRESHING_COLOUR if connection.name in self._busy else HEALTH_COLOURS[self._health[index.row()]]
+            colours = self.colours
+            return colours.busy if connection.name in self._busy else colours.by_health[self._health[index.row()]]
         if role == Qt.ItemDataRole.ToolTipRole and column == Column.STATUS and connection.status_detail:
             return connection.status_detail
         if role == Qt.ItemDataRole.ToolTipRole and column == Column.EXPIRES:
@@ -209,8 +204,12 @@ class ConnectionsModel(QAbstractTableModel):
             self._index_rows()
             self.endRemoveRows()
 
-    def set_busy(self, name: str, busy: bool) -> None:
-        (self._busy.add if busy else self._busy.discard)(name)
+    def set_busy(self, name: str, busy: bool, *, label: str = REFRESHING) -> None:
+        """Show `label` in the connection's Status, with the spinner, while `busy`."""
+        if busy:
+            self._busy[name] = label
+        else:
+            self._busy.pop(name, None)
         row = self.row_of(name)
         if row is not None:
             cell = self.index(row, Column.STATUS)
@@ -229,9 +228,25 @@ class ConnectionsModel(QAbstractTableModel):
     def connection(self, row: int) -> Connection:
         return self._rows[row]
 
+    def now(self) -> float:
+        """The model's clock: whatever shows times beside the table reads the same one."""
+        return self._now()
+
+    def set_palette(self, palette: QPalette) -> None:
+        """Colour the Status column for `palette` (the desktop's colour scheme changed, or the palette with it)."""
+        colours = status_colours(palette)
+        if colours is not self.colours:
+            self.colours = colours
+            if self._rows:
+                self.dataChanged.emit(
+                    self.index(0, Column.STATUS),
+                    self.index(len(self._rows) - 1, Column.STATUS),
+                    [Qt.ItemDataRole.ForegroundRole],
+                )
+
     def expires_text(self, row: int) -> str:
         """The Expires cell's text, as `data()` answers it (the column's delegate paints it from here)."""
-        return self._expires_text(self._rows[row], row)
+        return expiry_text(self._rows[row], self._now())
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by `column` (-1: leave the order as it is), and keep sorting as rows come and change."""
@@ -290,6 +305,7 @@ class ConnectionsModel(QAbstractTableModel):
                 self.dataChanged.emit(cell, cell)
         if turned and self._sort_column == Column.STATUS:
             self._resort()
+        self.ticked.emit()
 
     # -- cell contents
 
@@ -301,8 +317,8 @@ class ConnectionsModel(QAbstractTableModel):
         if column == Column.ACCOUNT:
             return connection.account or "—"
         if column == Column.STATUS:
-            return "Refreshing…" if connection.name in self._busy else self._health[row].label
-        return self._expires_text(connection, row)
+            return self._busy.get(connection.name) or self._health[row].label
+        return expiry_text(connection, self._now())
 
     def _searched_text(self, connection: Connection, row: int) -> str:
         """What the search box looks in: the name, vendor, account and status, never the ticking countdown."""
@@ -312,15 +328,6 @@ class ConnectionsModel(QAbstractTableModel):
         template = self._catalog.templates.get(connection.template_id)
         return template.name if template else connection.template_id
 
-    def _expires_text(self, connection: Connection, row: int) -> str:
-        if self._health[row] is Health.REVOKED:
-            return "—"
-        now = self._now()
-        text = countdown(None if connection.expires_at is None else connection.expires_at - now)
-        if connection.refresh_expires_at is not None:
-            text += f" (sign-in {countdown(connection.refresh_expires_at - now)})"
-        return text
-
     def _expiry_tooltip(self, connection: Connection) -> str:
         lines = [f"Access token expires: {iso_utc(connection.expires_at) or 'never'}"]
         if connection.refresh_expires_at is not None:
@@ -329,7 +336,10 @@ class ConnectionsModel(QAbstractTableModel):
 
     def _sort_key(self, connection: Connection, row: int, column: Column) -> object:
         if column == Column.EXPIRES:
-            return float("inf") if connection.expires_at is None else connection.expires_at
+            # By time left; then the tokens that never expire, then the revoked, which have nothing left.
+            if connection.status is Status.REVOKED:
+                return (2, 0.0)
+            return (1, 0.0) if connection.expires_at is None else (0, connection.expires_at)
         if column == Column.STATUS:
             return list(Health).index(self._health[row])
         return self._text(connection, row, column).casefold()

@@ -1,8 +1,9 @@
 """What the window's actions do: each one a coroutine on the qasync loop, so the window stays responsive.
 
-A failure to connect is said in the Connect dialog, which stays open with every
-value; any other failure ends as one sentence in the status bar (and the row's
-status where it changed). Nothing here blocks on the network or the keyring.
+A failure to connect is said in the Connect dialog, which stays open with every value; every other outcome ends as
+one sentence in the status bar and in the notifications list (View > Notifications), and a failure also as the
+connection's last error in the details pane (and the row's status where it changed). Nothing here blocks on the
+network or the keyring.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QToolButton, QWidget
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
@@ -26,10 +29,13 @@ from connmgr.domain.provider import Provider
 from connmgr.domain.summary import needs_a_person
 from connmgr.gui.clipboard import CLEAR_AFTER_S, SecretClipboard
 from connmgr.gui.connect import ConnectRequest, Failure
+from connmgr.gui.connections_model import REFRESHING
+from connmgr.gui.event_log import Event, EventLog, EventsDock
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import ConnectSession, Prompts
 from connmgr.gui.sign_in_flow import SignInOutcome, sign_in
 from connmgr.services.connections import Connections
+from connmgr.services.envwriter import git_exposure
 from connmgr.services.inspection import endpoints_of, id_token_claims, same_identity
 from connmgr.services.loopback import SIGN_IN_TIMEOUT_S
 from connmgr.services.signin import Connected, finish_sign_in
@@ -59,51 +65,74 @@ class Controller(QObject):
         self.notify: Callable[[str, str], None] | None = None  # the tray's, where there is one
         self.sign_in_timeout = SIGN_IN_TIMEOUT_S  # how long a sign-in may wait for the person
         self.tasks: set[asyncio.Task[None]] = set()
+        self.events = EventLog(self)
+        self.events_dock: EventsDock | None = None  # made when first opened
+        # Stays in the status bar once something failed, when the message itself has long gone.
+        self.failures = QToolButton()
+        self.failures.setAutoRaise(True)
+        self.failures.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.failures.setToolTip("Show the notifications (Ctrl+Shift+L)")
+        self.failures.clicked.connect(self.show_events)
+        self.failures.hide()
+        window.statusBar().addPermanentWidget(self.failures)
+        self.events.added.connect(self._on_event)
         actions = window.actions_
         actions["connect"].triggered.connect(lambda: self._start(self.connect_account()))
         actions["copy"].triggered.connect(lambda: self._on_selected(self.copy_token))
-        actions["refresh"].triggered.connect(lambda: self._on_selected(self.refresh, busy=True))
-        actions["revoke"].triggered.connect(lambda: self._on_selected(self.revoke, busy=True))
+        actions["refresh"].triggered.connect(lambda: self._on_selected(self.refresh))
+        actions["check"].triggered.connect(lambda: self._on_selected(self.check))
+        actions["revoke"].triggered.connect(lambda: self._on_selected(self.revoke))
         actions["reconnect"].triggered.connect(lambda: self._on_selected(self.reconnect))
         actions["remove"].triggered.connect(lambda: self._on_selected(self.remove))
         actions["rename"].triggered.connect(lambda: self._on_selected(self.rename))
         actions["export"].triggered.connect(lambda: self._start(self.export(window.selected_connections())))
-        window.details.reveal_requested.connect(lambda name: self._start(self.reveal(name)))
+        actions["events"].triggered.connect(self.show_events)
+        window.details.reveal_requested.connect(lambda name: self._start(self.reveal(name), about=name))
+        window.details.copy_requested.connect(self._on_copy_requested)
         window.selection_changed.connect(self._on_selection_changed)
 
     # -- running actions
 
-    def _start(self, work: Coroutine[Any, Any, None], *, busy: str | None = None) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(self._guarded(work, busy))
+    def _start(self, work: Coroutine[Any, Any, None], *, about: str | None = None) -> asyncio.Task[None]:
+        """Run `work`; a failure is told as being about the connection named `about`."""
+        task = asyncio.ensure_future(self._guarded(work, about))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
 
-    def _on_selected(self, action: Callable[[Connection], Coroutine[Any, Any, None]], *, busy: bool = False) -> None:
+    def _on_selected(self, action: Callable[[Connection], Coroutine[Any, Any, None]]) -> None:
         selected = self.window.selected_connections()
         if len(selected) == 1 and not self.model.is_busy(selected[0].name):
-            self._start(action(selected[0]), busy=selected[0].name if busy else None)
+            self._start(action(selected[0]), about=selected[0].name)
 
-    async def _guarded(self, work: Coroutine[Any, Any, None], busy: str | None) -> None:
-        if busy:
-            self._set_busy(busy, True)
+    async def _guarded(self, work: Coroutine[Any, Any, None], about: str | None) -> None:
         try:
             await work
         except KeyringUnavailable as exc:
-            self.window.show_message(await self._offer_passphrase(exc))
+            self._tell(await self._offer_passphrase(exc))
         except ConnmgrError as exc:
-            self.window.show_message(exc.sentence)
+            self._tell(exc.sentence, about, failed=True)
         except Exception:
             log.exception("an action failed unexpectedly")
-            self.window.show_message("Something went wrong; the details are in the log.")
-        finally:
-            if busy:
-                self._set_busy(busy, False)
-                self._reload(busy)
+            self._tell("Something went wrong; the details are in the log.", about, failed=True)
 
-    def _set_busy(self, name: str, busy: bool) -> None:
-        self.model.set_busy(name, busy)
-        self.window.spinner.set_running(self.model.any_busy())
+    @contextmanager
+    def _busy(self, name: str, label: str) -> Iterator[None]:
+        """The row shows `label` and the spinner while the vendor is asked (not while a prompt waits for the
+        person); then what the store holds (a failed refresh may have marked it Needs sign-in)."""
+        self.model.set_busy(name, True, label=label)
+        self.window.spinner.set_running(True)
+        try:
+            yield
+        finally:
+            self.model.set_busy(name, False)
+            self.window.spinner.set_running(self.model.any_busy())
+            self._reload(name)
+
+    def _tell(self, text: str, about: str | None = None, *, failed: bool = False) -> None:
+        """The status bar says it for a moment; the notifications keep it (and a failure, for its connection)."""
+        self.window.show_message(text)
+        self.events.add(text, connection=about, failed=failed)
 
     def _all(self) -> list[Connection]:
         return [self.model.connection(row) for row in range(self.model.rowCount())]
@@ -125,6 +154,8 @@ class Controller(QObject):
                 failure = await self._try_to_connect(dialog, request, replacing)
                 if failure is None:
                     return
+                if not failure.by_person:  # kept in the notifications too, after the dialog has gone
+                    self.events.add(failure.sentence, connection=request.name, failed=True)
 
     async def _try_to_connect(
         self, dialog: ConnectSession, request: ConnectRequest, replacing: Connection | None
@@ -162,7 +193,7 @@ class Controller(QObject):
         self.window.select(connection.name)
         connected_as = f"Connected {connection.name} as {connection.account or 'an unnamed account'}."
         # What could not be verified stays in the details pane too (the row's status detail).
-        self.window.show_message(f"{connected_as} {connection.status_detail}".strip())
+        self._tell(f"{connected_as} {connection.status_detail}".strip(), connection.name)
         return None
 
     async def _obtain(self, request: ConnectRequest, provider: Provider, parent: QWidget) -> Connected | Failure:
@@ -201,25 +232,41 @@ class Controller(QObject):
         token = await self.connections.access_token(connection.name)
         self._reload(connection.name)
         self.clipboard.copy(token)
-        self.window.show_message(f"Copied the token of {connection.name}; the clipboard clears in {CLEAR_AFTER_S} s.")
+        self._tell(f"Copied the token of {connection.name}; the clipboard clears in {CLEAR_AFTER_S} s.")
+
+    def _on_copy_requested(self, label: str, value: str) -> None:
+        """A secret the details pane shows, copied from its own button: through the clipboard that clears itself."""
+        shown = self.window.details.connection
+        self.clipboard.copy(value)
+        of = f" of {shown.name}" if shown is not None else ""
+        self._tell(f"Copied the {label[0].lower()}{label[1:]}{of}; the clipboard clears in {CLEAR_AFTER_S} s.")
 
     async def refresh(self, connection: Connection) -> None:
-        updated = await self.connections.refresh(connection.name)
-        self.model.upsert(updated)
+        with self._busy(connection.name, REFRESHING):
+            updated = await self.connections.refresh(connection.name)
+            self.model.upsert(updated)
         remaining = None if updated.expires_at is None else updated.expires_at - time.time()
-        self.window.show_message(f"Refreshed {updated.name}; the token expires in {countdown(remaining)}.")
+        self._tell(f"Refreshed {updated.name}; the token expires in {countdown(remaining)}.", updated.name)
+
+    async def check(self, connection: Connection) -> None:
+        """Ask the vendor's who-am-I endpoint whom the token belongs to (the row follows a changed account)."""
+        with self._busy(connection.name, "Checking…"):
+            account = await self.connections.check(connection.name)
+        was = "" if account == connection.account else f" (it was listed as {connection.account or 'unnamed'})"
+        self._tell(f"Checked {connection.name}: the vendor says the token belongs to {account}{was}.", connection.name)
 
     async def revoke(self, connection: Connection) -> None:
         if not await self.prompts.confirm(
             "Revoke", f"Revoke the tokens of “{connection.name}” and forget them here?", "Revoke"
         ):
             return
-        outcome = await self.connections.revoke(connection.name)
-        self.model.upsert(outcome.connection)
+        with self._busy(connection.name, "Revoking…"):
+            outcome = await self.connections.revoke(connection.name)
+            self.model.upsert(outcome.connection)
         if outcome.at_vendor:
-            self.window.show_message(f"Revoked {connection.name} at the vendor.")
+            self._tell(f"Revoked {connection.name} at the vendor.", connection.name)
         else:
-            self.window.show_message(f"Forgot the token of {connection.name}.")
+            self._tell(f"Forgot the token of {connection.name}; revoke it at the vendor too.", connection.name)
             await self.prompts.inform("Revoke it at the vendor", f"{outcome.hint}.")
 
     async def remove(self, connection: Connection) -> None:
@@ -232,7 +279,8 @@ class Controller(QObject):
             return
         await self.connections.remove(connection.name)
         self.model.remove(connection.name)
-        self.window.show_message(f"Removed {connection.name}.")
+        self.events.forget(connection.name)
+        self._tell(f"Removed {connection.name}.")
 
     async def rename(self, connection: Connection) -> None:
         new = await self.prompts.new_name(connection.name)
@@ -242,20 +290,31 @@ class Controller(QObject):
         self.model.remove(connection.name)
         self.model.upsert(renamed)
         self.window.select(renamed.name)
-        self.window.show_message(f"Renamed {connection.name} to {renamed.name}.")
+        self.events.renamed(connection.name, renamed.name)
+        self._tell(f"Renamed {connection.name} to {renamed.name}.", renamed.name)
 
     async def export(self, selected: list[Connection]) -> None:
         if not selected:
             return
-        path = await self.prompts.save_path(
-            ".env" if len(selected) > 1 else f"{env_prefix(selected[0].name).lower()}.env"
-        )
+        path = await self._export_path(".env" if len(selected) > 1 else f"{env_prefix(selected[0].name).lower()}.env")
         if path is None:
             return
         outcome = await self.connections.export([c.name for c in selected], path)
-        self.window.show_message(f"Wrote {len(outcome.variables)} variables to {outcome.path}.")
-        if outcome.warning:
-            await self.prompts.inform("Check before you commit", f"{outcome.warning}.", warning=True)
+        self._tell(f"Wrote {len(outcome.variables)} variables to {outcome.path}.")
+
+    async def _export_path(self, suggested: str) -> Path | None:
+        """The file to export to; one in a git work tree that git does not ignore is confirmed first, before a token
+        is written where a commit would take it (choosing again starts in the same folder)."""
+        while (path := await self.prompts.save_path(suggested)) is not None:
+            # git runs in a thread: two processes, some milliseconds. (Writing checks again, for the command line.)
+            exposure = await asyncio.to_thread(git_exposure, path.expanduser().absolute())
+            if exposure is None or await self.prompts.confirm(
+                "Not ignored by git",
+                f"{exposure}.\n\nA token written there is one “git add .” away from the repository.",
+                "Export anyway",
+            ):
+                return path
+        return None
 
     async def reveal(self, name: str) -> None:
         await self.connections.store.unlock()
@@ -265,19 +324,42 @@ class Controller(QObject):
     def _on_selection_changed(self) -> None:
         selected = self.window.selected_connections()
         one = selected[0] if len(selected) == 1 else None
-        now = time.time()
+        failure = self.events.last_failure(one.name) if one else None
         self.window.details.show_connection(
-            one, health(one, now) if one else None, endpoints_of(self.connections.catalog, one) if one else {}
+            one,
+            health(one, self.model.now()) if one else None,
+            endpoints_of(self.connections.catalog, one) if one else {},
+            last_failure=(failure.at, failure.text) if failure else None,
         )
+
+    # -- the notifications
+
+    def show_events(self) -> None:
+        if self.events_dock is None:
+            self.events_dock = EventsDock(self.events, self.window)
+            self.window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.events_dock)
+        self.events_dock.show()
+        self.events_dock.raise_()
+
+    def _on_event(self, event: Event) -> None:
+        if event.failed:
+            count = self.events.failures
+            self.failures.setText(f"{count} failure{'s' if count > 1 else ''}")
+            self.failures.show()
+        shown = self.window.details.connection
+        if event.failed and shown is not None and event.connection == shown.name:
+            self._on_selection_changed()  # its last error, at once
 
     # -- the refresh scheduler's news
 
     def on_refreshed(self, connection: Connection) -> None:
         self.model.upsert(connection)
+        self.events.add(f"Refreshed {connection.name} on schedule.", connection=connection.name)
 
     def on_refresh_failed(self, name: str, error: ConnmgrError) -> None:
         """Show the row as stored now; a connection that needs the person is worth a notification."""
         self._reload(name)
+        self.events.add(error.sentence, connection=name, failed=True)
         row = self.model.row_of(name)
         needs_person = row is not None and needs_a_person(self.model.connection(row), time.time())
         if self.notify is not None:

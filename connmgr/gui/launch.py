@@ -7,6 +7,7 @@ module level; the rest (about 250 ms of imports) only once the window is on scre
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 from pathlib import Path
 
@@ -47,8 +48,8 @@ def _open_store(home: Path) -> ConnectionStore | None:
     return ConnectionStore(home, PassphraseDataKey(home, passphrase)) if accepted and passphrase else None
 
 
-def run(home: Path) -> int:
-    logs.configure()
+def run(home: Path, *, verbose: bool = False) -> int:
+    logs.configure(logging.DEBUG if verbose else logging.WARNING)
     app = start_application()
     try:
         store = _open_store(home)
@@ -81,7 +82,7 @@ async def _serve(window: MainWindow, store: ConnectionStore) -> None:
     async with OAuthClient() as client:
         assembled = wire(window, store, client)
         controller = assembled.controller
-        tray = Tray(window, window.model, closed.set)
+        tray = Tray(window, window.model)
         if tray.available:
             tray.start()
             window.close_to_tray = True
@@ -91,6 +92,7 @@ async def _serve(window: MainWindow, store: ConnectionStore) -> None:
             controller.notify = lambda title, text: tray.notify(title, text)
         else:
             window.closing.connect(closed.set)
+        window.quit_requested.connect(closed.set)
         scheduler = RefreshScheduler(
             store,
             assembled.connections.refresher,
@@ -103,6 +105,7 @@ async def _serve(window: MainWindow, store: ConnectionStore) -> None:
         gc.freeze()
         with quitting_on_signals(asyncio.get_running_loop(), closed.set):
             await closed.wait()
+        window.save_state()  # quitting from the tray or by a signal never closes the window
         await scheduler.stop()  # lets a refresh in flight reach its save
         assembled.clipboard.clear()  # a copied token does not outlive the app
         for task in list(controller.tasks):

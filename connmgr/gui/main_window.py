@@ -5,12 +5,13 @@ The window only shows and asks; what the actions do lives in the controller.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import (
     QAbstractItemModel,
     QByteArray,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
     QObject,
@@ -22,7 +23,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
     selection_changed = Signal()
     closing = Signal()
     hidden_to_tray = Signal()
+    quit_requested = Signal()  # File > Quit: the app ends, tray or not
 
     def __init__(self, model: ConnectionsModel, catalog: TemplateCatalog, settings: QSettings) -> None:
         super().__init__()
@@ -180,14 +182,15 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in ((Column.NAME, 170), (Column.VENDOR, 145), (Column.ACCOUNT, 200), (Column.STATUS, 125)):
             self.table.setColumnWidth(column, width)
-        self.spinner = BusySpinnerDelegate(self.table, Column.STATUS, model.is_busy, self)
+        self.spinner = BusySpinnerDelegate(self.table, Column.STATUS, model, self)
         self.table.setItemDelegateForColumn(Column.STATUS, self.spinner)
         self.countdown = CountdownDelegate(self._expires_text, self)
         self.table.setItemDelegateForColumn(Column.EXPIRES, self.countdown)
         self._one_selected = False  # kept by _on_selection_changed
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
 
-        self.details = DetailsPane(catalog)
+        self.details = DetailsPane(catalog, model.now)
+        model.ticked.connect(self.details.tick)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.details)
@@ -199,6 +202,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.empty)
         self.pages.addWidget(self.splitter)
         self.setCentralWidget(self.pages)
+        self.statusBar()  # made now, so the first paint has it: the window does not grow one at its first message
 
         self.search = QLineEdit()
         self.search.setMinimumWidth(220)
@@ -219,15 +223,13 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(spacer)
         toolbar.addWidget(self.search)
         self.addToolBar(toolbar)
-        self.menuBar().addMenu("&Help").addAction("&About connmgr", self._on_about)
-        # Shortcuts act on the table's selection, wherever the focus is in the window.
-        for action in (self.actions_["connect"], *self.actions_.for_menu()):
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            self.addAction(action)
+        self._add_menus()
+        self.actions_["quit"].triggered.connect(self.quit_requested)
 
         for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved):
             signal.connect(self._on_rows_changed)
         model.dataChanged.connect(self._on_data_changed)
+        self._follow_palette()
         self._restore()
         self._on_rows_changed()
 
@@ -251,10 +253,36 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().setCurrentIndex(index, flags)
         self.table.scrollTo(index)
 
+    @property
+    def settings(self) -> QSettings:
+        """The window's own settings file (kept in the data directory, see launch.build_window)."""
+        return self._settings
+
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)
 
     # -- internals
+
+    def _add_menus(self) -> None:
+        actions = self.actions_
+        menus: list[tuple[str, list[QAction | None]]] = [
+            ("&File", [actions["connect"], actions["export"], None, actions["quit"]]),
+            ("&Edit", [actions["copy"]]),
+            ("&Connection", actions.for_connection_menu()),
+            ("&View", [actions["events"]]),
+        ]
+        bar = self.menuBar()
+        for title, entries in menus:
+            menu = bar.addMenu(title)
+            for action in entries:
+                if action is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(action)
+                    # Shortcuts act on the table's selection, wherever the focus is in the window.
+                    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+                    self.addAction(action)  # and work with the menu bar hidden (a desktop's global menu)
+        bar.addMenu("&Help").addAction("&About connmgr", self._on_about)
 
     def _on_rows_changed(self, *_: object) -> None:
         self.pages.setCurrentWidget(self.splitter if self.model.rowCount() else self.empty)
@@ -300,21 +328,43 @@ class MainWindow(QMainWindow):
         about.open()  # not exec(): no nested event loop under the qasync loop
 
     def _restore(self) -> None:
+        """The size, the split, the columns' widths and the sort order the window had when it last closed."""
         self.resize(1280, 640)
         self.splitter.setSizes([840, 440])  # the table first: every column, the countdown included, in view
-        for key, restore in (
-            ("window/geometry", self.restoreGeometry),
-            ("window/splitter", self.splitter.restoreState),
-            ("window/columns", self.table.horizontalHeader().restoreState),
-        ):
+        for key, _, restore in self._kept():
             value = self._settings.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
 
+    def save_state(self) -> None:
+        """Keep what `_restore` restores: on closing, and on quitting, which may never close the window (from the
+        tray, Ctrl+Q, a signal)."""
+        for key, save, _ in self._kept():
+            self._settings.setValue(key, save())
+        self._settings.sync()
+
+    def _kept(self) -> list[tuple[str, Callable[[], QByteArray], Callable[[QByteArray], object]]]:
+        header = self.table.horizontalHeader()
+        return [
+            ("window/geometry", self.saveGeometry, self.restoreGeometry),
+            ("window/splitter", self.splitter.saveState, self.splitter.restoreState),
+            ("window/columns", header.saveState, header.restoreState),  # widths, order and the sort indicator
+        ]
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The desktop's colour scheme changed (Qt follows it with a new palette, QStyleHints.colorScheme), or the
+        # palette did on its own: the colours connmgr chose itself follow.
+        if event.type() == QEvent.Type.PaletteChange:
+            self._follow_palette()
+        super().changeEvent(event)
+
+    def _follow_palette(self) -> None:
+        palette = self.palette()  # the window's is new when it hears of the change; its children's not yet
+        self.model.set_palette(palette)
+        self.actions_.follow_palette(palette)
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._settings.setValue("window/geometry", self.saveGeometry())
-        self._settings.setValue("window/splitter", self.splitter.saveState())
-        self._settings.setValue("window/columns", self.table.horizontalHeader().saveState())
+        self.save_state()
         if self.close_to_tray:
             event.ignore()
             self.hide()

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from connmgr.domain.template import TemplateCatalog
@@ -22,6 +23,7 @@ from connmgr.gui.resources import vendor_icon
 
 T = TypeVar("T")
 STOPPED = Failure("Stopped before connecting; nothing was saved.", by_person=True)
+EXPORT_FOLDER_KEY = "export/folder"
 
 
 async def answer(dialog: QDialog) -> int:
@@ -104,10 +106,10 @@ class ConnectSession:
 
 
 class Prompts:
-    def __init__(self, parent: QWidget, catalog: TemplateCatalog) -> None:
+    def __init__(self, parent: QWidget, catalog: TemplateCatalog, settings: QSettings) -> None:
         self._parent = parent
         self._catalog = catalog
-        self._export_folder: str | None = None
+        self._settings = settings  # the window's: the last export folder is kept there
 
     def connection(self, existing: Collection[str], preset: ConnectRequest | None = None) -> ConnectSession:
         return ConnectSession(ConnectDialog(self._catalog, vendor_icon, existing, self._parent, preset=preset))
@@ -127,15 +129,20 @@ class Prompts:
         await answer(QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self._parent))
 
     async def save_path(self, suggested: str) -> Path | None:
-        dialog = QFileDialog(
-            self._parent, "Export credentials to a .env file", suggested, "Environment files (*.env .env*)"
-        )
+        """A file to write, named `suggested` in the folder last exported to (else the home folder): never the
+        folder connmgr happened to be started from."""
+        last = self._settings.value(EXPORT_FOLDER_KEY)
+        # Off the loop's thread: the folder may be on a network mount that has gone away.
+        kept = isinstance(last, str) and await asyncio.to_thread(Path(last).is_dir)
+        folder = Path(str(last)) if kept else Path.home()
+        caption, files = "Export credentials to a .env file", "Environment files (*.env .env*)"
+        dialog = QFileDialog(self._parent, caption, str(folder / suggested), files)
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)  # the export merges into an existing file
         if await answer(dialog) != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
             return None
         chosen = Path(dialog.selectedFiles()[0])
-        self._export_folder = str(chosen.parent)
+        self._settings.setValue(EXPORT_FOLDER_KEY, str(chosen.parent))
         return chosen
 
     async def new_name(self, current: str) -> str | None:

@@ -5,32 +5,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 
 from connmgr.domain.connection import Connection, Status
-from connmgr.gui.resources import action_icon
+from connmgr.gui.resources import action_icon, icon_tint
 
 
 @dataclass(frozen=True)
 class _Spec:
     text: str
-    icon: str
+    icon: str | None
     tip: str
-    shortcut: QKeySequence.StandardKey | str | None = None  # made a QKeySequence only once Qt's application exists
+    # Qt's standard key where there is one (it follows the platform); made a QKeySequence only once Qt's application
+    # exists.
+    shortcut: QKeySequence.StandardKey | str
 
 
+Key = QKeySequence.StandardKey
 _SPECS = {
-    "connect": _Spec("Connect…", "connect", "Connect a client's account", QKeySequence.StandardKey.New),
-    "copy": _Spec("Copy token", "copy", "Copy the access token (the clipboard clears itself in 30 s)",
-                  QKeySequence.StandardKey.Copy),
-    "refresh": _Spec("Refresh", "refresh", "Get a new access token now",
-                     QKeySequence.StandardKey.Refresh),
-    "revoke": _Spec("Revoke…", "revoke", "Revoke the tokens at the vendor and forget them here"),
-    "export": _Spec("Export…", "export", "Write the selected connections' credentials to a .env file"),
-    "reconnect": _Spec("Reconnect…", "reconnect", "Sign in again, keeping this connection's settings"),
-    "remove": _Spec("Remove…", "remove", "Forget this connection (nothing is revoked at the vendor)",
-                    QKeySequence.StandardKey.Delete),
+    "connect": _Spec("Connect…", "connect", "Connect a client's account", Key.New),
+    "copy": _Spec("Copy token", "copy", "Copy the access token (the clipboard clears itself in 30 s)", Key.Copy),
+    "refresh": _Spec("Refresh", "refresh", "Get a new access token now", Key.Refresh),
+    "check": _Spec("Check", None, "Ask the vendor whom the token belongs to", "Ctrl+I"),
+    "revoke": _Spec("Revoke…", "revoke", "Revoke the tokens at the vendor and forget them here", "Ctrl+Shift+Del"),
+    "export": _Spec("Export…", "export", "Write the selected connections' credentials to a .env file", "Ctrl+E"),
+    "reconnect": _Spec("Reconnect…", "reconnect", "Sign in again, keeping this connection's settings",
+                       "Ctrl+Shift+N"),
+    "remove": _Spec("Remove…", "remove", "Forget this connection (nothing is revoked at the vendor)", Key.Delete),
+    "events": _Spec("Notifications", None, "What happened since connmgr started, successes and failures",
+                    "Ctrl+Shift+L"),
     "rename": _Spec("Rename…", "rename", "Give this connection another name", "F2"),
+    "quit": _Spec("Quit", None, "Quit connmgr (it stops keeping the connections fresh)", "Ctrl+Q"),  # Windows has none
 }  # fmt: skip
 
 
@@ -39,24 +44,38 @@ class RowActions(QObject):
         super().__init__(parent)
         self.by_name: dict[str, QAction] = {}
         for name, spec in _SPECS.items():
-            action = QAction(action_icon(spec.icon), spec.text, parent)
+            action = QAction(spec.text, parent)  # its icon: follow_palette
+            shortcut = QKeySequence(spec.shortcut)
+            action.setShortcut(shortcut)
             action.setStatusTip(spec.tip)
-            action.setToolTip(spec.tip)
-            if spec.shortcut is not None:
-                shortcut = QKeySequence(spec.shortcut)
-                action.setShortcut(shortcut)
-                action.setToolTip(f"{spec.tip} ({shortcut.toString(QKeySequence.SequenceFormat.NativeText)})")
+            # The tooltip names the action and its key: a toolbar shows the icon and a word, a person learns the key.
+            keys = shortcut.toString(QKeySequence.SequenceFormat.NativeText)
+            action.setToolTip(f"{spec.text.removesuffix('…')} ({keys}): {spec.tip[0].lower()}{spec.tip[1:]}")
             self.by_name[name] = action
+
+    def follow_palette(self, palette: QPalette) -> None:
+        """Icons that read on `palette` (the desktop turned dark, or light again)."""
+        tint = icon_tint(palette)
+        for name, spec in _SPECS.items():
+            if spec.icon is not None:
+                self.by_name[name].setIcon(action_icon(spec.icon, tint))
 
     def __getitem__(self, name: str) -> QAction:
         return self.by_name[name]
 
     def for_rows(self) -> list[QAction]:
+        """The toolbar's and the context menu's actions on the selected rows."""
         return [self.by_name[n] for n in ("copy", "refresh", "revoke", "export", "reconnect", "remove")]
 
     def for_menu(self) -> list[QAction]:
         """The row actions with those that need no room on the toolbar, the destructive one last."""
         return [self.by_name[n] for n in ("copy", "refresh", "revoke", "export", "reconnect", "rename", "remove")]
+
+    def for_connection_menu(self) -> list[QAction | None]:
+        """The Connection menu, None where a separator goes."""
+        return [
+            self.by_name[n] if n else None for n in ("refresh", "check", "reconnect", "rename", "", "revoke", "remove")
+        ]
 
     def update_for(self, selected: list[Connection], busy: set[str]) -> None:
         """Enable what makes sense for the selection: export takes many, the rest one idle connection."""
@@ -65,6 +84,7 @@ class RowActions(QObject):
         live = idle and one is not None and one.status is not Status.REVOKED
         self["copy"].setEnabled(live)
         self["refresh"].setEnabled(live)
+        self["check"].setEnabled(live)
         self["revoke"].setEnabled(live)
         self["reconnect"].setEnabled(idle)
         self["rename"].setEnabled(idle)

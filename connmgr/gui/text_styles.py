@@ -18,6 +18,12 @@ def heading(label: QLabel, pixel_size: int) -> QLabel:
     return label
 
 
+def is_dark(palette: QPalette) -> bool:
+    """Light text on dark rows: judged from the palette itself, not from the colour scheme the desktop reports (a
+    desktop may report none and still hand the application a dark palette)."""
+    return palette.color(QPalette.ColorRole.Base).lightnessF() < 0.5
+
+
 def secondary(label: QLabel) -> QLabel:
     """Text that explains rather than informs: the palette's placeholder colour, readable in light and dark."""
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)

@@ -4,7 +4,6 @@ and a place for the app to live while its window is closed (it keeps refreshing)
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from PySide6.QtCore import QModelIndex, QObject, QTimer
 from PySide6.QtGui import QAction
@@ -17,7 +16,7 @@ from connmgr.gui.resources import app_icon
 
 
 class Tray(QObject):
-    def __init__(self, window: MainWindow, model: ConnectionsModel, quit_app: Callable[[], None]) -> None:
+    def __init__(self, window: MainWindow, model: ConnectionsModel) -> None:
         super().__init__(window)
         self._window = window
         self._model = model
@@ -28,9 +27,7 @@ class Tray(QObject):
         menu.addAction(show)
         menu.addAction(window.actions_["connect"])
         menu.addSeparator()
-        leave = QAction("Quit", menu)
-        leave.triggered.connect(quit_app)
-        menu.addAction(leave)
+        menu.addAction(window.actions_["quit"])
         self.icon.setContextMenu(menu)
         self.icon.activated.connect(self._on_activated)
         # Coalesced, and never for a countdown tick: with thousands of rows the summary is not free.

@@ -37,7 +37,7 @@ def wire(window: MainWindow, store: ConnectionStore, client: OAuthClient) -> Ass
         window,
         connections,
         clipboard,
-        Prompts(window, catalog),
+        Prompts(window, catalog, window.settings),
         open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
     )
     return Assembled(window, controller, connections, clipboard)

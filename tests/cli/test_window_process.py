@@ -33,6 +33,9 @@ def test_the_window_keeps_tokens_fresh_and_a_quit_signal_lets_the_refresh_in_fli
     assert leaked(ioffice_sim.sim.issued_secrets(), out + err) == []
     assert window.returncode == 0, err
     assert [line for line in err.splitlines() if "propagateSizeHints" not in line] == []  # but Qt's offscreen note
+    # Quitting never closed the window, and its size, columns and sort order were kept all the same.
+    kept = (connmgr.home / "window.ini").read_text()
+    assert "geometry=" in kept and "columns=" in kept
     # The refresh token iOFFICE rotated on each refresh was saved before the window quit: it works from here.
     assert connmgr("refresh", "Acme workplace").code == 0
     assert connmgr("check", "Acme workplace").out.strip() == "alice@example.com"
@@ -47,3 +50,23 @@ def test_a_store_it_cannot_read_is_one_sentence_and_is_left_as_it_was(connmgr):
     assert "is damaged or not a connmgr database" in done.err
     assert "Traceback" not in done.err
     assert (connmgr.home / "connections.db").read_bytes() == damaged
+
+
+def test_verbose_with_no_command_opens_the_window_and_its_log_holds_no_secret(connmgr, ioffice_sim):
+    ioffice_sim.sim.access_token_ttl_ms = 4_000
+    assert connect_ioffice(connmgr, ioffice_sim.sim).code == 0
+    window = subprocess.Popen(
+        [sys.executable, "-m", "connmgr", "-v"], env=connmgr.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        ioffice_sim.sim.wait_for_request(TOKEN_PATH, count=2, timeout=30)  # the window's scheduler refreshed
+        window.send_signal(signal.SIGTERM)
+        out, err = window.communicate(timeout=30)
+    finally:
+        if window.poll() is None:
+            window.kill()
+    assert leaked(ioffice_sim.sim.issued_secrets(), out + err) == []
+    assert window.returncode == 0
+    assert " DEBUG " in err  # the exchanges, redacted
+    assert "usage:" not in out  # not the command line's help

@@ -1,7 +1,8 @@
 from PySide6.QtCore import Qt
 
 from connmgr.domain.connection import Status
-from connmgr.gui.connections_model import CONNECTION_ROLE, SORT_ROLE, Column
+from connmgr.domain.health import Health
+from connmgr.gui.connections_model import CONNECTION_ROLE, Column
 from tests.gui.table_rows import T0, Clock, conn, model_with
 
 
@@ -38,7 +39,7 @@ def test_cells(qtbot):
     assert text(model, 1, Column.ACCOUNT) == "—"
     assert text(model, 2, Column.STATUS) == "Revoked"
     assert model.data(model.index(0, 0), CONNECTION_ROLE).name == "vault"
-    assert model.data(model.index(1, Column.EXPIRES), SORT_ROLE) == float("inf")
+    assert text(model, 2, Column.EXPIRES) == "—"  # a revoked token does not "never expire"
 
 
 def test_a_tick_changes_only_the_expires_column_until_a_status_turns(qtbot):
@@ -59,7 +60,8 @@ def test_a_tick_changes_only_the_expires_column_until_a_status_turns(qtbot):
     model.tick()
     assert text(model, 0, Column.STATUS) == "Expired"
     assert text(model, 0, Column.EXPIRES) == "expired 1s ago"
-    assert model.data(model.index(0, Column.STATUS), Qt.ItemDataRole.ForegroundRole).name() == "#cf222e"
+    colour = model.data(model.index(0, Column.STATUS), Qt.ItemDataRole.ForegroundRole)
+    assert colour == model.colours.by_health[Health.EXPIRED]
 
 
 def test_busy_rows_show_refreshing_and_upsert_replaces_by_id(qtbot):

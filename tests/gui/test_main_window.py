@@ -8,7 +8,7 @@ import pytest
 from dotenv import dotenv_values
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLabel, QLineEdit, QRadioButton
+from PySide6.QtWidgets import QFormLayout, QInputDialog, QLabel, QLineEdit, QRadioButton, QToolButton
 
 from connmgr.gui.connections_model import Column
 from tests.gui.desktop import TIMEOUT_MS
@@ -276,19 +276,23 @@ def test_the_countdown_moves(desktop, workplace):
     desktop.qtbot.waitUntil(lambda: desktop.cell("Workplace", Column.EXPIRES) != before, timeout=3000)
 
 
-def test_details_mask_secrets_until_show(desktop, workplace):
+def test_details_mask_secrets_until_show_and_copy_through_the_clearing_clipboard(desktop, workplace):
     details = desktop.window.details
-    shown = [w.text() for w in details.findChildren(QLineEdit)] + [
-        details.secrets.itemAt(i).widget().text()
-        for i in range(details.secrets.count())
-        if details.secrets.itemAt(i).widget()
-    ]
-    assert not any(secret in " ".join(shown) for secret in workplace.issued_secrets())
+
+    def shown() -> str:
+        widgets = [*details.findChildren(QLineEdit), *details.findChildren(QLabel)]
+        return " ".join(w.text() for w in widgets if w.isVisible())
+
+    assert leaked(workplace.issued_secrets(), shown()) == []
     desktop.qtbot.mouseClick(details.show_button, Qt.MouseButton.LeftButton)
     desktop.wait_idle()
-    revealed = " ".join(
-        details.secrets.itemAt(i).widget().text()
-        for i in range(details.secrets.count())
-        if details.secrets.itemAt(i).widget()
-    )
-    assert any(secret in revealed for secret in workplace.issued_secrets())
+    assert leaked(workplace.issued_secrets(), shown()) != []
+    access = details.secrets.itemAt(0, QFormLayout.ItemRole.FieldRole).widget()
+    token = access.findChild(QLineEdit).text()
+    desktop.qtbot.mouseClick(access.findChild(QToolButton), Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == token
+    assert desktop.app.clipboard.holds_our_copy()  # the one that clears itself
+    assert "clipboard clears in 30 s" in desktop.message()
+    desktop.qtbot.mouseClick(details.show_button, Qt.MouseButton.LeftButton)  # now "Hide"
+    assert leaked(workplace.issued_secrets(), shown()) == []
+    desktop.app.clipboard.clear()

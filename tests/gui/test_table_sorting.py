@@ -2,6 +2,7 @@
 
 from PySide6.QtCore import Qt
 
+from connmgr.domain.connection import Status
 from connmgr.gui.connections_model import Column
 from tests.gui.table_rows import T0, Clock, conn, model_with, names, window_over
 
@@ -51,3 +52,21 @@ def test_tick_due_heap_survives_churn(qtbot):
     model.tick()
     texts = [model.data(model.index(r, Column.STATUS)) for r in range(5)]
     assert texts == ["Expired"] * 5
+
+
+def test_by_expires_the_soonest_first_then_never_expiring_then_revoked(qtbot, tmp_path):
+    model = model_with(
+        Clock(),
+        conn("abandoned", status=Status.REVOKED),
+        conn("forever"),
+        conn("later", expires_at=T0 + 3000),
+        conn("expired", expires_at=T0 - 60),
+        conn("abandoned too", status=Status.REVOKED),
+        conn("soon", expires_at=T0 + 30),
+        conn("forever too"),
+    )
+    w = window_over(qtbot, tmp_path, model)
+    w.table.sortByColumn(Column.EXPIRES, Qt.SortOrder.AscendingOrder)
+    assert names(w) == ["expired", "soon", "later", "forever", "forever too", "abandoned", "abandoned too"]
+    w.table.sortByColumn(Column.EXPIRES, Qt.SortOrder.DescendingOrder)
+    assert names(w) == ["abandoned", "abandoned too", "forever", "forever too", "later", "soon", "expired"]

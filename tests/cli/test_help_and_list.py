@@ -1,0 +1,61 @@
+"""What the command line tells a person: `connect --help` explains each argument and each template's default flow;
+`list` says of every connection the same status and expiry as the window's table."""
+
+import re
+import time
+
+from PySide6.QtGui import QIcon
+
+from connmgr.cli import build_parser
+from connmgr.domain.connection import Connection, Secrets, Status
+from connmgr.gui.connections_model import Column, ConnectionsModel
+from connmgr.storage import ConnectionStore, KeyringDataKey
+from connmgr.templates import load_catalog
+
+DAY = 86400.0
+
+
+def test_connect_help_explains_every_argument_and_each_templates_default_flow(connmgr):
+    shown = connmgr("connect", "--help")
+    assert shown.code == 0, shown.err
+    (connect,) = [a.choices["connect"] for a in build_parser()._subparsers._group_actions]  # type: ignore[union-attr]
+    for action in connect._actions:
+        assert action.help, action.dest
+        assert (action.option_strings or [action.dest])[-1] in shown.out
+    lines = shown.out.splitlines()
+    for template in load_catalog().catalog:
+        (line,) = [line for line in lines if line.split()[:1] == [template.id]]
+        assert f"{template.flows[0]} (default)" in line
+        assert all(flow in line for flow in template.flows)
+
+
+def test_list_and_the_window_say_the_same_of_every_connection(connmgr, qapp):
+    now = time.time()
+    states = {  # far enough from a boundary that a second between the two readings changes no word
+        "connected": {"expires_at": now + 2 * DAY + 1800},
+        "forever": {},
+        "with-sign-in": {"expires_at": now + 3 * DAY + 1800, "refresh_expires_at": now + 9 * DAY + 1800},
+        "expired": {"expires_at": now - 3 * DAY - 1800},
+        "signed-out": {"expires_at": now - DAY - 1800, "status": Status.NEEDS_SIGN_IN},
+        "revoked": {"status": Status.REVOKED},
+        "failing": {"expires_at": now + 5 * DAY, "status": Status.ERROR},
+    }
+    connmgr.home.mkdir(parents=True)
+    with ConnectionStore(connmgr.home, KeyringDataKey(connmgr.home)) as store:
+        for name, state in states.items():
+            row = Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={},
+                             account=f"{name}@acme", issued_at=now - 5 * DAY, **state)  # fmt: skip
+            store.save(row, Secrets(access_token="staged"))
+        model = ConnectionsModel(load_catalog().catalog, lambda _: QIcon())
+        model.set_connections(store.list_connections())
+    listed = connmgr("list")
+    assert listed.code == 0, listed.err
+    header, *table = listed.out.splitlines()
+    said = {columns[0]: columns for columns in (re.split(r"\s{2,}", line) for line in table)}
+    assert header.split() == ["NAME", "TEMPLATE", "STATUS", "ACCOUNT", "EXPIRES"]
+    assert len(said) == len(states)
+    for row in range(model.rowCount()):
+        name = model.data(model.index(row, Column.NAME))
+        window = [model.data(model.index(row, column)) for column in (Column.STATUS, Column.ACCOUNT, Column.EXPIRES)]
+        assert said[name][2:] == window, name
+    assert said["revoked"][4] == "—"
