@@ -24,6 +24,7 @@ from random import Random
 
 from connmgr.domain.connection import Connection, Secrets, Status, tokens_of
 from connmgr.domain.errors import ConfigError, ConnmgrError, GrantError
+from connmgr.domain.health import countdown
 from connmgr.domain.provider import Provider, saved_provider
 from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.tokens import TokenSet
@@ -177,6 +178,13 @@ class Refresher:
         if tokens is not None and tokens.expires_at is None:
             raise ConfigError(
                 provider.vendor, "these tokens never expire and cannot be refreshed", "nothing needs doing"
+            )
+        if tokens is not None and tokens.expires_at is not None and (left := tokens.expires_at - self._now()) > 0:
+            # A long-lived token without a refresh token (vcita's twenty years) is not a grant that ended.
+            raise ConfigError(
+                provider.vendor,
+                f"the vendor gave no refresh token, and this token is valid for {countdown(left)}",
+                "nothing needs doing until then",
             )
         raise GrantError(provider.vendor, "this connection has no refresh token", "sign in again")
 

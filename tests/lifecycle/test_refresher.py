@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from connmgr.domain.connection import Status
-from connmgr.domain.errors import GrantError, ServiceUnavailable
+from connmgr.domain.errors import ConfigError, GrantError, ServiceUnavailable
 from connmgr.services import refresher
 from connmgr.services.committed import committed
 from connmgr.services.refresher import Refresher, read_stored
@@ -252,3 +252,16 @@ async def test_an_account_renamed_during_the_refresh_is_kept(connections, ioffic
     assert store.get("Acme") == refreshed
     issued = sim.refresh_tokens.find(store.secrets("Acme").refresh_token) is not None  # judged first: no token printed
     assert issued, "not a token iOFFICE issued"
+
+
+async def test_refreshing_a_lasting_token_without_a_refresh_token_leaves_it_connected(connections, ioffice_sim):
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    stored, secrets = read_stored(connections.store, "Acme")
+    lasting = replace(stored, has_refresh_token=False)  # as vcita issues them: years, and nothing to refresh with
+    await committed(connections.store, lambda: connections.store.save(lasting, replace(secrets, refresh_token=None)))
+
+    with pytest.raises(ConfigError) as caught:
+        await connections.refresh("Acme")
+
+    assert "gave no refresh token" in caught.value.sentence
+    assert connections.store.get("Acme").status is Status.CONNECTED
