@@ -152,7 +152,7 @@ def test_a_vendor_quoting_back_the_api_key_and_the_token_is_shown_without_them(d
     person.sign_in(USERNAME, PASSWORD)
     person.wait_for_page()
     person.click("Confirm")
-    desktop.wait_idle()
+    d.ready_again()  # back in the Connect dialog, the reason shown there
     shown = "\n".join([d.message, *d.problems().values()])
     assert leaked([sim.api_key, *sim.issued_secrets()], shown, prefixes=sim.secret_prefixes) == []
     assert "unknown credentials [redacted]" in shown

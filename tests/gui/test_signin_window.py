@@ -236,7 +236,7 @@ def test_an_error_page_offers_the_way_back_to_the_settings(qtbot, open_window, w
     page = "<title>Error</title><h1>Something went wrong</h1><p>Unknown client_id (request s3cr3t-state).</p>"
     web_pages.put("/ok", "<h1>Sign in</h1>")
     url = web_pages.put("/authorize", page, status=400) + "?client_id=x&state=s3cr3t-state"
-    window = open_window(url, f"{web_pages.base_url}/callback", "Acme")
+    window = open_window(url, APP_REDIRECT_URI, "Acme")
     back = next(b for b in window.findChildren(QPushButton) if b.text() == "Back to the settings")
     qtbot.waitUntil(back.isVisible, timeout=TIMEOUT_MS)
     cancelled = record(window.cancelled)
@@ -250,7 +250,7 @@ def test_an_error_page_offers_the_way_back_to_the_settings(qtbot, open_window, w
 
 def test_the_way_back_is_offered_only_while_an_error_page_shows(qtbot, open_window, web_pages):
     web_pages.put("/ok", "<h1>Sign in</h1>")
-    window = open_window(web_pages.put("/authorize", "<p>Nope</p>", status=403), f"{web_pages.base_url}/callback")
+    window = open_window(web_pages.put("/authorize", "<p>Nope</p>", status=403), APP_REDIRECT_URI)
     person = PageDriver(qtbot, window.page)
     back = next(b for b in window.findChildren(QPushButton) if b.text() == "Back to the settings")
     qtbot.waitUntil(back.isVisible, timeout=TIMEOUT_MS)
