@@ -86,7 +86,7 @@ def main() -> None:
             lambda s: names.extend(fill_oauth2_store(s, COUNT, "https://login.example.com")),
         )
         store_step("list", f"open, list {COUNT:,}", ConnectionStore.list_connections)
-        store_step("decrypt", f"open, decrypt {COUNT:,}", lambda s: s.secrets_many(names))
+        store_step("decrypt", f"open, decrypt {COUNT:,}", lambda s: s.read_many(names))
 
         async def export(path: Path) -> None:
             with ConnectionStore(home, KeyringDataKey(home)) as store:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from connmgr.domain.errors import ConfigError
-from connmgr.storage import resolve_home
+from connmgr.storage import keep_files_private, prepare_home
 
 if TYPE_CHECKING:
     from connmgr.domain.callback import AuthorizationFailed, Denied
@@ -58,6 +58,7 @@ def _sign_in_window(
 
 def main() -> int:
     argv = sys.argv[1:]
+    keep_files_private()  # before anything is written: the database, its WAL, the window's settings
     if os.environ.get(CLIPBOARD_KEEPER_ENV):
         from connmgr.gui.clipboard_keeper import main as keep_clipboard
 
@@ -65,14 +66,14 @@ def main() -> int:
     window = _window_options(argv)
     if window is not None:
         window_home, verbose = window
-        home = resolve_home(window_home or None)
+        home = prepare_home(window_home or None)
         if smoke_url := os.environ.get(SMOKE_TEST_ENV):
             from connmgr.gui import smoke
 
-            return smoke.run(smoke_url, home)
+            return smoke.run(smoke_url, home.path)
         from connmgr.gui.launch import run  # Qt is imported only when the window opens
 
-        return run(home, verbose=verbose)
+        return run(home.path, home.notices, verbose=verbose)
     from connmgr import cli  # not on the window's path: its imports cost start-up time
 
     return cli.main(argv, browser_sign_in=_sign_in_window, copy_to_clipboard=copy_with_keeper)

@@ -38,6 +38,8 @@ from connmgr.storage import (
     KeyringDataKey,
     KeySourceKind,
     PassphraseDataKey,
+    keep_files_private,
+    prepare_home,
     recorded_key_source,
     resolve_home,
 )
@@ -468,6 +470,10 @@ def main(
         if args.command is None:
             parser.print_help()
             return 0
+        home = prepare_home(args.home)
+        for notice in home.notices:  # once per command: the commands below find it prepared
+            print(notice, file=sys.stderr)
+        args.home = home.path
         commands: dict[str, Callable[[argparse.Namespace], int]] = {
             "templates": cmd_templates,
             "connect": lambda a: cmd_connect(a, browser_sign_in),
@@ -493,4 +499,5 @@ def main(
 
 
 if __name__ == "__main__":
+    keep_files_private()
     sys.exit(main())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -21,18 +22,20 @@ from connmgr.gui.main_window import MainWindow
 from connmgr.gui.qt_start import start_application, start_event_loop
 from connmgr.gui.resources import vendor_icon
 from connmgr.storage import ConnectionStore, KeyringDataKey, KeySourceKind, PassphraseDataKey, recorded_key_source
+from connmgr.storage.home import WINDOW_SETTINGS
 from connmgr.templates import load_catalog
 
 
-def build_window(store: ConnectionStore) -> MainWindow:
-    """The window over `store` from metadata alone: start-up never waits on the keyring or the network."""
+def build_window(store: ConnectionStore, notices: Sequence[str] = ()) -> MainWindow:
+    """The window over `store` from metadata alone: start-up never waits on the keyring or the network. `notices`:
+    sentences about the data directory to show (it was open to others, ...)."""
     loaded = load_catalog(store.home / "templates")
     model = ConnectionsModel(loaded.catalog, vendor_icon)
     model.set_connections(store.list_connections())
-    settings = QSettings(str(store.home / "window.ini"), QSettings.Format.IniFormat)
+    settings = QSettings(str(store.home / WINDOW_SETTINGS), QSettings.Format.IniFormat)
     window = MainWindow(model, loaded.catalog, settings)
-    for problem in loaded.problems:
-        window.show_message(problem.sentence)
+    for sentence in (*(problem.sentence for problem in loaded.problems), *notices):  # the last one stays in view
+        window.show_message(sentence)
     return window
 
 
@@ -48,7 +51,8 @@ def _open_store(home: Path) -> ConnectionStore | None:
     return ConnectionStore(home, PassphraseDataKey(home, passphrase)) if accepted and passphrase else None
 
 
-def run(home: Path, *, verbose: bool = False) -> int:
+def run(home: Path, notices: Sequence[str] = (), *, verbose: bool = False) -> int:
+    """The window over `home` until the user quits; `notices`: see `build_window`."""
     logs.configure(logging.DEBUG if verbose else logging.WARNING)
     app = start_application()
     try:
@@ -56,7 +60,7 @@ def run(home: Path, *, verbose: bool = False) -> int:
         if store is None:
             return 1
         with store:
-            window = build_window(store)
+            window = build_window(store, notices)
             window.show()
             QApplication.processEvents()  # the first paint, before asyncio, the OAuth engine and the services load
             loop = start_event_loop(app)

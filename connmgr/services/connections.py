@@ -256,11 +256,11 @@ class Connections:
         return await asyncio.to_thread(self._export, names, path, prefix)  # reads, then writes and fsyncs a file
 
     def _export(self, names: Sequence[str], path: Path, prefix: str | None) -> ExportOutcome:
-        every_secret = self.store.secrets_many(names)
+        stored = self.store.read_many(names)  # one snapshot: the settings the secrets were opened with
         assignments: dict[str, str] = {}
         for name in names:
-            connection = self.store.get(name)
-            assignments |= self._variables(connection, every_secret[name], prefix or env_prefix(name))
+            connection, secrets = stored[name]
+            assignments |= self._variables(connection, secrets, prefix or env_prefix(name))
         header = "connmgr: " + ", ".join(names)
         warning = write_env(path, assignments, header=header)
         return ExportOutcome(path, tuple(assignments), warning)

@@ -32,8 +32,9 @@ from connmgr.logs import redact
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.committed import committed
 from connmgr.services.retry import RetryPolicy, Sleep, with_retries
-from connmgr.storage.errors import StoreBusy, StoreDamaged, StoreFailed, StoreFull, StoreReadOnly
+from connmgr.storage.errors import SecretsUnreadable, StoreBusy, StoreDamaged, StoreFailed, StoreFull, StoreReadOnly
 from connmgr.storage.locks import connection_lock
+from connmgr.storage.sealing import SETTINGS_CHANGED, Binding
 from connmgr.storage.store import ConnectionStore
 
 log = logging.getLogger("connmgr.services")
@@ -209,6 +210,10 @@ class Refresher:
             # New tokens arrived meanwhile by another road (a new sign-in, a revoke): they are the newer word.
             log.warning("%s changed while it was being refreshed; keeping that change", connection.name)
             return read_stored(self._store, connection.name)
+        if Binding.of(stored) != Binding.of(connection):
+            # connmgr changes these only with new tokens: they were changed outside it, and sealing the new tokens
+            # with them would make them look like connmgr's own.
+            raise SecretsUnreadable(connection.name, SETTINGS_CHANGED)
         updated = stored.with_tokens(fresh, now=self._now())
         self._store.save(updated, kept)
         return updated, kept

@@ -2,7 +2,7 @@
 passphrase) protects. Imports only `connmgr.domain` and libraries; never Qt."""
 
 from connmgr.storage.datakey import DataKeySource, KeyringDataKey, PassphraseDataKey
-from connmgr.storage.home import resolve_home
+from connmgr.storage.home import keep_files_private, prepare_home, resolve_home
 from connmgr.storage.keysource import KeySourceKind, recorded_key_source
 from connmgr.storage.store import ConnectionStore
 
@@ -12,6 +12,8 @@ __all__ = [
     "KeySourceKind",
     "KeyringDataKey",
     "PassphraseDataKey",
+    "keep_files_private",
+    "prepare_home",
     "recorded_key_source",
     "resolve_home",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,8 @@ def open_database(home: Path, busy_timeout: float = BUSY_TIMEOUT_S, *, reader: b
     """The store's database in `home`; the caller serialises its use across threads. A `reader` connection only
     reads, beside the writing one (whose WAL set-up it relies on): its reads never wait for that one's commits."""
     with reported_as_storage_errors(home):
+        if not reader:
+            _create_private(home / DB_NAME)
         # isolation_level=None: no implicit transactions; write_transaction() says where each starts and ends.
         db = sqlite3.connect(home / DB_NAME, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
         try:
@@ -42,6 +45,14 @@ def open_database(home: Path, busy_timeout: float = BUSY_TIMEOUT_S, *, reader: b
             db.close()
             raise
     return db
+
+
+def _create_private(path: Path) -> None:
+    """Make the database file 0600 before SQLite does, whatever the umask: SQLite gives its WAL and shared-memory
+    files the database's own mode."""
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 @contextmanager

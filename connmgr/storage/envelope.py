@@ -1,25 +1,29 @@
-"""AES-GCM envelopes: a version byte, a random 96-bit nonce, then ciphertext and tag.
+"""AES-GCM envelopes: a version byte, from version 2 an 8-byte key id, a random 96-bit nonce, then ciphertext and
+tag.
 
-The version byte and a context (for secrets: the connection's id) are
-authenticated as associated data, so an envelope copied into another row, or
-read with another key, fails to open instead of yielding garbage.
+Everything before the nonce and a context (for secrets: what `sealing` binds them to) are authenticated as
+associated data, so an envelope copied into another row, or read with another key, fails to open instead of
+yielding garbage. The key id (a keyed hash of the key, which reveals nothing of it) tells "sealed with another
+key" apart from "changed since it was sealed", which the tag alone cannot; a store whose key is replaced (a team
+workspace's, when a member leaves) also learns from it which rows are still to be sealed again.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
+import hmac
 import os
 from functools import lru_cache
 from typing import TYPE_CHECKING
-
-from connmgr.domain.connection import Secrets
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32
 _NONCE_BYTES = 12
-_VERSION = b"\x01"
+_KEY_ID_BYTES = 8
+_KEYED = 2  # the first version that carries a key id
+_NOT_SEALED_HERE = "it was not sealed for this row with this data key"
 
 
 class EnvelopeUnreadable(Exception):
@@ -38,34 +42,41 @@ def _aead(key: bytes) -> AESGCM:
     return AESGCM(key)
 
 
+@lru_cache(maxsize=1)
+def key_id(key: bytes) -> bytes:
+    return hmac.new(key, b"connmgr key id", hashlib.sha256).digest()[:_KEY_ID_BYTES]
+
+
 def new_data_key() -> bytes:
     return os.urandom(KEY_BYTES)
 
 
-def seal(key: bytes, plaintext: bytes, context: bytes) -> bytes:
+def version_of(envelope: bytes) -> int:
+    return envelope[0] if envelope else 0
+
+
+def seal(key: bytes, plaintext: bytes, context: bytes, *, version: int = 1) -> bytes:
+    header = bytes([version]) + (key_id(key) if version >= _KEYED else b"")
     nonce = os.urandom(_NONCE_BYTES)
-    return _VERSION + nonce + _aead(key).encrypt(nonce, plaintext, _VERSION + context)
+    return header + nonce + _aead(key).encrypt(nonce, plaintext, header + context)
 
 
-def open_envelope(key: bytes, envelope: bytes, context: bytes) -> bytes:
-    version, nonce, sealed = envelope[:1], envelope[1 : 1 + _NONCE_BYTES], envelope[1 + _NONCE_BYTES :]
-    if version != _VERSION:
-        raise EnvelopeUnreadable(f"unknown format {version.hex() or 'empty'}, perhaps from a newer connmgr")
+def open_envelope(
+    key: bytes, envelope: bytes, context: bytes, *, version: int = 1, changed: str = _NOT_SEALED_HERE
+) -> bytes:
+    """The plaintext of an envelope of `version` sealed with `key` and `context`; `changed`: the reason given when
+    the tag does not verify although the key is the one it was sealed with."""
+    found = version_of(envelope)
+    if found != version:
+        newer = ", perhaps from a newer connmgr" if found > version else ""
+        raise EnvelopeUnreadable(f"unknown format {envelope[:1].hex() or 'empty'}{newer}")
+    header_bytes = 1 + (_KEY_ID_BYTES if version >= _KEYED else 0)
+    header, nonce = envelope[:header_bytes], envelope[header_bytes : header_bytes + _NONCE_BYTES]
+    if version >= _KEYED and header[1:] != key_id(key):
+        raise EnvelopeUnreadable("it was sealed with another data key")
     from cryptography.exceptions import InvalidTag
 
     try:
-        return _aead(key).decrypt(nonce, sealed, _VERSION + context)
+        return _aead(key).decrypt(nonce, envelope[header_bytes + _NONCE_BYTES :], header + context)
     except InvalidTag:
-        raise EnvelopeUnreadable("it was not sealed for this row with this data key") from None
-
-
-def _secrets_context(connection_id: str) -> bytes:
-    return b"secrets:" + connection_id.encode()
-
-
-def seal_secrets(key: bytes, connection_id: str, secrets: Secrets) -> bytes:
-    return seal(key, json.dumps(secrets.to_json()).encode(), _secrets_context(connection_id))
-
-
-def open_secrets(key: bytes, connection_id: str, envelope: bytes) -> Secrets:
-    return Secrets.from_json(json.loads(open_envelope(key, envelope, _secrets_context(connection_id))))
+        raise EnvelopeUnreadable(changed) from None

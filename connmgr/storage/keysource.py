@@ -97,7 +97,8 @@ def write_record(home: Path, record: KeySourceRecord) -> None:
     path = home / RECORD_NAME
     partial = path.with_name(RECORD_NAME + ".partial")
     with reported_as_storage_errors(home):
-        with partial.open("w", encoding="utf-8") as file:
+        partial.unlink(missing_ok=True)  # one left by a crash would keep the mode it was made with
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as file:
             json.dump(_unparse(record), file, indent=2)
             file.flush()
             os.fsync(file.fileno())

@@ -20,13 +20,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from connmgr.storage.database import reported_as_storage_errors
+from connmgr.storage.home import LOCKS_DIR
 
 if sys.platform == "win32":
     import msvcrt
 else:
     import fcntl
 
-LOCKS_DIR = "locks"
 # Waits get threads of their own: a wait can last minutes, and must not hold up keyring calls on asyncio's executor.
 _WAITERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="connmgr-lock-wait")
 

@@ -27,6 +27,8 @@ METADATA_COLUMNS = (
     "created_at",
     "updated_at",
 )
+# The columns holding what the seal binds the secrets to (`sealing.Binding`): written only with new secrets.
+SETTINGS_COLUMNS = ("template_id", "flow", "field_values")
 
 
 def metadata_row(connection: Connection) -> dict[str, object]:

@@ -42,6 +42,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         )
         """,
     ),
+    (
+        # Secrets are sealed in format 2 from here on, bound to the settings that decide where they are sent
+        # (storage.sealing): an older connmgr cannot open them, so it refuses the whole file as too new. The rows
+        # sealed before, in format 1, are listed to be sealed again once the data key is at hand; only they may
+        # still open in format 1.
+        "CREATE TABLE sealed_in_format_1 (id TEXT PRIMARY KEY NOT NULL)",
+        "INSERT INTO sealed_in_format_1 SELECT id FROM connections",
+    ),
 )
 
 

@@ -2,7 +2,9 @@
 
 Listing and `get` read metadata only and never ask for the data key. A row whose
 secrets cannot be opened is kept: reading its secrets raises a typed error, and
-only `remove` deletes a row.
+only `remove` deletes a row. The secrets are sealed with the settings stored beside
+them (`sealing`): every save that writes settings seals them, and saving metadata
+alone cannot change them.
 
 Two SQLite connections: one writes (transactions, and the reads inside them), one reads everything else, so that
 a read never waits behind a commit, whose fsync can take a hundred milliseconds. The writer thread
@@ -12,6 +14,7 @@ a read never waits behind a commit, whose fsync can take a hundred milliseconds.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -22,28 +25,34 @@ from typing import TYPE_CHECKING, TypeVar
 from connmgr.domain.connection import Connection, Secrets
 from connmgr.storage.database import BUSY_TIMEOUT_S, open_database, reported_as_storage_errors, write_transaction
 from connmgr.storage.datakey import DataKeySource
-from connmgr.storage.envelope import EnvelopeUnreadable, open_secrets, seal_secrets
+from connmgr.storage.envelope import EnvelopeUnreadable
 from connmgr.storage.errors import ConnectionNotFound, DataKeyLost, NameTaken, SecretsUnreadable, StoreFailed
-from connmgr.storage.rows import METADATA_COLUMNS, connection_from_row, metadata_row
+from connmgr.storage.rows import METADATA_COLUMNS, SETTINGS_COLUMNS, connection_from_row, metadata_row
 from connmgr.storage.schema import migrate
+from connmgr.storage.sealing import Binding, open_format_1, open_secrets, seal_secrets
 from connmgr.storage.writer import GroupWriter
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+log = logging.getLogger("connmgr.storage")
 
 T = TypeVar("T")
 
 # SQL built from fixed column names (S608 flags any f-string SQL); values always go in as parameters.
 _COLUMNS = ", ".join(METADATA_COLUMNS)
 _SELECT = f"SELECT {_COLUMNS} FROM connections"  # noqa: S608
-_SELECT_WITH_SECRETS = f"SELECT {_COLUMNS}, secrets FROM connections WHERE name = ?"  # noqa: S608
+_SELECT_WITH_SECRETS = f"SELECT {_COLUMNS}, secrets FROM connections"  # noqa: S608
+_READ = f"{_SELECT_WITH_SECRETS} WHERE name = ?"
+_READ_MANY = f"{_SELECT_WITH_SECRETS} WHERE name IN (SELECT value FROM json_each(?))"  # noqa: S608
+_READ_FORMAT_1 = f"{_SELECT_WITH_SECRETS} JOIN sealed_in_format_1 USING (id)"
 _UPSERT = (
     f"INSERT INTO connections ({_COLUMNS}, secrets)"  # noqa: S608
     f" VALUES ({', '.join(':' + c for c in METADATA_COLUMNS)}, :secrets)"
     # ON CONFLICT(id), never INSERT OR REPLACE: REPLACE would silently delete another connection holding the name.
     f" ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in (*METADATA_COLUMNS, 'secrets'))}"
 )
-_SET_METADATA = ", ".join(f"{c} = :{c}" for c in METADATA_COLUMNS)
+_SET_METADATA = ", ".join(f"{c} = :{c}" for c in METADATA_COLUMNS if c not in SETTINGS_COLUMNS)
 _UPDATE_METADATA = f"UPDATE connections SET {_SET_METADATA} WHERE id = :id"  # noqa: S608
 _STILL_STORED = " AND ".join(f"{c} IS :was_{c}" for c in METADATA_COLUMNS)
 _NAME_CLASH = "UNIQUE constraint failed: connections.name"
@@ -103,7 +112,7 @@ class ConnectionStore:
 
     def save(self, connection: Connection, secrets: Secrets) -> None:
         """Insert, or replace the connection with the same id, metadata and secrets in one commit."""
-        envelope = seal_secrets(self._data_key(), connection.id, secrets)
+        envelope = seal_secrets(self._data_key(), Binding.of(connection), secrets)
         self._write(_UPSERT, {**metadata_row(connection), "secrets": envelope})
 
     def save_if_unchanged(self, expected: Connection, updated: Connection, secrets: Secrets) -> bool:
@@ -116,11 +125,12 @@ class ConnectionStore:
         changed = [c for c in METADATA_COLUMNS if now[c] != was[c]]
         assignments = ", ".join(f"{c} = :{c}" for c in (*changed, "secrets"))
         parameters = {f"was_{c}": value for c, value in was.items()} | {c: now[c] for c in changed}
-        parameters["secrets"] = seal_secrets(self._data_key(), updated.id, secrets)
+        parameters["secrets"] = seal_secrets(self._data_key(), Binding.of(updated), secrets)
         return self._write(f"UPDATE connections SET {assignments} WHERE {_STILL_STORED}", parameters) == 1  # noqa: S608
 
     def save_metadata(self, connection: Connection) -> None:
-        """Update an existing connection's metadata (status, account, ...); its secrets stay as they are."""
+        """Update an existing connection's metadata (name, status, account, ...); its secrets stay as they are, and
+        so do the settings they are sealed with (template, flow, field values), whatever `connection` says."""
         if not self._write(_UPDATE_METADATA, metadata_row(connection)):
             raise ConnectionNotFound(connection.name)
 
@@ -129,22 +139,20 @@ class ConnectionStore:
             raise ConnectionNotFound(name)
 
     def secrets(self, name: str) -> Secrets:
-        return self.secrets_many([name])[name]
+        return self.read(name)[1]
 
     def read(self, name: str) -> tuple[Connection, Secrets]:
         """The connection's metadata and secrets as one snapshot (one query)."""
-        rows = self._query(_SELECT_WITH_SECRETS, (name,))
+        rows = self._sealed_rows(_READ, (name,))
         if not rows:
             raise ConnectionNotFound(name)
-        return connection_from_row(rows[0]), _open_row(self._data_key(), rows[0])
+        return _open_row(self._data_key(), rows[0])
 
-    def secrets_many(self, names: Iterable[str]) -> dict[str, Secrets]:
-        """The secrets of each named connection, in the order asked, with one fetch of the data key for all."""
+    def read_many(self, names: Iterable[str]) -> dict[str, tuple[Connection, Secrets]]:
+        """Each named connection's metadata and secrets, in the order asked, as one snapshot (one query) and with
+        one fetch of the data key for all."""
         wanted = list(dict.fromkeys(names))
-        rows = self._query(
-            "SELECT id, name, secrets FROM connections WHERE name IN (SELECT value FROM json_each(?))",
-            (json.dumps(wanted),),
-        )
+        rows = self._sealed_rows(_READ_MANY, (json.dumps(wanted),))
         by_name = {row["name"]: row for row in rows}
         for name in wanted:
             if name not in by_name:
@@ -153,6 +161,15 @@ class ConnectionStore:
             return {}
         key = self._data_key()
         return {name: _open_row(key, by_name[name]) for name in wanted}
+
+    def _sealed_rows(self, sql: str, parameters: tuple[object, ...]) -> list[sqlite3.Row]:
+        """Rows with their secrets, read again if that needed the data key loaded first: loading it may seal rows
+        again (`_seal_format_1_again`). A name that is not there needs no key."""
+        rows = self._query(sql, parameters)
+        if rows and self._key is None:
+            self._data_key()
+            rows = self._query(sql, parameters)
+        return rows
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -199,8 +216,31 @@ class ConnectionStore:
         if key is not None:
             return key
         _refuse_on_event_loop()
-        self._key = self._keys.load() or self._first_key()
-        return self._key
+        key = self._keys.load() or self._first_key()
+        self._seal_format_1_again(key)
+        self._key = key
+        return key
+
+    def _seal_format_1_again(self, key: bytes) -> None:
+        """Seal the secrets an older connmgr left in format 1 (bound to the id alone) in format 2, with their
+        settings, in one transaction: only the rows the upgrade listed, and only here, open in format 1 (one put
+        back later from a copy is refused). The settings they are sealed with are those stored now: format 1
+        never bound them. Their secrets stay readable only through this, so a failure to write is raised."""
+        if not self._query("SELECT 1 FROM sealed_in_format_1 LIMIT 1"):
+            return  # the usual case: one read, no write lock
+        with self.transaction():
+            for row in self._query(_READ_FORMAT_1):
+                try:
+                    secrets = open_format_1(key, row["id"], row["secrets"])
+                    envelope = seal_secrets(key, Binding.of(connection_from_row(row)), secrets)
+                except (EnvelopeUnreadable, ValueError, TypeError) as exc:
+                    # Unreadable before, so unreadable after: its reads say so (left in format 1).
+                    log.warning("the secrets of %r stay as they were: %s", row["name"], exc)
+                    continue
+                self._write(
+                    "UPDATE connections SET secrets = :secrets WHERE id = :id", {"secrets": envelope, "id": row["id"]}
+                )
+            self._write("DELETE FROM sealed_in_format_1", {})
 
     def _first_key(self) -> bytes:
         """A new data key, made under the database's write lock so that two processes saving their first
@@ -234,9 +274,11 @@ def _check_belongs(keys: DataKeySource, home: Path) -> None:
         raise ValueError(f"the data key source belongs to {keys.home}, not to {home}")
 
 
-def _open_row(key: bytes, row: sqlite3.Row) -> Secrets:
+def _open_row(key: bytes, row: sqlite3.Row) -> tuple[Connection, Secrets]:
+    """The row's connection and its secrets, opened with the settings stored beside them."""
+    connection = connection_from_row(row)
     try:
-        return open_secrets(key, row["id"], row["secrets"])
+        return connection, open_secrets(key, Binding.of(connection), row["secrets"])
     except EnvelopeUnreadable as exc:
         raise SecretsUnreadable(row["name"], exc.reason) from exc
 

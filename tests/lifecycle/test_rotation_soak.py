@@ -53,9 +53,9 @@ async def test_a_thousand_refresh_cycles_lose_no_token(connections, ioffice_sim,
         before = {name: connections.store.secrets(name).refresh_token for name in names}
         refreshed = await asyncio.gather(*(connections.refresh(name) for name in names))
         assert all(c.status is Status.CONNECTED for c in refreshed)
-        stored = connections.store.secrets_many(names)
+        stored = connections.store.read_many(names)
         for name in names:
-            token = stored[name].refresh_token
+            token = stored[name][1].refresh_token
             assert token != before[name], f"{name} was not refreshed in cycle {cycle}"
             lost += sim.refresh_tokens.find(token) is None
 

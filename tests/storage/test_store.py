@@ -101,7 +101,7 @@ def test_unknown_names_are_typed_errors(open_store: StoreOpener, memory_keyring:
         lambda: store.get("Nobody"),
         lambda: store.read("Nobody"),
         lambda: store.secrets("Nobody"),
-        lambda: store.secrets_many(["Acme", "Nobody"]),
+        lambda: store.read_many(["Acme", "Nobody"]),
         lambda: store.remove("Nobody"),
         lambda: store.save_metadata(connection("Nobody")),
     ):
@@ -112,16 +112,16 @@ def test_unknown_names_are_typed_errors(open_store: StoreOpener, memory_keyring:
         )
 
 
-def test_secrets_many_asks_the_keyring_once_for_all(open_store: StoreOpener, memory_keyring: MemoryKeyring) -> None:
+def test_read_many_asks_the_keyring_once_for_all(open_store: StoreOpener, memory_keyring: MemoryKeyring) -> None:
     names = [f"conn-{i:03}" for i in range(50)]
     writer = open_store()
     for name in names:
         writer.save(connection(name), secrets(name))
     calls = memory_keyring.calls
 
-    exported = open_store().secrets_many(reversed(names))
+    exported = open_store().read_many(reversed(names))
     assert list(exported) == list(reversed(names))
-    assert all(exported[name] == secrets(name) for name in names)
+    assert all(exported[name] == (connection(name), secrets(name)) for name in names)
     assert memory_keyring.calls == calls + 1
 
 
@@ -147,11 +147,11 @@ def test_a_sealed_blob_is_bound_to_its_row(open_store: StoreOpener, memory_keyri
     with pytest.raises(SecretsUnreadable) as error:
         fresh.secrets("Acme")
     assert error.value.sentence == (
-        "Connection store: the secrets of 'Acme' cannot be decrypted (it was not sealed for this row with this data"
-        " key); sign in again to replace them; the connection itself is kept."
+        "Connection store: the secrets of 'Acme' cannot be decrypted (its settings or its secrets were changed"
+        " outside connmgr); sign in again to replace them; the connection itself is kept."
     )
     with pytest.raises(SecretsUnreadable):
-        fresh.secrets_many(["Zeta"])
+        fresh.read_many(["Zeta"])
     # A failed read deletes nothing.
     assert [c.name for c in fresh.list_connections()] == ["Acme", "Zeta"]
 

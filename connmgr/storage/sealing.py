@@ -1,0 +1,83 @@
+"""How a connection's secrets are sealed: what the seal binds them to, and how that is encoded. No database here:
+every store (the local SQLite one, a team workspace's) seals the same way.
+
+The seal binds the secrets (tokens, client secret, API key) to the connection's id, so an envelope moved into
+another row does not open, and to the settings that decide where they are sent: the template, the flow, and the
+non-secret field values, which hold every endpoint override, the client id, and the site or tenant that endpoints
+are rendered from. Whoever can edit the stored settings but not read the data key (another program, a database
+administrator) cannot point a refresh at an endpoint of their own: the secrets no longer open, and nothing is
+sent. The name, the account and the status are not bound: renaming or marking a connection needs no data key.
+
+Format 2: the associated data is the envelope's header and a canonical encoding of the binding (a label, then
+each string as its 4-byte big-endian length and its UTF-8 bytes: id, template, flow, the number of values, then
+each key and value, sorted by key), so no two bindings encode alike. Format 1, before settings were bound, bound
+the id alone; a store opens such envelopes only to seal them again in format 2 (`open_format_1`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import chain
+
+from connmgr.domain.connection import Connection, Secrets
+from connmgr.storage.envelope import EnvelopeUnreadable, open_envelope, seal, version_of
+
+FORMAT = 2
+SETTINGS_CHANGED = "its settings or its secrets were changed outside connmgr"
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a connection's sealed secrets are bound to."""
+
+    connection_id: str
+    template_id: str
+    flow: str
+    values: Mapping[str, str]
+
+    @classmethod
+    def of(cls, connection: Connection) -> Binding:
+        return cls(connection.id, connection.template_id, connection.flow, connection.values)
+
+    def encoded(self) -> bytes:
+        """The canonical encoding; ValueError for a value that is not text (only a row edited by hand has one)."""
+        items = sorted(self.values.items())
+        texts = (self.connection_id, self.template_id, self.flow, str(len(items)), *chain.from_iterable(items))
+        return _LABEL + b"".join(map(_length_prefixed, texts))
+
+
+def _length_prefixed(text: object) -> bytes:
+    if not isinstance(text, str):
+        raise ValueError("not text")
+    raw = text.encode("utf-8", "surrogatepass")  # a lone surrogate (JSON allows one) still encodes, and differs
+    return len(raw).to_bytes(4, "big") + raw
+
+
+_LABEL = _length_prefixed("connmgr secrets")
+
+
+def seal_secrets(key: bytes, binding: Binding, secrets: Secrets) -> bytes:
+    return seal(key, json.dumps(secrets.to_json()).encode(), binding.encoded(), version=FORMAT)
+
+
+def open_secrets(key: bytes, binding: Binding, envelope: bytes) -> Secrets:
+    if version_of(envelope) == 1:
+        # Only a store's upgrade opens these (see `open_format_1`); one met later was put back from before it,
+        # perhaps to slip in settings it never bound.
+        raise EnvelopeUnreadable(f"{SETTINGS_CHANGED} (an envelope of an older connmgr was put in its place)")
+    try:
+        context = binding.encoded()
+    except ValueError:
+        raise EnvelopeUnreadable(SETTINGS_CHANGED) from None
+    return _secrets(open_envelope(key, envelope, context, version=FORMAT, changed=SETTINGS_CHANGED))
+
+
+def open_format_1(key: bytes, connection_id: str, envelope: bytes) -> Secrets:
+    """An envelope of connmgr before format 2, which bound the connection's id alone."""
+    return _secrets(open_envelope(key, envelope, b"secrets:" + connection_id.encode(), version=1))
+
+
+def _secrets(plaintext: bytes) -> Secrets:
+    return Secrets.from_json(json.loads(plaintext))
