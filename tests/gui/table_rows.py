@@ -5,15 +5,16 @@ from PySide6.QtGui import QIcon
 
 from connmgr.gui.connections_model import ConnectionsModel
 from connmgr.gui.main_window import MainWindow
+from connmgr.listing import ConnectionRows
 from tests.support.listed import CATALOG, T0, Clock, conn
 
 __all__ = ["CATALOG", "T0", "Clock", "conn", "model_with", "names", "window_over"]
 
 
 def model_with(clock, *connections):
-    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
-    model.set_connections(connections)
-    return model
+    rows = ConnectionRows(CATALOG, now=clock)
+    rows.reset(connections)
+    return ConnectionsModel(rows, lambda _: QIcon())
 
 
 def window_over(qtbot, tmp_path, model):
