@@ -139,7 +139,7 @@ class ConnectionsModel(QAbstractTableModel):
 
     def expires_text(self, row: int) -> str:
         """The Expires cell's text, as `data()` answers it (the column's delegate paints it from here)."""
-        return self.rows.text(row, Column.EXPIRES)
+        return self.rows.expires_text(row)
 
     def set_palette(self, palette: QPalette) -> None:
         """Colour the Status column for `palette` (the desktop's colour scheme changed, or the palette with it)."""

@@ -8,7 +8,6 @@ in the list's order when the event is announced.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
 
 from connmgr.domain.connection import Connection
@@ -23,52 +22,72 @@ class What(Enum):
     EXPIRY = "expiry"  # the clock moved: the time left, as a person reads it
 
 
-@dataclass(frozen=True, slots=True)
-class Inserting:
-    position: int
+class _Event:
+    """A value, equal to an event of its kind with the same fields. Written out rather than as dataclasses, which
+    take milliseconds of start-up to make, before the window's first paint."""
+
+    __match_args__: tuple[str, ...] = ()
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and not frozen
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(getattr(self, f) == getattr(other, f) for f in self.__match_args__)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__match_args__)
+        return f"{type(self).__name__}({fields})"
 
 
-@dataclass(frozen=True, slots=True)
-class Inserted:
-    position: int
-    connection: Connection
+class Inserting(_Event):
+    __match_args__ = ("position",)
+
+    def __init__(self, position: int) -> None:
+        self.position = position
 
 
-@dataclass(frozen=True, slots=True)
-class Removing:
-    position: int
+class Inserted(_Event):
+    __match_args__ = ("position", "connection")
+
+    def __init__(self, position: int, connection: Connection) -> None:
+        self.position, self.connection = position, connection
 
 
-@dataclass(frozen=True, slots=True)
-class Removed:
-    position: int
-    connection: Connection
+class Removing(_Event):
+    __match_args__ = ("position",)
+
+    def __init__(self, position: int) -> None:
+        self.position = position
 
 
-@dataclass(frozen=True, slots=True)
-class Changed:
-    first: int  # the rows first..last, both included
-    last: int
-    what: What
+class Removed(_Event):
+    __match_args__ = ("position", "connection")
+
+    def __init__(self, position: int, connection: Connection) -> None:
+        self.position, self.connection = position, connection
 
 
-@dataclass(frozen=True, slots=True)
-class Reordering:
+class Changed(_Event):
+    __match_args__ = ("first", "last", "what")
+
+    def __init__(self, first: int, last: int, what: What) -> None:
+        self.first, self.last, self.what = first, last, what  # the rows first..last, both included
+
+
+class Reordering(_Event):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Reordered:
-    order: Sequence[int]  # the rows' positions before, in their new order
+class Reordered(_Event):
+    __match_args__ = ("order",)
+
+    def __init__(self, order: Sequence[int]) -> None:
+        self.order = order  # the rows' positions before, in their new order
 
 
-@dataclass(frozen=True, slots=True)
-class Resetting:
+class Resetting(_Event):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Reset:
+class Reset(_Event):
     pass
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -44,11 +43,13 @@ class Column(IntEnum):
     EXPIRES = 4
 
 
-@dataclass(slots=True)
 class _Row:
-    connection: Connection
-    health: Health
-    turns_at: float  # when its health may next turn (inf: never, on the clock alone)
+    __slots__ = ("connection", "health", "turns_at")  # not a dataclass: see events._Event
+
+    def __init__(self, connection: Connection, health: Health, turns_at: float) -> None:
+        self.connection = connection
+        self.health = health
+        self.turns_at = turns_at  # when its health may next turn (inf: never, on the clock alone)
 
 
 class ConnectionRows:
@@ -103,6 +104,10 @@ class ConnectionRows:
     def text(self, position: int, column: Column) -> str:
         """The row's cell in `column`, as a person reads it."""
         return self._text(self._rows[position], column)
+
+    def expires_text(self, position: int) -> str:
+        """`text(position, Column.EXPIRES)`, asked straight: each tick repaints it for every visible row."""
+        return expiry_text(self._rows[position].connection, self._now())
 
     def searched_text(self, position: int) -> str:
         """What a search looks in: the name, vendor, account and status, never the ticking countdown."""

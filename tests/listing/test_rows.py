@@ -52,7 +52,7 @@ def test_the_cells_read_as_a_person_reads_them(clock):
     assert [rows.text(0, c) for c in Column] == vault
     assert [rows.text(1, c) for c in Column] == ["gone", "retired", "—", "Revoked", "—"]  # an unknown vendor by id
     clock.t = T0 + 10
-    assert rows.text(0, Column.EXPIRES) == "4m 50s (sign-in 29m 50s)"  # read on the clock, when asked
+    assert rows.text(0, Column.EXPIRES) == rows.expires_text(0) == "4m 50s (sign-in 29m 50s)"  # when asked
     assert rows.searched_text(0) == "vault\nDocbyte Vault\nacme\nConnected"  # never the countdown
 
 
@@ -98,6 +98,12 @@ def test_a_sorted_list_stays_sorted_as_rows_come_and_change(clock):
     events.clear()
     assert rows.upsert(conn("e")) == 3  # never expires: last, where it was put, so nothing moves
     assert events == [Inserting(3), Inserted(3, conn("e"))]
+
+
+def test_an_event_equals_one_of_its_kind_with_the_same_fields():
+    assert Changed(0, 2, What.EXPIRY) == Changed(0, 2, What.EXPIRY) != Changed(0, 2, What.HEALTH)
+    assert Inserting(0) != Removing(0) and Reordering() != Resetting() and Reset() == Reset()
+    assert repr(Changed(1, 1, What.BUSY)) == "Changed(first=1, last=1, what=<What.BUSY: 'busy'>)"
 
 
 def test_a_listener_hears_of_rows_coming_and_going_before_and_after(clock):
