@@ -90,8 +90,8 @@ def connmgr(home: str) -> None:
 
     build_window = launch.build_window
 
-    def marked(store: object) -> object:
-        window = build_window(store)  # type: ignore[arg-type]
+    def marked(*arguments: object) -> object:
+        window = build_window(*arguments)  # type: ignore[arg-type]
         FirstPaint(window)
         return window
 

@@ -31,9 +31,9 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QHeaderView, QTableView
 
 from benchmarks.common import Figure, emit, fill_table_store, fresh_home
-from connmgr.gui.connections_model import Column
 from connmgr.gui.qt_start import start_application
 from connmgr.gui.wiring import assemble
+from connmgr.listing import Column
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import ConnectionStore
 from tests.storage.fakes import FixedDataKey
@@ -142,7 +142,7 @@ def main() -> None:
         _until_painted(app, paints, 0)
         model._timer.stop()  # the bench ticks by hand, one tick per measurement
         clock = [time.time()]
-        model._now = lambda: clock[0]  # a clock that moves one second per tick
+        model.rows._now = lambda: clock[0]  # a clock that moves one second per tick
 
         def tick() -> None:
             clock[0] += 1.0
@@ -163,7 +163,7 @@ def main() -> None:
         searching_ms, _ = _measure(app, paints, tick_searching)
         window.search.clear()
         app.processEvents()
-        window.select(model.connection(0).name)  # the details pane shows it, and counts down with the table
+        window.select(model.rows.connection(0).name)  # the details pane shows it, and counts down with the table
         app.processEvents()
         details_ms, _ = _measure(app, paints, tick)
         reference_ms = _qt_alone(app, window.table, visible_rows)

@@ -117,7 +117,7 @@ def main(out: Path) -> None:
         window = assembled.window
         window.resize(1280, 560)
         window.show()
-        window.model.set_busy("Tailspin workplace", True)
+        window.model.rows.set_busy("Tailspin workplace", True)
         window.spinner.set_running(True)
         window.select("Northwind workplace")
         shoot(window, out / "main-window.png")

@@ -44,7 +44,7 @@ class BusySpinnerDelegate(QStyledItemDelegate):
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         connection = index.data(CONNECTION_ROLE)
-        if connection is None or not self._model.is_busy(connection.name):
+        if connection is None or not self._model.rows.is_busy(connection.name):
             super().paint(painter, option, index)
             return
         size = min(option.rect.height() - 8, 14)

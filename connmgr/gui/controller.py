@@ -29,11 +29,11 @@ from connmgr.domain.provider import Provider
 from connmgr.domain.summary import needs_a_person
 from connmgr.gui.clipboard import CLEAR_AFTER_S, SecretClipboard
 from connmgr.gui.connect import ConnectRequest, Failure
-from connmgr.gui.connections_model import REFRESHING
 from connmgr.gui.event_log import Event, EventLog, EventsDock
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import ConnectSession, Prompts
 from connmgr.gui.sign_in_flow import SignInOutcome, sign_in
+from connmgr.listing import REFRESHING
 from connmgr.services.connections import Connections
 from connmgr.services.envwriter import git_exposure
 from connmgr.services.inspection import endpoints_of, id_token_claims, same_identity
@@ -57,7 +57,7 @@ class Controller(QObject):
     ) -> None:
         super().__init__(window)
         self.window = window
-        self.model = window.model
+        self.rows = window.model.rows
         self.connections = connections
         self.clipboard = clipboard
         self.prompts = prompts
@@ -102,7 +102,7 @@ class Controller(QObject):
 
     def _on_selected(self, action: Callable[[Connection], Coroutine[Any, Any, None]]) -> None:
         selected = self.window.selected_connections()
-        if len(selected) == 1 and not self.model.is_busy(selected[0].name):
+        if len(selected) == 1 and not self.rows.is_busy(selected[0].name):
             self._start(action(selected[0]), about=selected[0].name)
 
     async def _guarded(self, work: Coroutine[Any, Any, None], about: str | None) -> None:
@@ -120,13 +120,13 @@ class Controller(QObject):
     def _busy(self, name: str, label: str) -> Iterator[None]:
         """The row shows `label` and the spinner while the vendor is asked (not while a prompt waits for the
         person); then what the store holds (a failed refresh may have marked it Needs sign-in)."""
-        self.model.set_busy(name, True, label=label)
+        self.rows.set_busy(name, True, label=label)
         self.window.spinner.set_running(True)
         try:
             yield
         finally:
-            self.model.set_busy(name, False)
-            self.window.spinner.set_running(self.model.any_busy())
+            self.rows.set_busy(name, False)
+            self.window.spinner.set_running(self.rows.any_busy())
             self._reload(name)
 
     def _tell(self, text: str, about: str | None = None, *, failed: bool = False) -> None:
@@ -135,12 +135,12 @@ class Controller(QObject):
         self.events.add(text, connection=about, failed=failed)
 
     def _all(self) -> list[Connection]:
-        return [self.model.connection(row) for row in range(self.model.rowCount())]
+        return self.rows.connections()
 
     def _reload(self, name: str) -> None:
         """Show what the store holds now (a failed refresh may have marked the row Needs sign-in)."""
         if self.connections.store.exists(name):
-            self.model.upsert(self.connections.store.get(name))
+            self.rows.upsert(self.connections.store.get(name))
 
     # -- connecting
 
@@ -189,7 +189,7 @@ class Controller(QObject):
         except Exception:
             log.exception("connecting failed unexpectedly")
             return Failure("Something went wrong; the details are in the log.")
-        self.model.upsert(connection)
+        self.rows.upsert(connection)
         self.window.select(connection.name)
         connected_as = f"Connected {connection.name} as {connection.account or 'an unnamed account'}."
         # What could not be verified stays in the details pane too (the row's status detail).
@@ -244,7 +244,7 @@ class Controller(QObject):
     async def refresh(self, connection: Connection) -> None:
         with self._busy(connection.name, REFRESHING):
             updated = await self.connections.refresh(connection.name)
-            self.model.upsert(updated)
+            self.rows.upsert(updated)
         remaining = None if updated.expires_at is None else updated.expires_at - time.time()
         self._tell(f"Refreshed {updated.name}; the token expires in {countdown(remaining)}.", updated.name)
 
@@ -262,7 +262,7 @@ class Controller(QObject):
             return
         with self._busy(connection.name, "Revoking…"):
             outcome = await self.connections.revoke(connection.name)
-            self.model.upsert(outcome.connection)
+            self.rows.upsert(outcome.connection)
         if outcome.at_vendor:
             self._tell(f"Revoked {connection.name} at the vendor.", connection.name)
         else:
@@ -278,7 +278,7 @@ class Controller(QObject):
         ):
             return
         await self.connections.remove(connection.name)
-        self.model.remove(connection.name)
+        self.rows.remove(connection.name)
         self.events.forget(connection.name)
         self._tell(f"Removed {connection.name}.")
 
@@ -287,8 +287,7 @@ class Controller(QObject):
         if new is None or new == connection.name:
             return
         renamed = await self.connections.rename(connection.name, new)
-        self.model.remove(connection.name)
-        self.model.upsert(renamed)
+        self.rows.upsert(renamed)
         self.window.select(renamed.name)
         self.events.renamed(connection.name, renamed.name)
         self._tell(f"Renamed {connection.name} to {renamed.name}.", renamed.name)
@@ -327,7 +326,7 @@ class Controller(QObject):
         failure = self.events.last_failure(one.name) if one else None
         self.window.details.show_connection(
             one,
-            health(one, self.model.now()) if one else None,
+            health(one, self.rows.now()) if one else None,
             endpoints_of(self.connections.catalog, one) if one else {},
             last_failure=(failure.at, failure.text) if failure else None,
         )
@@ -353,15 +352,15 @@ class Controller(QObject):
     # -- the refresh scheduler's news
 
     def on_refreshed(self, connection: Connection) -> None:
-        self.model.upsert(connection)
+        self.rows.upsert(connection)
         self.events.add(f"Refreshed {connection.name} on schedule.", connection=connection.name)
 
     def on_refresh_failed(self, name: str, error: ConnmgrError) -> None:
         """Show the row as stored now; a connection that needs the person is worth a notification."""
         self._reload(name)
         self.events.add(error.sentence, connection=name, failed=True)
-        row = self.model.row_of(name)
-        needs_person = row is not None and needs_a_person(self.model.connection(row), time.time())
+        position = self.rows.position_of(name)
+        needs_person = position is not None and needs_a_person(self.rows.connection(position), time.time())
         if self.notify is not None:
             self.notify(f"{name} needs you" if needs_person else f"Refreshing {name} failed", error.sentence)
         else:

@@ -21,6 +21,7 @@ from connmgr.gui.connections_model import ConnectionsModel
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.qt_start import start_application, start_event_loop
 from connmgr.gui.resources import vendor_icon
+from connmgr.listing import ConnectionRows
 from connmgr.storage import ConnectionStore, KeyringDataKey, KeySourceKind, PassphraseDataKey, recorded_key_source
 from connmgr.storage.home import WINDOW_SETTINGS
 from connmgr.templates import load_catalog
@@ -30,8 +31,9 @@ def build_window(store: ConnectionStore, notices: Sequence[str] = ()) -> MainWin
     """The window over `store` from metadata alone: start-up never waits on the keyring or the network. `notices`:
     sentences about the data directory to show (it was open to others, ...)."""
     loaded = load_catalog(store.home / "templates")
-    model = ConnectionsModel(loaded.catalog, vendor_icon)
-    model.set_connections(store.list_connections())
+    rows = ConnectionRows(loaded.catalog)
+    rows.reset(store.list_connections())
+    model = ConnectionsModel(rows, vendor_icon)
     settings = QSettings(str(store.home / WINDOW_SETTINGS), QSettings.Format.IniFormat)
     window = MainWindow(model, loaded.catalog, settings)
     for sentence in (*(problem.sentence for problem in loaded.problems), *notices):  # the last one stays in view

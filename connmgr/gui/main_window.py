@@ -41,12 +41,13 @@ from PySide6.QtWidgets import (
 from connmgr.domain.connection import Connection
 from connmgr.domain.template import TemplateCatalog
 from connmgr.gui.busy_spinner import BusySpinnerDelegate
-from connmgr.gui.connections_model import CONNECTION_ROLE, SEARCH_ROLE, Column, ConnectionsModel
+from connmgr.gui.connections_model import CONNECTION_ROLE, SEARCH_ROLE, ConnectionsModel
 from connmgr.gui.countdown_delegate import CountdownDelegate
 from connmgr.gui.details_pane import DetailsPane
 from connmgr.gui.empty_state import EmptyState
 from connmgr.gui.resources import app_icon
 from connmgr.gui.row_actions import RowActions
+from connmgr.listing import Column
 
 MESSAGE_MS = 8000
 
@@ -189,7 +190,7 @@ class MainWindow(QMainWindow):
         self._one_selected = False  # kept by _on_selection_changed
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
 
-        self.details = DetailsPane(catalog, model.now)
+        self.details = DetailsPane(catalog, model.rows.now)
         model.ticked.connect(self.details.tick)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.table)
@@ -241,7 +242,7 @@ class MainWindow(QMainWindow):
 
     def select(self, name: str) -> None:
         """Select and show a connection's row (a new one is highlighted this way)."""
-        row = self.model.row_of(name)
+        row = self.model.rows.position_of(name)
         if row is None:
             return
         self.proxy.flush()  # the row may have just changed: whether the search shows it is settled first
@@ -306,7 +307,7 @@ class MainWindow(QMainWindow):
     def _on_selection_changed(self, *_: object) -> None:
         selected = self.selected_connections()
         self._one_selected = len(selected) == 1
-        self.actions_.update_for(selected, {c.name for c in selected if self.model.is_busy(c.name)})
+        self.actions_.update_for(selected, {c.name for c in selected if self.model.rows.is_busy(c.name)})
         self.selection_changed.emit()
 
     def _expires_text(self, index: QModelIndex | QPersistentModelIndex) -> str:

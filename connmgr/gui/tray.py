@@ -10,9 +10,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from connmgr.domain.summary import summary
-from connmgr.gui.connections_model import Column, ConnectionsModel
+from connmgr.gui.connections_model import ConnectionsModel
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.resources import app_icon
+from connmgr.listing import Column
 
 
 class Tray(QObject):
@@ -53,8 +54,7 @@ class Tray(QObject):
             self._pending.start()
 
     def update_summary(self) -> None:
-        rows = [self._model.connection(row) for row in range(self._model.rowCount())]
-        self.icon.setToolTip(f"connmgr — {summary(rows, time.time())}")
+        self.icon.setToolTip(f"connmgr — {summary(self._model.rows.connections(), time.time())}")
 
     def notify(self, title: str, text: str, *, warning: bool = True) -> None:
         """A desktop notification where the platform has a tray; the status bar says it either way."""

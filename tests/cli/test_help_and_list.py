@@ -4,11 +4,9 @@
 import re
 import time
 
-from PySide6.QtGui import QIcon
-
 from connmgr.cli import build_parser
 from connmgr.domain.connection import Connection, Secrets, Status
-from connmgr.gui.connections_model import Column, ConnectionsModel
+from connmgr.listing import Column, ConnectionRows
 from connmgr.storage import ConnectionStore, KeyringDataKey
 from connmgr.templates import load_catalog
 
@@ -46,16 +44,16 @@ def test_list_and_the_window_say_the_same_of_every_connection(connmgr, qapp):
             row = Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={},
                              account=f"{name}@acme", issued_at=now - 5 * DAY, **state)  # fmt: skip
             store.save(row, Secrets(access_token="staged"))
-        model = ConnectionsModel(load_catalog().catalog, lambda _: QIcon())
-        model.set_connections(store.list_connections())
+        rows = ConnectionRows(load_catalog().catalog)  # what the window's table shows
+        rows.reset(store.list_connections())
     listed = connmgr("list")
     assert listed.code == 0, listed.err
     header, *table = listed.out.splitlines()
     said = {columns[0]: columns for columns in (re.split(r"\s{2,}", line) for line in table)}
     assert header.split() == ["NAME", "TEMPLATE", "STATUS", "ACCOUNT", "EXPIRES"]
     assert len(said) == len(states)
-    for row in range(model.rowCount()):
-        name = model.data(model.index(row, Column.NAME))
-        window = [model.data(model.index(row, column)) for column in (Column.STATUS, Column.ACCOUNT, Column.EXPIRES)]
+    for row in range(len(rows)):
+        name = rows.text(row, Column.NAME)
+        window = [rows.text(row, column) for column in (Column.STATUS, Column.ACCOUNT, Column.EXPIRES)]
         assert said[name][2:] == window, name
     assert said["revoked"][4] == "—"

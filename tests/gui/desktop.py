@@ -18,8 +18,8 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox, QToolButton, QWidget
 
 from connmgr.gui.connect import ConnectDialog
-from connmgr.gui.connections_model import Column
 from connmgr.gui.wiring import Assembled, assemble
+from connmgr.listing import Column
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import ConnectionStore
 from tests.gui.connect_driver import Driver
@@ -117,12 +117,12 @@ class Desktop:
         self.window.select(name)
 
     def cell(self, name: str, column: Column) -> str:
-        row = self.model.row_of(name)
+        row = self.model.rows.position_of(name)
         assert row is not None, f"no row {name!r}"
         return str(self.model.data(self.model.index(row, column)))
 
     def wait_for_row(self, name: str) -> None:
-        self.qtbot.waitUntil(lambda: self.model.row_of(name) is not None, timeout=TIMEOUT_MS)
+        self.qtbot.waitUntil(lambda: self.model.rows.position_of(name) is not None, timeout=TIMEOUT_MS)
 
     def wait_idle(self) -> None:
         """Until every action the controller started has finished."""

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QApplication
 
 from connmgr.domain.connection import Status
 from connmgr.domain.health import Health
-from connmgr.gui.connections_model import Column
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.qt_start import start_application
+from connmgr.listing import Column
 from tests.gui.table_rows import CATALOG, T0, Clock, conn, model_with
 
 ROWS = {  # one row in each health, at the clock's T0
@@ -66,7 +66,7 @@ def main() -> None:
             palette = window.table.palette()
             colours = {}
             for health, row in ROWS.items():
-                index = model.index(model.row_of(row.name), Column.STATUS)
+                index = model.index(model.rows.position_of(row.name), Column.STATUS)
                 colours[health.value] = model.data(index, Qt.ItemDataRole.ForegroundRole).name()
             seen[scheme.name.lower()] = {
                 "reported": app.styleHints().colorScheme().name.lower(),

@@ -1,35 +1,20 @@
-"""What the table's tests share: the catalog, a clock moved by hand, connections made in a line, the rows shown."""
+"""What the table's tests share: the list's helpers (re-exported), the model over them, the window, the rows shown."""
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 
-from connmgr.domain.connection import Connection
 from connmgr.gui.connections_model import ConnectionsModel
 from connmgr.gui.main_window import MainWindow
-from connmgr.templates import load_catalog
+from connmgr.listing import ConnectionRows
+from tests.support.listed import CATALOG, T0, Clock, conn
 
-CATALOG = load_catalog().catalog
-T0 = 1_800_000_000.0
-
-
-class Clock:
-    def __init__(self):
-        self.t = T0
-
-    def __call__(self):
-        return self.t
-
-
-def conn(name, **kw):
-    """A connection named `name`, issued at T0 unless told otherwise."""
-    kw.setdefault("issued_at", T0)
-    return Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={}, **kw)
+__all__ = ["CATALOG", "T0", "Clock", "conn", "model_with", "names", "window_over"]
 
 
 def model_with(clock, *connections):
-    model = ConnectionsModel(CATALOG, lambda _: QIcon(), now=clock)
-    model.set_connections(connections)
-    return model
+    rows = ConnectionRows(CATALOG, now=clock)
+    rows.reset(connections)
+    return ConnectionsModel(rows, lambda _: QIcon())
 
 
 def window_over(qtbot, tmp_path, model):

@@ -1,8 +1,9 @@
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPersistentModelIndex, Qt
 
 from connmgr.domain.connection import Status
 from connmgr.domain.health import Health
-from connmgr.gui.connections_model import CONNECTION_ROLE, Column
+from connmgr.gui.connections_model import CONNECTION_ROLE
+from connmgr.listing import Column
 from tests.gui.table_rows import T0, Clock, conn, model_with
 
 
@@ -11,13 +12,26 @@ def text(model, row, column):
 
 
 def test_passes_qt_model_tester(qtbot, qtmodeltester):
-    model = model_with(Clock(), conn("a", expires_at=T0 + 300), conn("b", status=Status.REVOKED, issued_at=None))
+    clock = Clock()
+    model = model_with(clock, conn("a", expires_at=T0 + 300), conn("b", status=Status.REVOKED, issued_at=None))
     qtmodeltester.check(model)
     last = model.index(1, len(Column) - 1)
     assert (last.row(), last.column()) == (1, len(Column) - 1)
     for outside in ((2, 0), (0, len(Column)), (-1, 0), (0, -1)):
         assert not model.index(*outside).isValid(), outside
     assert not model.index(0, 0, model.index(0, 0)).isValid()  # a table: no row has children
+    # The tester stays connected: each of the list's events, as the model translates it, is checked too.
+    persistent = QPersistentModelIndex(model.index(0, Column.NAME))
+    model.sort(Column.STATUS, Qt.SortOrder.DescendingOrder)
+    assert persistent.row() == 1 and persistent.data() == "a"  # moved with its row
+    model.rows.upsert(conn("c", expires_at=T0 + 100))
+    model.rows.upsert(conn("c", expires_at=T0 + 1000, account="ops"))
+    model.rows.set_busy("c", True)
+    clock.t = T0 + 250
+    model.tick()  # a turns
+    model.rows.remove("b")
+    model.rows.reset([conn("d")])
+    assert [text(model, 0, c) for c in (Column.NAME, Column.STATUS)] == ["d", "Connected"]
 
 
 def test_cells(qtbot):
@@ -67,13 +81,13 @@ def test_a_tick_changes_only_the_expires_column_until_a_status_turns(qtbot):
 def test_busy_rows_show_refreshing_and_upsert_replaces_by_id(qtbot):
     clock = Clock()
     model = model_with(clock, conn("a", expires_at=T0 + 300))
-    model.set_busy("a", True)
+    model.rows.set_busy("a", True)
     assert text(model, 0, Column.STATUS) == "Refreshing…"
-    model.set_busy("a", False)
-    assert model.upsert(conn("a", expires_at=T0 + 600)) == 0
+    model.rows.set_busy("a", False)
+    assert model.rows.upsert(conn("a", expires_at=T0 + 600)) == 0
     assert text(model, 0, Column.EXPIRES) == "10m 0s"
-    assert model.upsert(conn("b")) == 1
-    model.remove("a")
+    assert model.rows.upsert(conn("b")) == 1
+    model.rows.remove("a")
     assert model.rowCount() == 1
     assert text(model, 0, Column.NAME) == "b"
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFormLayout, QInputDialog, QLabel, QLineEdit, QRadioButton, QToolButton
 
-from connmgr.gui.connections_model import Column
+from connmgr.listing import Column
 from tests.gui.desktop import TIMEOUT_MS
 from tests.simulators.fixtures import CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAME
 from tests.support.oidc_fixtures import ACME, ALICE, APP_REDIRECT_URI, GENERIC_APP, VAULT_DESKTOP, VAULT_SERVICE
@@ -173,7 +173,7 @@ def test_the_same_account_twice_asks_first(desktop, vcita_sim):
     assert d.name().text() == "Second"
     d.qtbot.keyClick(d.dialog, Qt.Key.Key_Escape)
     desktop.wait_idle()
-    assert desktop.model.row_of("Second") is None
+    assert desktop.model.rows.position_of("Second") is None
 
 
 @pytest.fixture
@@ -261,12 +261,12 @@ def _rename_to(desktop, name):
 def test_f2_renames_the_selected_connection_and_refuses_a_name_that_could_drive_a_terminal(desktop, workplace):
     _rename_to(desktop, "Workplace\x1b[2J")
     assert desktop.message().startswith("Connection: the name holds a control character")
-    assert [desktop.model.connection(r).name for r in range(desktop.model.rowCount())] == ["Workplace"]
+    assert [c.name for c in desktop.model.rows.connections()] == ["Workplace"]
 
     desktop.select("Workplace")
     _rename_to(desktop, "Workplace prod")
     assert desktop.message() == "Renamed Workplace to Workplace prod."
-    assert [desktop.model.connection(r).name for r in range(desktop.model.rowCount())] == ["Workplace prod"]
+    assert [c.name for c in desktop.model.rows.connections()] == ["Workplace prod"]
     assert desktop.window.selected_connections()[0].name == "Workplace prod"
     assert desktop.app.controller.connections.store.get("Workplace prod").account == "alice@example.com"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 
-from connmgr.gui.connections_model import Column
+from connmgr.listing import Column
 from tests.gui.scheme_probe import ROWS
 from tests.gui.table_rows import Clock, model_with, window_over
 
@@ -47,8 +47,9 @@ def test_on_fusions_palette(qtbot, tmp_path):
     model = model_with(Clock(), *ROWS.values())
     window = window_over(qtbot, tmp_path, model)
     palette = window.table.palette()
+    position = model.rows.position_of
     colours = {
-        health.value: model.data(model.index(model.row_of(row.name), Column.STATUS), Qt.ItemDataRole.ForegroundRole)
+        health.value: model.data(model.index(position(row.name), Column.STATUS), Qt.ItemDataRole.ForegroundRole)
         for health, row in ROWS.items()
     }
     colours = {name: colour.name() for name, colour in colours.items()} | {"busy": model.colours.busy.name()}

@@ -10,7 +10,8 @@ from PySide6.QtGui import QIcon, QImage, QRegion
 from PySide6.QtWidgets import QStyledItemDelegate
 
 from connmgr.domain.connection import Status
-from connmgr.gui.connections_model import SEARCH_ROLE, Column, ConnectionsModel
+from connmgr.gui.connections_model import SEARCH_ROLE, ConnectionsModel
+from connmgr.listing import Column, ConnectionRows
 from tests.gui.table_rows import CATALOG, T0, Clock, conn, model_with, names, window_over
 
 
@@ -18,7 +19,7 @@ class CountingModel(ConnectionsModel):
     """Counts what the view asks of it: data() by role, and the countdown delegate's expires_text()."""
 
     def __init__(self, clock):
-        super().__init__(CATALOG, lambda _: QIcon(), now=clock)
+        super().__init__(ConnectionRows(CATALOG, now=clock), lambda _: QIcon())
         self.roles = Counter()
         self.countdowns = 0
 
@@ -45,7 +46,7 @@ class Paints(QObject):
 
 
 def shown(qtbot, tmp_path, model, *connections, paints=None):
-    model.set_connections(connections)
+    model.rows.reset(connections)
     window = window_over(qtbot, tmp_path, model)
     if paints is not None:
         window.table.viewport().installEventFilter(paints)
@@ -93,7 +94,7 @@ def test_a_spinner_frame_repaints_the_status_column_alone(qtbot, qapp, tmp_path,
     paints = Paints()
     window = shown(qtbot, tmp_path, model, *[conn(f"c{i:03}") for i in range(50)], paints=paints)
     qtbot.waitUntil(lambda: paints.count > 0)
-    model.set_busy("c001", True)
+    model.rows.set_busy("c001", True)
     window.spinner.set_running(True)
     qapp.processEvents()  # the busy cell's own repaint
     paints.region = QRegion()
@@ -164,9 +165,9 @@ def test_the_search_takes_in_connections_saved_while_it_is_typed(qtbot, tmp_path
     model = model_with(clock)
     window = shown(qtbot, tmp_path, model, conn("a"), conn("b"))
     window.search.setText("acme")
-    model.upsert(conn("c", account="ops@acme.test"))  # a new row is checked as it comes
+    model.rows.upsert(conn("c", account="ops@acme.test"))  # a new row is checked as it comes
     assert names(window) == ["c"]
-    model.upsert(conn("b", account="it@acme.test"))  # a row whose account changed, a moment later
+    model.rows.upsert(conn("b", account="it@acme.test"))  # a row whose account changed, a moment later
     qtbot.waitUntil(lambda: names(window) == ["b", "c"])
 
 
@@ -174,7 +175,7 @@ def test_selecting_a_row_just_changed_settles_the_search_first(qtbot, tmp_path, 
     model = model_with(clock)
     window = shown(qtbot, tmp_path, model, conn("a"), conn("b"))
     window.search.setText("acme")
-    model.upsert(conn("b", account="it@acme.test"))  # as a reconnect does, then selects the row
+    model.rows.upsert(conn("b", account="it@acme.test"))  # as a reconnect does, then selects the row
     window.select("b")
     assert window.search.text() == "acme"  # not cleared to show a row the search does show
     assert [c.name for c in window.selected_connections()] == ["b"]
@@ -195,5 +196,5 @@ def test_a_status_turn_updates_one_selected_row_and_leaves_many_alone(qtbot, tmp
         model.tick()
     assert model.data(model.index(0, Column.STATUS)) == "Expired"
     with qtbot.waitSignal(window.selection_changed):  # a stored change to a selected row still counts
-        model.upsert(conn("b", expires_at=T0 + 300, status=Status.REVOKED))
+        model.rows.upsert(conn("b", expires_at=T0 + 300, status=Status.REVOKED))
     assert not window.actions_["export"].isEnabled()

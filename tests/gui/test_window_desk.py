@@ -8,8 +8,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QToolBar
 
-from connmgr.gui.connections_model import Column
 from connmgr.gui.main_window import MainWindow
+from connmgr.listing import Column
 from tests.gui.desktop import TIMEOUT_MS
 from tests.gui.table_rows import CATALOG, T0, Clock, conn, model_with, names, window_over
 from tests.gui.test_details_pane import rows
@@ -85,7 +85,7 @@ def test_no_spinner_while_the_revoke_prompt_waits_and_revoking_says_so(desktop, 
     desktop.click_toolbar("revoke")
     desktop.wait_for(QMessageBox)
     assert desktop.cell("Workplace", Column.STATUS) == "Connected"
-    assert not desktop.model.any_busy()
+    assert not desktop.model.rows.any_busy()
     desktop.answer("Cancel")
     workplace.inject("/external/api/oauth2/revoke", status=200, body=b"", delay=1.5)
     desktop.select("Workplace")
@@ -94,7 +94,7 @@ def test_no_spinner_while_the_revoke_prompt_waits_and_revoking_says_so(desktop, 
     desktop.qtbot.waitUntil(lambda: desktop.cell("Workplace", Column.STATUS) == "Revoking…", timeout=TIMEOUT_MS)
     desktop.wait_idle()
     assert desktop.cell("Workplace", Column.STATUS) == "Revoked"
-    assert not desktop.model.any_busy()
+    assert not desktop.model.rows.any_busy()
 
 
 def test_check_asks_the_vendor_whom_the_token_belongs_to(desktop, workplace):  # noqa: F811
