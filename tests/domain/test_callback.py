@@ -2,7 +2,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from connmgr.domain.callback import (
@@ -204,6 +204,9 @@ _SEGMENT = st.text(
 @given(st.lists(_SEGMENT, min_size=1, max_size=4), st.booleans())
 def test_any_path_matches_its_escaped_spellings(segments, lowercase_escapes):
     registered = "https://app.example.com/" + "/".join(segments)
+    # WHATWG parsing drops spaces at either end of the whole address: "…/cb " is registered as "…/cb", which its
+    # escaped spelling "…/cb%20" is not (the form strips what is typed anyway).
+    assume(not registered.endswith(" "))
     escaped = "/".join(quote(segment, safe="") for segment in segments)
     if lowercase_escapes:
         escaped = re.sub("%[0-9A-F]{2}", lambda escape: escape.group().lower(), escaped)
