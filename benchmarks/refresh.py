@@ -1,12 +1,14 @@
 """Refresh throughput: 1,000 connections refreshed 16 at a time against a local token server, beside authlib.
 
-Three ways, interleaved, each timed with a heartbeat task beside it that sleeps 5 ms and records how late it
+Four ways, interleaved, each timed with a heartbeat task beside it that sleeps 5 ms and records how late it
 wakes (the largest lateness is the worst the event loop, i.e. the window, was kept waiting):
 
 - connmgr: `Connections.refresh` — the real path: per-connection lock, read and decrypt, the token request,
   then the new tokens sealed and saved, on disk (fsync) before the refresh returns (refreshes in flight together
   share a commit);
 - connmgr engine: `OAuthClient.refresh` alone, so the store's share is visible;
+- connmgr on httpx's own pool: `Connections.refresh` again, its HTTP client without connmgr's pool
+  (connmgr/oauth/pool.py), so that what the pool is worth stays measured;
 - authlib: `AsyncOAuth2Client.refresh_token`, the same requests (form, HTTP Basic) on the same httpx.
 
     .venv/bin/python -m benchmarks.refresh
@@ -23,12 +25,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from statistics import median
 
+import httpx
+
 from benchmarks.common import CLIENT_ID, CLIENT_SECRET, Figure, emit, fill_oauth2_store, fresh_home, rotated
 from benchmarks.token_server import TokenServer
 from connmgr.domain.connection import tokens_of
 from connmgr.domain.provider import Provider, saved_provider
 from connmgr.domain.tokens import TokenSet
 from connmgr.oauth.client import OAuthClient
+from connmgr.oauth.transport import DEFAULT_HEADERS, DEFAULT_TIMEOUT
 from connmgr.services.connections import Connections
 from connmgr.storage import ConnectionStore
 from connmgr.templates import load_catalog
@@ -72,10 +77,12 @@ async def _run(indices: Sequence[int], one: Callable[[int], Awaitable[None]]) ->
 
 
 class _Contenders:
-    """The three ways to refresh, each holding its own rotating refresh tokens."""
+    """The ways to refresh, each holding its own rotating refresh tokens (the two saving ways in the store)."""
 
-    def __init__(self, connections: Connections, names: list[str], authlib_client: object, token_url: str) -> None:
-        self.connections, self.names, self.token_url = connections, names, token_url
+    def __init__(
+        self, connections: Connections, on_stock: Connections, names: list[str], authlib_client: object, token_url: str
+    ) -> None:
+        self.connections, self.on_stock, self.names, self.token_url = connections, on_stock, names, token_url
         store, catalog = connections.store, connections.catalog
         self.providers: list[Provider] = []
         self.tokens: list[TokenSet] = []
@@ -90,6 +97,9 @@ class _Contenders:
 
     async def connmgr(self, i: int) -> None:
         await self.connections.refresh(self.names[i])
+
+    async def stock(self, i: int) -> None:
+        await self.on_stock.refresh(self.names[i])
 
     async def engine(self, i: int) -> None:
         self.tokens[i] = await self.connections.client.refresh(self.providers[i], self.tokens[i])
@@ -107,12 +117,21 @@ async def _bench(server: TokenServer, store: ConnectionStore, names: list[str]) 
         from authlib.integrations.httpx_client import AsyncOAuth2Client
 
     token_url = f"{server.base_url}/token"
+    stock_http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, headers=DEFAULT_HEADERS)
     async with (
         OAuthClient() as client,
+        stock_http,
         AsyncOAuth2Client(CLIENT_ID, CLIENT_SECRET, token_endpoint_auth_method="client_secret_basic") as theirs,
     ):
-        contenders = _Contenders(Connections(store, load_catalog().catalog, client), names, theirs, token_url)
-        ways = {"connmgr": contenders.connmgr, "engine": contenders.engine, "authlib": contenders.authlib}
+        catalog = load_catalog().catalog
+        on_stock = Connections(store, catalog, OAuthClient(stock_http))
+        contenders = _Contenders(Connections(store, catalog, client), on_stock, names, theirs, token_url)
+        ways = {
+            "connmgr": contenders.connmgr,
+            "stock": contenders.stock,
+            "engine": contenders.engine,
+            "authlib": contenders.authlib,
+        }
         for one in ways.values():  # warm-up: imports, connection pools, SQLite's page cache, every lock file made
             await _run(range(COUNT), one)
         gc.freeze()  # as connmgr's window does once it has started (connmgr/gui/launch.py)
@@ -128,7 +147,7 @@ async def _bench(server: TokenServer, store: ConnectionStore, names: list[str]) 
                 stalls[way].append(stall)
                 cpu_us[way].append(cpu)
 
-    ours, engine, authlib = (median(rates[w]) for w in ("connmgr", "engine", "authlib"))
+    ours, stock, engine, authlib = (median(rates[w]) for w in ("connmgr", "stock", "engine", "authlib"))
     authlib_cpu = median(cpu_us["authlib"])
     worst_stall = max(stalls["connmgr"])
     return [
@@ -143,6 +162,16 @@ async def _bench(server: TokenServer, store: ConnectionStore, names: list[str]) 
             ours / authlib >= 1.0,
             REPEATS,
             rates["connmgr"],
+        ),
+        Figure(
+            "refresh.stock_pool",
+            "  the same on httpx's own connection pool (saved)",
+            stock,
+            "refresh/s",
+            authlib,
+            "authlib AsyncOAuth2Client",
+            runs=REPEATS,
+            samples=rates["stock"],
         ),
         Figure(
             "refresh.engine",

@@ -1,11 +1,15 @@
-"""The HTTP client's connection pool: keep-alive connections handed out without scanning the pool.
+"""The transport under connmgr's HTTP client: keep-alive connections handed out without scanning a pool.
 
-Why not httpcore's pool: whenever a request starts or ends, it re-examines every connection, and every waiting
-request against every connection: about 500 idle checks per token refresh with sixteen in flight. Replacing it
-halved the CPU of a refresh (1.3 to 0.6 ms, benchmarks/refresh.py). This pool keeps the idle connections of each
-origin in a stack and checks only the one it is about to reuse: keep-alive expired, or closed by the server. A
-request beyond `max_connections` waits its turn, first come first served, and is handed a connection (or the room
-for one) as one is given back. Connecting, TLS and HTTP/1.1 stay httpcore's.
+Why not httpx's own transport: its pool (httpcore's) re-examines every connection, and every waiting request
+against every connection, whenever a request starts or ends, asking the socket of each idle one whether the server
+closed it; with sixteen token refreshes in flight, that is more than half of a refresh's CPU (benchmarks/refresh.py
+measures connmgr on both). This pool keeps the idle connections of each origin in a stack and checks only the one
+it is about to reuse: keep-alive expired, or closed by the server. Connections idle past their keep-alive are
+closed oldest first, looking at the oldest alone. A request beyond `max_connections` waits its turn, first come
+first served, and is handed a connection (or the room for one) as one is given back.
+
+It is reached only through public interfaces: httpx's `AsyncBaseTransport` above it, httpcore's
+`AsyncHTTPConnection` below it (connecting, TLS, HTTP/1.1), at the versions pyproject.toml pins.
 
 The pool's books (which connection is idle, how many are open, who waits) change only between awaits, so a
 cancelled request can never leave them wrong; closing connections comes after, and runs to its end even then.
@@ -14,9 +18,12 @@ cancelled request can never leave them wrong; closing connections comes after, a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
+import sys
+import time
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -28,9 +35,40 @@ Connection = httpcore.AsyncHTTPConnection
 Grant = Connection | None
 _Key = tuple[bytes, bytes, int]  # an origin's scheme, host and port (httpcore's Origin cannot be a dict key)
 
+# The errors of httpcore's connections as the httpx errors callers catch; httpx's own transport maps them alike.
+_HTTPX_ERRORS: dict[type[Exception], type[httpx.TransportError]] = {
+    httpcore.ConnectTimeout: httpx.ConnectTimeout,
+    httpcore.ReadTimeout: httpx.ReadTimeout,
+    httpcore.WriteTimeout: httpx.WriteTimeout,
+    httpcore.TimeoutException: httpx.TimeoutException,
+    httpcore.ConnectError: httpx.ConnectError,
+    httpcore.ReadError: httpx.ReadError,
+    httpcore.WriteError: httpx.WriteError,
+    httpcore.NetworkError: httpx.NetworkError,
+    httpcore.UnsupportedProtocol: httpx.UnsupportedProtocol,
+    httpcore.LocalProtocolError: httpx.LocalProtocolError,
+    httpcore.RemoteProtocolError: httpx.RemoteProtocolError,
+    httpcore.ProtocolError: httpx.ProtocolError,
+}
+
+
+@contextlib.contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        mapped = next((_HTTPX_ERRORS[kind] for kind in type(exc).__mro__ if kind in _HTTPX_ERRORS), None)
+        if mapped is None:
+            raise
+        raise mapped(str(exc)) from exc
+
 
 def _key(origin: httpcore.Origin) -> _Key:
     return origin.scheme, origin.host, origin.port
+
+
+def _unlimited(limit: int | None) -> int:
+    return sys.maxsize if limit is None else limit
 
 
 @dataclass(eq=False)
@@ -39,46 +77,43 @@ class _Waiter:
     grant: asyncio.Future[Grant] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
-def on_own_pool(transport: httpx.AsyncHTTPTransport) -> httpx.AsyncHTTPTransport:
-    """`transport` (httpx's: certificates, its errors for httpcore's), its pool replaced by a `ConnectionPool`
-    with the replaced one's TLS context and limits: the client's settings hold, and the certificates are not
-    loaded a second time (20 ms)."""
-    # httpx has no parameter for the pool; tests/engine/test_pool.py fails if this stops taking effect.
-    replaced = transport._pool
-    transport._pool = ConnectionPool(  # type: ignore[assignment]
-        replaced._ssl_context,
-        max_connections=replaced._max_connections,
-        max_idle=replaced._max_keepalive_connections,
-        keepalive_expiry=replaced._keepalive_expiry,
-    )
-    return transport
+class PoolTransport(httpx.AsyncBaseTransport):
+    """HTTP/1.1 to any origin, over connections kept alive per origin within `limits`, with `ssl_context`'s
+    certificates."""
 
-
-class ConnectionPool:
-    """What httpx's transport asks of httpcore's pool (`handle_async_request`, `aclose`), for HTTP/1.1."""
-
-    def __init__(
-        self, ssl_context: ssl.SSLContext | None, *, max_connections: int, max_idle: int, keepalive_expiry: float | None
-    ) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
         self._ssl_context = ssl_context
-        self._max_connections = max_connections
-        self._max_idle = max_idle
-        self._keepalive_expiry = keepalive_expiry
+        self._max_connections = _unlimited(limits.max_connections)
+        self._max_idle = min(self._max_connections, _unlimited(limits.max_keepalive_connections))
+        self._keepalive_expiry = limits.keepalive_expiry
         self._idle: dict[_Key, list[Connection]] = {}  # per origin, the most recently used last
-        self._idle_since: dict[Connection, _Key] = {}  # every idle connection, idle the longest first
+        # Every idle connection: its origin and since when it is idle, the longest idle first.
+        self._idle_since: dict[Connection, tuple[_Key, float]] = {}
         self._open = 0  # connections counted against max_connections: connecting, busy or idle
         self._waiting: deque[_Waiter] = deque()
         self._closed = False
 
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
-        if request.url.scheme not in (b"http", b"https"):
-            raise httpcore.UnsupportedProtocol(f"{request.url.scheme.decode()!r} is not HTTP")
-        origin = request.url.origin
-        connection, response = await self._send(origin, request)
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        if url.scheme not in ("http", "https"):
+            raise httpx.UnsupportedProtocol(f"{url.scheme!r} is not HTTP")
+        assert isinstance(request.stream, httpx.AsyncByteStream)  # an async client's
+        sent = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        origin = sent.url.origin
+        with _as_httpx_errors():
+            connection, response = await self._send(origin, sent)
         assert isinstance(response.stream, AsyncIterable)  # an async connection's
-        body = _GivenBackOnClose(response.stream, partial(self._give_back_and_close, origin, connection))
-        return httpcore.Response(
-            status=response.status, headers=response.headers, content=body, extensions=response.extensions
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_GivenBackOnClose(response.stream, partial(self._give_back_and_close, origin, connection)),
+            extensions=response.extensions,
         )
 
     async def _send(self, origin: httpcore.Origin, request: httpcore.Request) -> tuple[Connection, httpcore.Response]:
@@ -105,13 +140,8 @@ class ConnectionPool:
         idle = list(self._idle_since)
         self._idle.clear()
         self._idle_since.clear()
+        self._open -= len(idle)
         await _close(idle)
-
-    async def __aenter__(self) -> ConnectionPool:
-        return self
-
-    async def __aexit__(self, *_: object) -> None:
-        await self.aclose()
 
     def _take(self, origin: httpcore.Origin) -> tuple[Connection | None, list[Connection]]:
         """A connection for a request to `origin` if one is to be had without waiting, and the connections to close
@@ -119,7 +149,7 @@ class ConnectionPool:
         straight to the first of them, so a newcomer cannot jump the queue."""
         if self._closed:
             raise RuntimeError("the HTTP client was closed")
-        closing: list[Connection] = []
+        closing = self._expired()
         while stack := self._idle.get(_key(origin)):
             connection = stack.pop()  # the most recently used: the least likely to have been closed meanwhile
             del self._idle_since[connection]
@@ -127,15 +157,14 @@ class ConnectionPool:
                 return connection, closing
             closing.append(connection)
             self._open -= 1
+        if self._open >= self._max_connections and self._idle_since:
+            closing.append(self._pop_longest_idle())  # full, partly with idle connections elsewhere: make room
         if self._open < self._max_connections:
             self._open += 1
             return self._connection(origin), closing
-        if self._idle_since:  # full, partly with connections to elsewhere: the one idle the longest makes room
-            closing.append(self._pop_longest_idle())
-            return self._connection(origin), closing
         return None, closing
 
-    async def _wait(self, origin: httpcore.Origin, timeout: float | None) -> Connection:  # noqa: ASYNC109 -- httpcore's "pool" timeout
+    async def _wait(self, origin: httpcore.Origin, timeout: float | None) -> Connection:  # noqa: ASYNC109 -- httpx's "pool" timeout
         waiter = _Waiter(origin)
         self._waiting.append(waiter)
         try:
@@ -148,7 +177,7 @@ class ConnectionPool:
             elif waiter in self._waiting:
                 self._waiting.remove(waiter)
             if isinstance(exc, TimeoutError):
-                raise httpcore.PoolTimeout("no connection became free in time") from None
+                raise httpx.PoolTimeout("no connection became free in time") from None
             raise
         return granted or self._connection(origin)
 
@@ -184,27 +213,35 @@ class ConnectionPool:
         return next((w for w in self._waiting if not w.grant.done()), None)
 
     def _keep_idle(self, origin: httpcore.Origin, connection: Connection) -> list[Connection]:
+        closing = self._expired()
         key = _key(origin)
         self._idle.setdefault(key, []).append(connection)
-        self._idle_since[connection] = key
-        if len(self._idle_since) <= self._max_idle:
+        self._idle_since[connection] = key, time.monotonic()
+        if len(self._idle_since) > self._max_idle:
+            closing.append(self._pop_longest_idle())
+        return closing
+
+    def _expired(self) -> list[Connection]:
+        """The idle connections past their keep-alive, taken off the books; the longest idle first, so that only
+        they and one more are looked at."""
+        if self._keepalive_expiry is None:
             return []
-        self._open -= 1
-        return [self._pop_longest_idle()]
+        expired = []
+        now = time.monotonic()
+        while self._idle_since and next(iter(self._idle_since.values()))[1] + self._keepalive_expiry < now:
+            expired.append(self._pop_longest_idle())
+        return expired
 
     def _pop_longest_idle(self) -> Connection:
-        connection, key = next(iter(self._idle_since.items()))
+        connection, (key, _) = next(iter(self._idle_since.items()))
         del self._idle_since[connection]
         self._idle[key].remove(connection)
+        self._open -= 1
         return connection
 
     def _connection(self, origin: httpcore.Origin) -> Connection:
         """A connection not yet made: it connects with its first request."""
-        return Connection(
-            origin,
-            ssl_context=self._ssl_context,
-            keepalive_expiry=self._keepalive_expiry,
-        )
+        return Connection(origin, ssl_context=self._ssl_context, keepalive_expiry=self._keepalive_expiry)
 
 
 async def _close(connections: list[Connection]) -> None:
@@ -214,8 +251,9 @@ async def _close(connections: list[Connection]) -> None:
         await asyncio.shield(asyncio.gather(*(connection.aclose() for connection in connections)))
 
 
-class _GivenBackOnClose:
-    """A response body that gives its connection back to the pool once closed (httpx always closes it)."""
+class _GivenBackOnClose(httpx.AsyncByteStream):
+    """A response body that gives its connection back to the pool once closed: httpx closes every response,
+    read to its end or not, failed or not."""
 
     def __init__(self, stream: AsyncIterable[bytes], give_back: Callable[[], Awaitable[None]]) -> None:
         self._stream = stream
@@ -223,18 +261,16 @@ class _GivenBackOnClose:
         self._closed = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
+        with _as_httpx_errors():
             async for part in self._stream:
                 yield part
-        except BaseException:
-            await self.aclose()
-            raise
 
     async def aclose(self) -> None:
         if self._closed:
             return
         self._closed = True
         try:
-            await self._stream.aclose()  # type: ignore[attr-defined] # httpcore's streams all have it
+            with _as_httpx_errors():
+                await self._stream.aclose()  # type: ignore[attr-defined] # httpcore's streams all have it
         finally:
             await self._give_back()

@@ -1,92 +1,42 @@
-"""The HTTP client's connection pool, against a real keep-alive server: connections are reused, limited, waited
-for in turn, and never lost to a timeout, a cancellation or a failure."""
+"""The transport under connmgr's HTTP client, against a real keep-alive server: connections are reused, limited,
+waited for in turn, expired, and never lost to a timeout, a cancellation or a failure; its errors are httpx's."""
 
 import asyncio
 import contextlib
+import random
 import ssl
 
 import httpx
 import pytest
 
-from connmgr.oauth.pool import ConnectionPool, on_own_pool
-from connmgr.oauth.transport import new_http_client
-from tests.support.certificates import self_signed, server_tls
-
-ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+from connmgr.oauth.pool import PoolTransport
+from tests.support.keepalive_server import KeepAliveServer, until
 
 
-class KeepAliveServer:
-    """Answers each request and keeps the connection open, unless told to hang up. A request for a path in `held`
-    is answered only once `release` is set; `arrived` lists the paths in the order they came."""
-
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
-        self._tls = tls
-        self.connections = 0
-        self.closed_by_client = 0
-        self.arrived: list[str] = []
-        self.held: set[str] = set()
-        self.release = asyncio.Event()
-        self.hang_up = False
-        self.hung_up = asyncio.Event()
-        self._tasks: set[asyncio.Task] = set()
-
-    async def __aenter__(self) -> str:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self._tls)
-        port = self._server.sockets[0].getsockname()[1]
-        return f"{'https' if self._tls else 'http'}://127.0.0.1:{port}"
-
-    async def __aexit__(self, *_: object) -> None:
-        self._server.close()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
-
-    async def arrival(self, path: str) -> None:
-        await until(lambda: path in self.arrived)
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._tasks.add(asyncio.current_task())
-        self.connections += 1
-        try:
-            await self._answer(reader, writer)
-        except (asyncio.IncompleteReadError, ConnectionError):  # the client closed its end
-            self.closed_by_client += 1
-        finally:
-            writer.close()
-
-    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while head := await reader.readuntil(b"\r\n\r\n"):
-            path = head.split(b" ", 2)[1].decode()
-            self.arrived.append(path)
-            if path in self.held:
-                await self.release.wait()
-            writer.write(ANSWER)
-            await writer.drain()
-            if self.hang_up:
-                self.hung_up.set()
-                return
+def limits(max_connections=10, max_keepalive=10, keepalive_expiry=5.0):
+    return httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_keepalive, keepalive_expiry=keepalive_expiry
+    )
 
 
 @contextlib.asynccontextmanager
-async def pooled_client(max_connections=10, max_keepalive=10, keepalive_expiry=5.0):
-    limits = httpx.Limits(
-        max_connections=max_connections, max_keepalive_connections=max_keepalive, keepalive_expiry=keepalive_expiry
-    )
-    async with httpx.AsyncClient(transport=on_own_pool(httpx.AsyncHTTPTransport(limits=limits))) as http:
+async def pooled_client(**limit):
+    pool = PoolTransport(ssl.create_default_context(), limits(**limit))
+    async with httpx.AsyncClient(transport=pool) as http:
         yield http
-        # Once every request is done, the pool's books balance: nobody waits, and every connection counted
-        # against the limit is an idle one.
-        pool = http._transport._pool
-        assert waiting(http) == 0
-        assert pool._open == len(pool._idle_since) <= max_keepalive
+        assert_balanced(pool, limit.get("max_keepalive", 10))
 
 
-async def until(condition) -> None:
-    """Wait for `condition`, turn by turn of the loop; a condition that never comes fails in seconds."""
-    async with asyncio.timeout(5):
-        while not condition():
-            await asyncio.sleep(0)
+def assert_balanced(pool: PoolTransport, max_keepalive: int) -> None:
+    """Once every request is done, the pool's books balance: nobody is in the queue, and every connection counted
+    against the limit is an idle one, each on the stack of its origin."""
+    assert not pool._waiting
+    assert pool._open == len(pool._idle_since) == sum(map(len, pool._idle.values())) <= max_keepalive
+
+
+def waiting(pool: PoolTransport) -> int:
+    """How many requests wait for a connection."""
+    return sum(not waiter.grant.done() for waiter in pool._waiting)
 
 
 async def held(server: KeepAliveServer, http: httpx.AsyncClient, url: str, path: str) -> asyncio.Task:
@@ -95,38 +45,6 @@ async def held(server: KeepAliveServer, http: httpx.AsyncClient, url: str, path:
     request = asyncio.create_task(http.get(f"{url}{path}"))
     await server.arrival(path)
     return request
-
-
-def waiting(http: httpx.AsyncClient) -> int:
-    """How many requests wait for a connection."""
-    return sum(not waiter.grant.done() for waiter in http._transport._pool._waiting)
-
-
-async def test_connmgrs_http_client_runs_on_this_pool():
-    async with new_http_client() as http:
-        assert isinstance(http._transport._pool, ConnectionPool)  # httpx has no public way to give it a pool
-
-
-async def test_connmgrs_http_client_still_goes_through_the_proxy_the_environment_names(monkeypatch):
-    proxy = KeepAliveServer()
-    async with proxy as proxy_url:
-        monkeypatch.setenv("HTTP_PROXY", proxy_url)
-        monkeypatch.delenv("NO_PROXY", raising=False)
-        monkeypatch.delenv("no_proxy", raising=False)
-        async with new_http_client() as http:
-            assert (await http.get("http://vendor.invalid/token")).status_code == 200
-        assert proxy.arrived == ["http://vendor.invalid/token"]  # the absolute form: a request to a proxy
-
-
-async def test_connections_over_tls_verify_the_certificate_the_environment_trusts_and_are_reused(monkeypatch, tmp_path):
-    certificate, key = self_signed(tmp_path)
-    server = KeepAliveServer(server_tls(certificate, key))
-    async with server as url:
-        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # the only way this client can trust it
-        async with new_http_client() as http:
-            for _ in range(3):
-                assert (await http.get(f"{url}/token")).status_code == 200
-        assert server.connections == 1
 
 
 async def test_a_scheme_other_than_http_is_refused_in_words():
@@ -139,7 +57,7 @@ async def test_one_connection_serves_one_request_after_another():
     server = KeepAliveServer()
     async with server as url, pooled_client() as http:
         for _ in range(5):
-            assert (await http.get(f"{url}/token")).status_code == 200
+            assert (await http.get(f"{url}/token")).json() == {}
         assert server.connections == 1
 
 
@@ -164,6 +82,15 @@ async def test_a_connection_idle_past_its_keepalive_is_closed_not_reused():
         await until(lambda: server.closed_by_client == 1)
 
 
+async def test_a_connection_idle_past_its_keepalive_is_closed_though_nothing_more_goes_to_its_origin():
+    here, there = KeepAliveServer(), KeepAliveServer()
+    async with here as here_url, there as there_url, pooled_client(keepalive_expiry=0.0) as http:
+        assert (await http.get(here_url)).status_code == 200
+        assert (await http.get(there_url)).status_code == 200
+        await until(lambda: here.closed_by_client == 1)
+        assert there.closed_by_client == 0  # the one just given back lives until the next request
+
+
 async def test_requests_at_once_each_get_a_connection_and_later_ones_reuse_them():
     server = KeepAliveServer()
     async with server as url, pooled_client() as http:
@@ -172,6 +99,17 @@ async def test_requests_at_once_each_get_a_connection_and_later_ones_reuse_them(
         assert server.connections == 6
         await asyncio.gather(*(http.get(f"{url}/again{i}") for i in range(6)))
         assert server.connections == 6
+
+
+async def test_no_more_connections_are_open_at_once_than_the_limit_allows():
+    server = KeepAliveServer()
+    async with server as url, pooled_client(max_connections=3) as http:
+        server.held.update(f"/{i}" for i in range(20))
+        requests = [asyncio.create_task(http.get(f"{url}/{i}")) for i in range(20)]
+        await until(lambda: len(server.arrived) == 3 and waiting(http._transport) == 17)
+        server.release.set()
+        assert [(await r).status_code for r in requests] == [200] * 20
+        assert server.connections == server.most_open == 3
 
 
 async def test_beyond_the_limit_requests_wait_and_are_served_in_the_order_they_came():
@@ -184,6 +122,20 @@ async def test_beyond_the_limit_requests_wait_and_are_served_in_the_order_they_c
         await first
         assert server.arrived == ["/first", *(f"/{i}" for i in range(6))]
         assert server.connections == 2
+
+
+async def test_a_connection_given_back_goes_to_the_first_waiting_request():
+    server = KeepAliveServer()
+    async with server as url, pooled_client(max_connections=1) as http:
+        first = await held(server, http, url, "/first")
+        queue = []
+        for i in range(3):
+            queue.append(asyncio.create_task(http.get(f"{url}/{i}")))
+            await until(lambda: waiting(http._transport) == len(queue))
+        server.release.set()
+        await asyncio.gather(first, *queue)
+        assert server.arrived == ["/first", "/0", "/1", "/2"]
+        assert set(server.served_by.values()) == {1}  # handed on, never closed and opened again
 
 
 async def test_a_request_that_waits_too_long_for_a_connection_fails_and_takes_nothing_with_it():
@@ -204,9 +156,9 @@ async def test_waiting_requests_are_served_in_turn_whatever_their_origin():
     async with here as here_url, there as there_url, pooled_client(max_connections=1) as http:
         slow = await held(here, http, here_url, "/slow")
         elsewhere = asyncio.create_task(http.get(f"{there_url}/elsewhere"))
-        await until(lambda: waiting(http) == 1)
+        await until(lambda: waiting(http._transport) == 1)
         again = asyncio.create_task(http.get(f"{here_url}/again"))  # could reuse /slow's connection, but came later
-        await until(lambda: waiting(http) == 2)
+        await until(lambda: waiting(http._transport) == 2)
         here.release.set()
         await asyncio.gather(slow, elsewhere, again)
         assert there.arrived == ["/elsewhere"]
@@ -222,7 +174,7 @@ async def test_a_cancelled_waiting_request_leaves_its_turn_to_the_next():
         slow = await held(server, http, url, "/slow")
         cancelled = asyncio.create_task(http.get(f"{url}/cancelled"))
         patient = asyncio.create_task(http.get(f"{url}/patient"))
-        await until(lambda: waiting(http) == 2)
+        await until(lambda: waiting(http._transport) == 2)
         cancelled.cancel()
         server.release.set()
         assert (await patient).status_code == 200
@@ -244,6 +196,47 @@ async def test_a_request_cancelled_in_flight_closes_its_connection_and_frees_its
         await until(lambda: server.closed_by_client == 1)
 
 
+@pytest.mark.parametrize("seed", range(12))
+async def test_requests_cancelled_at_random_moments_leave_the_books_right_and_no_connection_open(seed):
+    """Requests to two origins through a pool too small for them, each cancelled after a random number of turns of
+    the loop (or not at all), while the servers answer after random turns: every await of the pool, and of
+    httpcore's connecting, sending and reading under it, is where some cancellation lands."""
+    rng = random.Random(seed)
+    here, there = KeepAliveServer(), KeepAliveServer()
+    for server in (here, there):
+        server.answer_after = lambda: rng.randrange(4)
+    async with here as here_url, there as there_url:
+        pool = PoolTransport(ssl.create_default_context(), limits(max_connections=3, max_keepalive=2))
+        async with httpx.AsyncClient(transport=pool) as http:
+
+            async def request(i: int) -> None:
+                answer = await http.get(f"{rng.choice([here_url, there_url])}/{i}")
+                assert answer.json() == {}
+
+            async def cancelled_after(turns: int | None, i: int) -> None:
+                task = asyncio.create_task(request(i))
+                for _ in range(turns or 0):
+                    await asyncio.sleep(0)
+                if turns is not None:
+                    task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+            await asyncio.gather(*(cancelled_after(rng.choice([None, *range(40)]), i) for i in range(40)))
+            assert_balanced(pool, max_keepalive=2)
+            # No room was lost: three requests are in flight at once, and a fourth has to wait.
+            here.held.update({"/held-0", "/held-1", "/held-2"})
+            in_flight = [asyncio.create_task(http.get(f"{here_url}/held-{i}")) for i in range(3)]
+            await until(lambda: {"/held-0", "/held-1", "/held-2"} <= set(here.arrived))
+            with pytest.raises(httpx.PoolTimeout):
+                await http.get(f"{there_url}/one-too-many", timeout=httpx.Timeout(5.0, pool=0.01))
+            here.release.set()
+            await asyncio.gather(*in_flight)
+            assert_balanced(pool, max_keepalive=2)
+        # No connection was lost either: once the client is closed, the servers see every one closed.
+        await until(lambda: here.open == there.open == 0)
+
+
 async def test_a_connection_that_could_not_be_made_frees_its_room():
     server = KeepAliveServer()
     async with server as url, pooled_client(max_connections=1) as http:
@@ -252,6 +245,36 @@ async def test_a_connection_that_could_not_be_made_frees_its_room():
         with pytest.raises(httpx.ConnectError):
             await http.get(gone)
         assert (await http.get(url)).status_code == 200
+
+
+async def test_a_request_nobody_answers_times_out_as_httpx_says_and_frees_its_room():
+    server = KeepAliveServer()
+    async with server as url, pooled_client(max_connections=1) as http:
+        server.held.add("/silent")
+        with pytest.raises(httpx.ReadTimeout):
+            await http.get(f"{url}/silent", timeout=httpx.Timeout(5.0, read=0.05))
+        server.release.set()
+        assert (await http.get(f"{url}/next")).status_code == 200
+        assert server.connections == 2
+
+
+async def test_an_answer_cut_short_fails_as_httpx_says_as_it_is_read_and_its_connection_is_not_reused():
+    server = KeepAliveServer()
+    async with server as url, pooled_client(max_connections=1) as http:
+        server.cut_short.add("/short")
+        with pytest.raises(httpx.RemoteProtocolError, match="peer closed connection"):
+            await http.get(f"{url}/short")
+        assert (await http.get(f"{url}/next")).status_code == 200
+        assert server.connections == 2
+
+
+async def test_an_answer_left_unread_closes_its_connection_rather_than_reuse_it_half_read():
+    server = KeepAliveServer()
+    async with server as url, pooled_client(max_connections=1) as http:
+        async with http.stream("GET", f"{url}/unread") as answer:
+            assert answer.status_code == 200
+        assert (await http.get(f"{url}/next")).status_code == 200
+        assert server.connections == 2
 
 
 async def test_idle_connections_beyond_the_keepalive_limit_are_closed():
@@ -275,4 +298,23 @@ async def test_closing_the_client_closes_its_idle_connections():
     async with server as url:
         async with pooled_client() as http:
             await asyncio.gather(*(http.get(f"{url}/{i}") for i in range(3)))
-        await until(lambda: server.closed_by_client == 3)
+        await until(lambda: server.open == 0)
+        assert server.closed_by_client == 3
+
+
+async def test_closing_the_client_fails_the_requests_still_waiting_and_lets_the_one_in_flight_end():
+    server = KeepAliveServer()
+    async with server as url:
+        pool = PoolTransport(ssl.create_default_context(), limits(max_connections=1))
+        http = httpx.AsyncClient(transport=pool)
+        slow = await held(server, http, url, "/slow")
+        waiter = asyncio.create_task(http.get(f"{url}/waiting"))
+        await until(lambda: waiting(pool) == 1)
+        await http.aclose()
+        with pytest.raises(RuntimeError, match="the HTTP client was closed"):
+            await waiter
+        server.release.set()
+        assert (await slow).status_code == 200  # in flight as the client closed: it ends, and its connection with it
+        await until(lambda: server.open == 0)
+        assert server.arrived == ["/slow"]
+        assert pool._open == 0
