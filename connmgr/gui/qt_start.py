@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication
 
+from connmgr.gui.platform_libraries import check_before_qt
 from connmgr.gui.resources import app_icon
 
 if TYPE_CHECKING:
@@ -17,6 +18,8 @@ APP_ID = "io.connmgr.Connmgr"  # the desktop entry's name, so Wayland matches wi
 
 
 def start_application() -> QApplication:
+    """Raises ConfigError, with the libraries to install, where Qt would abort for want of its platform plugin."""
+    check_before_qt()
     # QtWebEngine loads later, with the first sign-in window; it needs shared GL contexts set up front.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication(sys.argv[:1])
