@@ -6,6 +6,8 @@ import logging
 
 from PySide6.QtWebEngineCore import QWebEngineDownloadRequest, QWebEngineProfile
 
+from connmgr.gui.chromium_setup import prepare
+
 _log = logging.getLogger(__name__)
 
 
@@ -19,6 +21,7 @@ class PrivateProfile(QWebEngineProfile):
     """
 
     def __init__(self) -> None:
+        prepare()  # Chromium's sandbox and flags, decided before the first profile makes Chromium read them
         super().__init__()  # no storage name: off the record
         self.downloadRequested.connect(self._on_downloadRequested)
 

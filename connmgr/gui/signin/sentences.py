@@ -48,3 +48,7 @@ def page_unreachable(vendor: str, host: str, error: str) -> str:
 
 def embedded_browser_refused(vendor: str) -> str:
     return f"{vendor}: the sign-in page does not allow signing in inside this window; use the system browser instead."
+
+
+def renderer_ended(vendor: str, how: str) -> str:
+    return f"{vendor}: the sign-in page's web process {how}, so this sign-in ended; try again."
