@@ -51,9 +51,14 @@ def copy_with_keeper(secret: str) -> None:
 def _sign_in_window(
     store: ConnectionStore, name: str, template_id: str, values: dict[str, str]
 ) -> Connection | Denied | AuthorizationFailed:
-    from connmgr.gui.sign_in_only import sign_in_and_save  # Qt is imported only for the sign-in
+    try:
+        from connmgr.gui.sign_in_only import sign_in_and_save  # Qt is imported only for the sign-in
 
-    return sign_in_and_save(store, name, template_id, values)
+        return sign_in_and_save(store, name, template_id, values)  # QtWebEngine, once the window opens
+    except ImportError as exc:
+        from connmgr.gui.system_libraries import after_failed_import  # imports no Qt
+
+        raise after_failed_import(exc) or exc from None
 
 
 def main() -> int:
@@ -64,17 +69,28 @@ def main() -> int:
         return keep_clipboard()
     window_home = _window_home(argv)
     if window_home is not None:
-        home = resolve_home(window_home or None)
-        if smoke_url := os.environ.get(SMOKE_TEST_ENV):
-            from connmgr.gui import smoke
+        try:
+            return _open_window(resolve_home(window_home or None))
+        except ImportError as exc:  # Qt's libraries need system ones this machine lacks: named in a sentence
+            from connmgr.gui.system_libraries import after_failed_import
 
-            return smoke.run(smoke_url, home)
-        from connmgr.gui.launch import run  # Qt is imported only when the window opens
-
-        return run(home)
+            if (missing := after_failed_import(exc)) is None:
+                raise
+            print(missing.sentence, file=sys.stderr)
+            return 1
     from connmgr import cli  # not on the window's path: its imports cost start-up time
 
     return cli.main(argv, browser_sign_in=_sign_in_window, copy_to_clipboard=copy_with_keeper)
+
+
+def _open_window(home: Path) -> int:
+    if smoke_url := os.environ.get(SMOKE_TEST_ENV):
+        from connmgr.gui import smoke
+
+        return smoke.run(smoke_url, home)
+    from connmgr.gui.launch import run  # Qt is imported only when the window opens
+
+    return run(home)
 
 
 def _window_home(argv: list[str]) -> Path | Literal[""] | None:

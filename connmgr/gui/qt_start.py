@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QApplication
 
-from connmgr.gui.platform_libraries import check_before_qt
 from connmgr.gui.resources import app_icon
+from connmgr.gui.system_libraries import check_before_qt
 
 if TYPE_CHECKING:
     import qasync
