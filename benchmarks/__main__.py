@@ -46,8 +46,6 @@ def _in_keyring_session() -> None:
 def _child_environment() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")  # figures without a display; a real one may be slower or faster
-    if os.geteuid() == 0:
-        env.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")  # Chromium refuses its sandbox as root
     # Installed programs run from cached bytecode; a start-up figure that compiles every module each time is not
     # connmgr's. (Some environments set this to keep the work tree clean; __pycache__ is git-ignored.)
     env.pop("PYTHONDONTWRITEBYTECODE", None)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from connmgr.domain.callback import AuthorizationFailed, Denied
     from connmgr.domain.connection import Connection
     from connmgr.storage import ConnectionStore
+    from connmgr.storage.home import Home
 
 CLIPBOARD_KEEPER_ENV = "CONNMGR_CLIPBOARD_KEEPER"  # set: this process is the clipboard keeper (a PyInstaller build)
 SMOKE_TEST_ENV = "CONNMGR_SMOKE_TEST"  # a URL: instead of the window, the self-check of a built app (gui/smoke.py)
@@ -51,9 +52,14 @@ def copy_with_keeper(secret: str) -> None:
 def _sign_in_window(
     store: ConnectionStore, name: str, template_id: str, values: dict[str, str]
 ) -> Connection | Denied | AuthorizationFailed:
-    from connmgr.gui.sign_in_only import sign_in_and_save  # Qt is imported only for the sign-in
+    try:
+        from connmgr.gui.sign_in_only import sign_in_and_save  # Qt is imported only for the sign-in
 
-    return sign_in_and_save(store, name, template_id, values)
+        return sign_in_and_save(store, name, template_id, values)  # QtWebEngine, once the window opens
+    except ImportError as exc:
+        from connmgr.gui.system_libraries import after_failed_import  # imports no Qt
+
+        raise after_failed_import(exc) or exc from None
 
 
 def main() -> int:
@@ -66,17 +72,28 @@ def main() -> int:
     window = _window_options(argv)
     if window is not None:
         window_home, verbose = window
-        home = prepare_home(window_home or None)
-        if smoke_url := os.environ.get(SMOKE_TEST_ENV):
-            from connmgr.gui import smoke
+        try:
+            return _open_window(prepare_home(window_home or None), verbose=verbose)
+        except ImportError as exc:  # Qt's libraries need system ones this machine lacks: named in a sentence
+            from connmgr.gui.system_libraries import after_failed_import
 
-            return smoke.run(smoke_url, home.path)
-        from connmgr.gui.launch import run  # Qt is imported only when the window opens
-
-        return run(home.path, home.notices, verbose=verbose)
+            if (missing := after_failed_import(exc)) is None:
+                raise
+            print(missing.sentence, file=sys.stderr)
+            return 1
     from connmgr import cli  # not on the window's path: its imports cost start-up time
 
     return cli.main(argv, browser_sign_in=_sign_in_window, copy_to_clipboard=copy_with_keeper)
+
+
+def _open_window(home: Home, *, verbose: bool) -> int:
+    if smoke_url := os.environ.get(SMOKE_TEST_ENV):
+        from connmgr.gui import smoke
+
+        return smoke.run(smoke_url, home.path)
+    from connmgr.gui.launch import run  # Qt is imported only when the window opens
+
+    return run(home.path, home.notices, verbose=verbose)
 
 
 def _window_options(argv: list[str]) -> tuple[Path | Literal[""], bool] | None:

@@ -56,8 +56,8 @@ def _open_store(home: Path) -> ConnectionStore | None:
 def run(home: Path, notices: Sequence[str] = (), *, verbose: bool = False) -> int:
     """The window over `home` until the user quits; `notices`: see `build_window`."""
     logs.configure(logging.DEBUG if verbose else logging.WARNING)
-    app = start_application()
     try:
+        app = start_application()
         store = _open_store(home)
         if store is None:
             return 1
@@ -68,7 +68,7 @@ def run(home: Path, notices: Sequence[str] = (), *, verbose: bool = False) -> in
             loop = start_event_loop(app)
             with loop:
                 loop.run_until_complete(_serve(window, store))
-    except ConnmgrError as exc:  # a store that cannot be opened or read, as the command line says it
+    except ConnmgrError as exc:  # no window system, or a store that cannot be opened or read, said as the CLI does
         print(exc.sentence, file=sys.stderr)
         return 1
     return 0

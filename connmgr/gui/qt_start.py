@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication, QMessageLogContext, Qt, QtMsgType, 
 from PySide6.QtWidgets import QApplication
 
 from connmgr.gui.resources import app_icon
+from connmgr.gui.system_libraries import check_before_qt
 
 if TYPE_CHECKING:
     import qasync
@@ -24,15 +25,40 @@ _LEVELS = {
     QtMsgType.QtFatalMsg: logging.CRITICAL,
 }
 
+# What Qt and QtWebEngine print on a machine without Vulkan or a GPU (seen under Xvfb on xcb, and offscreen), and
+# the offscreen platform's note: nothing a person can or should act on.
+QT_NOISE = (
+    "Failed to load vulkan: ",
+    "initInstance: No Vulkan library available",
+    "Failed to create platform Vulkan instance",
+    "This plugin does not support createPlatformVulkanInstance",
+    "QVulkanInstance: ",
+    "Unable to detect GPU vendor for device",
+    "GPUInfo not initialized",
+    "GBM is not supported",
+    "QRhiGles2: ",
+    "Failed to create RHI",
+    "This plugin does not support propagateSizeHints",  # the offscreen platform, which has no window manager
+)
+
 
 def log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
     # Qt's own handler writes to stderr as it is, and a vendor's sign-in page may print anything to its console
     # (category "js"): through the log, both are redacted, and shown at the level the log is set to.
     category = context.category or "default"
-    logging.getLogger(f"qt.{category}").log(_LEVELS.get(kind, logging.WARNING), "%s", message)
+    level = _LEVELS.get(kind, logging.WARNING)
+    if (
+        level < logging.CRITICAL
+        and message.startswith(QT_NOISE)
+        and not logging.getLogger().isEnabledFor(logging.DEBUG)
+    ):
+        return  # a machine's missing GPU or Vulkan, said again by every sign-in page: shown with -v only
+    logging.getLogger(f"qt.{category}").log(level, "%s", message)
 
 
 def start_application() -> QApplication:
+    """Raises ConfigError, with the libraries to install, where Qt would abort for want of its platform plugin."""
+    check_before_qt()
     qInstallMessageHandler(log_qt_message)
     # QtWebEngine loads later, with the first sign-in window; it needs shared GL contexts set up front.
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)

@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from connmgr import logs
+from connmgr.domain.errors import ConnmgrError
 from connmgr.gui.qt_start import start_qt
 from connmgr.gui.wiring import assemble
 from connmgr.oauth.client import OAuthClient
@@ -81,7 +82,11 @@ async def _check(store: ConnectionStore, url: str) -> None:
 
 def run(url: str, home: Path) -> int:
     logs.configure()
-    _, loop = start_qt()
+    try:
+        _, loop = start_qt()
+    except ConnmgrError as exc:  # a build without the libraries its window-system plugin needs
+        _say(f"failed: {exc.sentence}")
+        return 1
     store = ConnectionStore(home, KeyringDataKey(home))  # listing connections never touches the keyring
     try:
         with loop:

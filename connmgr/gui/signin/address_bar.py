@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, QUrl
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStyle, QVBoxLayout, QWidget
 
 from connmgr.gui.signin.addresses import host_of
 
@@ -42,12 +42,19 @@ class AddressBar(QWidget):
         font.setBold(True)
         self._host.setFont(font)
         self._security = QLabel()
-        layout = QHBoxLayout(self)
+        self._sandbox = QLabel()  # a line of its own below: the address line stays as wide as it was
+        self._sandbox.setAccessibleName("Sandbox")
+        self._sandbox.setWordWrap(True)
+        self._sandbox.hide()
+        address = QHBoxLayout()
+        address.addWidget(self._icon)
+        address.addWidget(self._host)
+        address.addWidget(self._security)
+        address.addStretch()
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._icon)
-        layout.addWidget(self._host)
-        layout.addWidget(self._security)
-        layout.addStretch()
+        layout.addLayout(address)
+        layout.addWidget(self._sandbox)
 
     @property
     def host(self) -> str:
@@ -56,6 +63,20 @@ class AddressBar(QWidget):
     @property
     def security(self) -> str:
         return self._security.text()
+
+    @property
+    def sandbox_notice(self) -> str:
+        return "" if self._sandbox.isHidden() else self._sandbox.text()
+
+    def show_sandbox_off(self, notice: str) -> None:
+        """Say, beside the address, that this page's web process runs without Chromium's sandbox."""
+        self._sandbox.setText(notice)
+        self._sandbox.setToolTip(
+            "Chromium's sandbox keeps a web page from reaching the rest of this computer. "
+            "Sign in only at a vendor you trust."
+        )
+        self._sandbox.setStyleSheet(f"color: {_INSECURE_COLOR.name()}")
+        self._sandbox.show()
 
     def show_address(self, url: QUrl) -> None:
         scheme = url.scheme().lower()

@@ -6,6 +6,7 @@ import logging
 
 from PySide6.QtWebEngineCore import QWebEngineDownloadRequest, QWebEngineProfile
 
+from connmgr.gui.chromium_setup import prepare
 from connmgr.gui.signin.interceptor import RedirectOriginGuard
 
 _log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ class PrivateProfile(QWebEngineProfile):
     """
 
     def __init__(self, redirect_uri: str) -> None:
+        prepare()  # Chromium's sandbox and flags, decided before the first profile makes Chromium read them
         super().__init__()  # no storage name: off the record
         # The profile's child, so deleted after ~QWebEngineProfile, which stops using it; and held here, since
         # without a Python reference the override is dropped and Qt's do-nothing interceptRequest runs.

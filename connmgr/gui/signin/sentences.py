@@ -60,3 +60,7 @@ def embedded_browser_refused(vendor: str) -> str:
 def page_error(vendor: str, status: int, said: str) -> str:
     quoted = f"said “{said}”" if said else "reported an error"
     return f"{vendor}: the sign-in page {quoted} (HTTP {status}); check the settings and sign in again."
+
+
+def renderer_ended(vendor: str, how: str) -> str:
+    return f"{vendor}: the sign-in page's web process {how}, so this sign-in ended; try again."

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal, SignalInstance
+from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from connmgr.gui.chromium_setup import prepare
 from connmgr.gui.screen_fit import resize_to_fit
 from connmgr.gui.signin import sentences
 from connmgr.gui.signin.address_bar import AddressBar
@@ -36,6 +38,9 @@ DEFAULT_TIMEOUT = 600.0  # seconds: enough to find a password, short enough that
 # The page's signals come from inside Chromium's callbacks (a navigation being decided); queued, the
 # window acts once Chromium is done, and a receiver may open a dialog without re-entering it.
 _QUEUED = Qt.ConnectionType.QueuedConnection
+
+_Ended = QWebEnginePage.RenderProcessTerminationStatus
+_RENDERER_ENDINGS = {_Ended.CrashedTerminationStatus: "crashed", _Ended.KilledTerminationStatus: "was killed"}
 
 
 class SignInWindow(QDialog):
@@ -103,6 +108,8 @@ class SignInWindow(QDialog):
         self._deadline.setSingleShot(True)
         self._deadline.timeout.connect(self._on_deadline)
         self._connect_page()
+        if notice := prepare().notice:  # decided when the page's profile was made
+            self.address.show_sandbox_off(notice)
         self.address.show_address(QUrl(authorize_url))
         self._page.load(QUrl(authorize_url))
         self._deadline.start(round(timeout * 1000))
@@ -138,6 +145,8 @@ class SignInWindow(QDialog):
         page.load_failed.connect(self._on_load_failed, _QUEUED)
         page.embedded_browser_refused.connect(self._on_embedded_browser_refused, _QUEUED)
         page.error_page_shown.connect(self._on_error_page_shown, _QUEUED)
+        # A renderer that dies leaves a dead page; the rest of the app runs on, and the next sign-in gets a new one.
+        page.renderProcessTerminated.connect(self._on_renderProcessTerminated, _QUEUED)
 
     def _conclude(self, result: QDialog.DialogCode, outcome: SignalInstance, *args: object) -> None:
         """End the sign-in once: announce the outcome, close, free the web engine."""
@@ -173,6 +182,11 @@ class SignInWindow(QDialog):
 
     def _on_load_failed(self, host: str, error: str) -> None:
         self._fail(sentences.page_unreachable(self._vendor, host, error))
+
+    def _on_renderProcessTerminated(self, status: QWebEnginePage.RenderProcessTerminationStatus, code: int) -> None:
+        if not self._over:
+            _log.warning("the sign-in page's web process ended (%s, exit code %d)", status.name, code)
+        self._fail(sentences.renderer_ended(self._vendor, _RENDERER_ENDINGS.get(status, "ended unexpectedly")))
 
     def _on_deadline(self) -> None:
         self._fail(sentences.timed_out(self._vendor, self._timeout))
