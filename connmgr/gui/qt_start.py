@@ -39,6 +39,7 @@ QT_NOISE = (
     "QRhiGles2: ",
     "Failed to create RHI",
     "This plugin does not support propagateSizeHints",  # the offscreen platform, which has no window manager
+    "This plugin does not support raise()",  # likewise
 )
 
 
