@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QToolButton, QWidget
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
+from connmgr.domain.dialect import Flow
 from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.health import countdown, health
@@ -197,7 +198,7 @@ class Controller(QObject):
         return None
 
     async def _obtain(self, request: ConnectRequest, provider: Provider, parent: QWidget) -> Connected | Failure:
-        if request.flow != "authorization_code":
+        if request.flow != Flow.AUTHORIZATION_CODE:
             values = request.values
             return await self.connections.obtain_directly(
                 provider, username=values.get("username", ""), password=values.get("password", "")

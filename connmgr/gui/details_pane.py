@@ -34,11 +34,6 @@ from connmgr.domain.template import ProviderTemplate, TemplateCatalog
 from connmgr.gui.resources import action_icon, icon_tint, vendor_icon
 from connmgr.gui.text_styles import heading, secondary
 
-FLOW_LABELS = {
-    "authorization_code": "Sign-in (authorization code)",
-    "client_credentials": "Client credentials",
-    "password": "Username and password",
-}
 # For endpoints no field of the template names (a field's own label comes first).
 ENDPOINT_LABELS = {
     "issuer": "Issuer",
@@ -179,7 +174,7 @@ class DetailsPane(QWidget):
             f" — {connection.status_detail}" if connection.status_detail else ""
         )
         self._row("Vendor", template.name if template else connection.template_id)
-        self._row("Flow", FLOW_LABELS.get(connection.flow, connection.flow))
+        self._row("Flow", connection.flow.label)
         self._row("Account", connection.account or "—")
         self._row("Status", status)
         if last_failure is not None:

@@ -99,6 +99,17 @@ class ConnectionNotFound(StorageError):
         super().__init__(STORE, f"there is no connection named {clip(name)!r}", "check the name in the list")
 
 
+class ConnectionDamaged(StorageError):
+    """A row holds a value no connmgr writes at this schema version: edited outside connmgr, or damaged."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(
+            STORE,
+            f"the saved connection {clip(name)!r} is damaged ({reason})",
+            "restore the store from a backup, or remove that connection and connect it again",
+        )
+
+
 class NameTaken(StorageError):
     def __init__(self, name: str) -> None:
         super().__init__(

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from connmgr.domain.dialect import Browser, Flow
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.names import name_problem
 from connmgr.domain.provider import resolve_provider
@@ -252,7 +253,7 @@ class ConnectDialog(QDialog):
             return _Verdict("Give the connection a name." if not name else exc.sentence, "unfinished")
         if not name:
             return _Verdict("Give the connection a name.", "unfinished")
-        if form.flow == "authorization_code":
+        if form.flow == Flow.AUTHORIZATION_CODE:
             return _Verdict(f"Ready: “Sign in…” opens {form.template.name}'s sign-in page.", "ready")
         return _Verdict(f"Ready to connect to {form.template.name}.", "ready")
 
@@ -269,9 +270,9 @@ class ConnectDialog(QDialog):
         form = self._form
         assert form is not None
         vendor = form.template.name
-        if form.flow != "authorization_code":
+        if form.flow != Flow.AUTHORIZATION_CODE:
             return f"Connecting to {vendor}…"
-        if form.use_system_browser or form.template.browser == "system":
+        if form.use_system_browser or form.template.browser is Browser.SYSTEM:
             return f"Waiting for the sign-in at {vendor} in your web browser; Cancel stops waiting."
         return f"Signing in at {vendor} in the sign-in window…"
 
@@ -284,7 +285,7 @@ class ConnectDialog(QDialog):
         else:
             self._show_message(verdict)
         self._primary.setEnabled(verdict.tone == "ready" and not self._working)
-        signs_in = self._form is not None and self._form.flow == "authorization_code"
+        signs_in = self._form is not None and self._form.flow == Flow.AUTHORIZATION_CODE
         self._primary.setText("Sign in…" if signs_in else "Connect")
 
     def _set_working(self, working: bool) -> None:
