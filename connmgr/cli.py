@@ -26,9 +26,10 @@ from connmgr import __version__, logs
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
 from connmgr.domain.dialect import Flow
+from connmgr.domain.durations import countdown
 from connmgr.domain.envfile import VARIABLE_NAME
 from connmgr.domain.errors import ConfigError, ConnmgrError
-from connmgr.domain.health import countdown, expiry_text, health, iso_utc
+from connmgr.domain.health import expiry_text, health, iso_utc
 from connmgr.domain.names import for_terminal
 from connmgr.domain.template import ProviderTemplate
 from connmgr.oauth.client import OAuthClient
@@ -438,7 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = commands.add_parser("token", help="print a connection's access token (refreshed first if needed)")
     p.add_argument("name")
-    p.add_argument("--copy", action="store_true", help="copy it to the clipboard instead (clears in 30 s)")
+    p.add_argument("--copy", action="store_true", help="copy it to the clipboard instead (clears in 30 seconds)")
     p = commands.add_parser("refresh", help="refresh connections")
     p.add_argument("names", nargs="*", metavar="NAME")
     p.add_argument("--all", action="store_true")

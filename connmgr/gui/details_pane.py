@@ -29,8 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from connmgr.domain.connection import Connection, Secrets, Status
-from connmgr.domain.health import Health, countdown
+from connmgr.domain.durations import countdown, in_words
+from connmgr.domain.health import Health
 from connmgr.domain.template import ProviderTemplate, TemplateCatalog
+from connmgr.gui.clipboard import CLEAR_AFTER_S
 from connmgr.gui.resources import action_icon, icon_tint, vendor_icon
 from connmgr.gui.text_styles import heading, secondary
 
@@ -303,7 +305,9 @@ class DetailsPane(QWidget):
         copy = QToolButton()
         copy.setObjectName("copy")
         copy.setIcon(action_icon("copy", icon_tint(self.palette())))
-        copy.setToolTip(f"Copy the {label[0].lower()}{label[1:]} (the clipboard clears itself in 30 s)")
+        copy.setToolTip(
+            f"Copy the {label[0].lower()}{label[1:]} (the clipboard clears itself in {in_words(CLEAR_AFTER_S)})"
+        )
         copy.setAccessibleName(f"Copy {label}")
         copy.clicked.connect(lambda: self.copy_requested.emit(label, field.text()))
         row = QWidget()

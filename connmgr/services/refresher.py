@@ -24,8 +24,8 @@ from random import Random
 
 from connmgr.domain.connection import Connection, Secrets, Status, tokens_of
 from connmgr.domain.dialect import Flow
+from connmgr.domain.durations import countdown
 from connmgr.domain.errors import ConfigError, ConnmgrError, GrantError
-from connmgr.domain.health import countdown
 from connmgr.domain.provider import Provider, saved_provider
 from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.tokens import TokenSet

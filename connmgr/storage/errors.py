@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from connmgr.domain.durations import in_words
 from connmgr.domain.errors import ConnmgrError, clip
 
 KEYRING = "Keyring"
@@ -47,7 +48,7 @@ class KeyringTimeout(DataKeyError):
     def __init__(self, timeout: float) -> None:
         super().__init__(
             KEYRING,
-            f"the keyring did not answer within {timeout:g} s",
+            f"the keyring did not answer within {in_words(timeout)}",
             "unlock it if it is asking for a password, or restart the keyring service, then try again",
         )
 
