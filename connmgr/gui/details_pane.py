@@ -96,7 +96,7 @@ class DetailsPane(QWidget):
         self._connection: Connection | None = None
         self._revealed = False
         self._ticking: list[tuple[QLabel, Callable[[float], str]]] = []  # the labels that count down, and how
-        self.heading = heading(QLabel(), 14)
+        self.heading = heading(QLabel(), 1.15)
         self.icon = QLabel()
         self.summary = QFormLayout()
         self.endpoints = QFormLayout()

@@ -42,6 +42,7 @@ from connmgr.gui.connect.form import TemplateForm
 from connmgr.gui.connect.request import ConnectRequest
 from connmgr.gui.connect.vendor_list import VendorList
 from connmgr.gui.screen_fit import resize_to_fit
+from connmgr.gui.text_styles import heading
 
 _Tone = Literal["ready", "unfinished", "problem", "plain"]
 
@@ -106,11 +107,7 @@ class ConnectDialog(QDialog):
         self._vendors.itemActivated.connect(self._on_item_activated)
         self._icon = QLabel()
         self._icon.hide()  # until a vendor with an icon is chosen
-        self._heading = QLabel("Choose a vendor")
-        font = self._heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        self._heading.setFont(font)
+        self._heading = heading(QLabel("Choose a vendor"), 1.3)
         self._name = QLineEdit()
         self._name.setObjectName("connection_name")
         self._name.textChanged.connect(self._on_changed)
@@ -140,10 +137,10 @@ class ConnectDialog(QDialog):
     # -- building
 
     def _lay_out(self, buttons: QDialogButtonBox) -> None:
-        heading = QHBoxLayout()
-        heading.addWidget(self._icon)
-        heading.addWidget(self._heading, stretch=1)
-        heading.addWidget(hint_label("* required"))
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(self._icon)
+        heading_row.addWidget(self._heading, stretch=1)
+        heading_row.addWidget(hint_label("* required"))
 
         self._content = content = QWidget()
         column = QVBoxLayout(content)
@@ -166,7 +163,7 @@ class ConnectDialog(QDialog):
 
         right = QVBoxLayout()
         right.setSpacing(12)
-        right.addLayout(heading)
+        right.addLayout(heading_row)
         right.addWidget(scroll, stretch=1)
         right.addWidget(self._message)
         right.addWidget(buttons)
