@@ -25,11 +25,13 @@ from typing import Any, TypeVar
 from connmgr import __version__, logs
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
+from connmgr.domain.dialect import Flow
+from connmgr.domain.durations import countdown
 from connmgr.domain.envfile import VARIABLE_NAME
 from connmgr.domain.errors import ConfigError, ConnmgrError
-from connmgr.domain.health import countdown, expiry_text, health, iso_utc
+from connmgr.domain.health import expiry_text, health, iso_utc
 from connmgr.domain.names import for_terminal
-from connmgr.domain.template import FLOWS, ProviderTemplate
+from connmgr.domain.template import ProviderTemplate
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
 from connmgr.services.loopback import sign_in_with_system_browser
@@ -158,7 +160,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
     else:
         width = max(len(t.id) for t in loaded.catalog)
         for t in loaded.catalog:
-            flows = ", ".join(f.replace("_", " ") for f in t.flows)
+            flows = ", ".join(f.phrase for f in t.flows)
             print(for_terminal(f"{t.id:<{width}}  {t.name} — {flows}"))
     for problem in loaded.problems:
         print(for_terminal(problem.sentence), file=sys.stderr)
@@ -168,7 +170,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
 # -- connect
 
 
-def _values(template: ProviderTemplate, flow: str, assignments: Sequence[str]) -> dict[str, str]:
+def _values(template: ProviderTemplate, flow: Flow, assignments: Sequence[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for assignment in assignments:
         key, sep, value = assignment.partition("=")
@@ -205,10 +207,10 @@ def _connection_json(c: Connection, now: float) -> dict[str, object]:
 def cmd_connect(args: argparse.Namespace, browser_sign_in: BrowserSignIn | None) -> int:
     catalog = load_catalog(resolve_home(args.home) / "templates").catalog
     template = catalog.get(args.template)
-    flow = args.flow or template.flows[0]
+    flow = Flow(args.flow) if args.flow else template.flows[0]
     values = _values(template, flow, args.set)
     result: Connection | Denied | AuthorizationFailed
-    if flow != "authorization_code":
+    if flow != Flow.AUTHORIZATION_CODE:
         result = _run(
             lambda c: c.connect_directly(
                 args.name,
@@ -421,10 +423,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--flow",
-        choices=FLOWS,
-        help="how the token is obtained: authorization_code (sign in as the client, in a browser), "
-        "client_credentials (the integration's own credentials), password (a username and password, used once); "
-        "default: the template's first, marked below",
+        choices=[flow.value for flow in Flow],  # plain strings: argparse quotes a choice by its repr
+        help="how the token is obtained: "
+        + ", ".join(f"{flow} ({flow.summary})" for flow in Flow)
+        + "; default: the template's first, marked below",
     )
     p.add_argument(
         "--system-browser",
@@ -437,7 +439,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = commands.add_parser("token", help="print a connection's access token (refreshed first if needed)")
     p.add_argument("name")
-    p.add_argument("--copy", action="store_true", help="copy it to the clipboard instead (clears in 30 s)")
+    p.add_argument("--copy", action="store_true", help="copy it to the clipboard instead (clears in 30 seconds)")
     p = commands.add_parser("refresh", help="refresh connections")
     p.add_argument("names", nargs="*", metavar="NAME")
     p.add_argument("--all", action="store_true")

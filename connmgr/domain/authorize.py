@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from connmgr.domain.dialect import Protocol
 from connmgr.domain.provider import Provider
 
 
@@ -55,7 +56,7 @@ def build_authorize_request(provider: Provider, *, redirect_uri: str | None = No
     if nonce:
         params.append(("nonce", nonce))
     params += [(k, provider.render(v)) for k, v in spec.extra.items()]
-    if provider.template.protocol == "oidc" and "offline_access" in scope.split() and "prompt" not in spec.extra:
+    if provider.template.protocol is Protocol.OIDC and "offline_access" in scope.split() and "prompt" not in spec.extra:
         params.append(("prompt", "consent"))  # OIDC Core §11: offline_access is ignored without it
     base = urlsplit(provider.endpoint("authorize_url"))
     query = urlencode(parse_qsl(base.query, keep_blank_values=True) + params)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
+from connmgr.domain.dialect import Flow
 from connmgr.domain.tokens import TokenSet
 
 
@@ -54,7 +55,7 @@ class Connection:
     id: str
     name: str
     template_id: str
-    flow: str
+    flow: Flow
     values: Mapping[str, str]  # non-secret field values (site, tenant, client_id, ...)
     account: str | None = None
     scope: str | None = None

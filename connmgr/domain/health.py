@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from connmgr.domain.connection import Connection, Status
+from connmgr.domain.durations import countdown
 
 # "Expiring soon": the last fifth of a token's life, but never more than the last five minutes.
 SOON_FRACTION = 0.2
@@ -90,24 +91,3 @@ def expiry_text(connection: Connection, now: float) -> str:
     if connection.refresh_expires_at is not None:
         text += f" (sign-in {countdown(connection.refresh_expires_at - now)})"
     return text
-
-
-def countdown(seconds: float | None) -> str:
-    """'4m 10s', '2d 3h', 'never expires', 'expired 3m ago' — for a person, not a parser."""
-    if seconds is None:
-        return "never expires"
-    whole = int(abs(seconds))
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days >= 365:
-        text = f"{days // 365}y {days % 365}d"
-    elif days:
-        text = f"{days}d {hours}h"
-    elif hours:
-        text = f"{hours}h {minutes}m"
-    elif minutes:
-        text = f"{minutes}m {secs}s"
-    else:
-        text = f"{secs}s"
-    return f"expired {text} ago" if seconds < 0 else text

@@ -17,6 +17,7 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from connmgr.domain.connection import Connection
+from connmgr.domain.dialect import Flow
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.template import ENDPOINTS, FieldSpec, ProviderTemplate, TemplateCatalog
 
@@ -87,7 +88,7 @@ class Provider:
     """Everything one connection needs to talk to its vendor; no I/O."""
 
     template: ProviderTemplate
-    flow: str
+    flow: Flow
     values: Mapping[str, str] = field(repr=False)
     endpoints: Mapping[str, str]
     issuer_in_response: bool = False  # RFC 9207, from discovery: the redirect must name its issuer
@@ -136,7 +137,7 @@ class Provider:
 
 
 def resolve_provider(
-    template: ProviderTemplate, values: Mapping[str, str], flow: str | None = None, *, saved: bool = False
+    template: ProviderTemplate, values: Mapping[str, str], flow: Flow | None = None, *, saved: bool = False
 ) -> Provider:
     """Check and normalise the person's values and render the endpoints for `flow`.
 
@@ -144,9 +145,7 @@ def resolve_provider(
     """
     flow = flow or template.flows[0]
     if flow not in template.flows:
-        raise ConfigError(
-            template.name, f"the {flow.replace('_', ' ')} flow is not offered", f"use {' or '.join(template.flows)}"
-        )
+        raise ConfigError(template.name, f"the {flow.phrase} flow is not offered", f"use {' or '.join(template.flows)}")
     unknown = sorted(set(values) - {f.name for f in template.fields})
     if unknown:
         raise ConfigError(template.name, f"there is no field {unknown[0]!r}", "check the field names")
@@ -173,7 +172,7 @@ def resolve_provider(
     return Provider(template, flow, MappingProxyType(normalised), MappingProxyType(endpoints))
 
 
-def default_endpoints(template: ProviderTemplate, values: Mapping[str, str], flow: str) -> dict[str, str]:
+def default_endpoints(template: ProviderTemplate, values: Mapping[str, str], flow: Flow) -> dict[str, str]:
     """Each endpoint the template builds, as built from `values` without the endpoint's own override, for a form to
     show as the field's placeholder. A value it needs that is missing or not valid stands in as its label, in
     angle quotes (`{site}/login.html`: "‹Site address›/login.html")."""  # noqa: RUF002
@@ -211,7 +210,7 @@ def saved_provider(catalog: TemplateCatalog, connection: Connection, secret_fiel
     return _resolved_saved(_Same(catalog.get(connection.template_id)), values, connection.flow)
 
 
-def _with_choices(template: ProviderTemplate, values: Mapping[str, str], flow: str) -> ProviderTemplate:
+def _with_choices(template: ProviderTemplate, values: Mapping[str, str], flow: Flow) -> ProviderTemplate:
     """`template.with_choices`, built once and shared by every provider that makes the same choices: it rebuilds
     the whole template (most of the cost of resolving), and a thousand copies would only burden the GC."""
     chosen = tuple((spec.name, values.get(spec.name, "")) for spec in template.fields_for(flow) if spec.choices)
@@ -235,10 +234,10 @@ class _Same:
 
 
 @lru_cache(maxsize=_SAVED_PROVIDERS_KEPT)
-def _resolved_saved(template: _Same, values: tuple[tuple[str, str], ...], flow: str) -> Provider:
+def _resolved_saved(template: _Same, values: tuple[tuple[str, str], ...], flow: Flow) -> Provider:
     return resolve_provider(template.template, dict(values), flow, saved=True)
 
 
 @lru_cache(maxsize=_RESHAPED_KEPT)
-def _reshaped(template: _Same, chosen: tuple[tuple[str, str], ...], flow: str) -> ProviderTemplate:
+def _reshaped(template: _Same, chosen: tuple[tuple[str, str], ...], flow: Flow) -> ProviderTemplate:
     return template.template.with_choices(dict(chosen), flow)

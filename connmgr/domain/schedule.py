@@ -16,6 +16,7 @@ from __future__ import annotations
 from random import Random
 
 from connmgr.domain.connection import Connection
+from connmgr.domain.dialect import Flow
 from connmgr.domain.health import Health, health
 
 REFRESH_FRACTION = (0.75, 0.85)
@@ -34,7 +35,7 @@ def _refreshable(connection: Connection, now: float) -> bool:
     lifetime = connection.expires_at - (connection.issued_at if connection.issued_at is not None else now)
     if lifetime >= LONG_LIVED_S:
         return False
-    return connection.flow == "client_credentials" or connection.has_refresh_token
+    return connection.flow == Flow.CLIENT_CREDENTIALS or connection.has_refresh_token
 
 
 def refresh_due(

@@ -17,22 +17,30 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
+from connmgr.domain.dialect import (
+    TOKEN_PLACEMENT_SPELLINGS,
+    Browser,
+    ClientAuth,
+    Flow,
+    Operation,
+    Protocol,
+    RequestStyle,
+    TokenIn,
+    TokenPlacement,
+)
 from connmgr.domain.errors import TemplateError, clip
 
-FLOWS = ("authorization_code", "client_credentials", "password")
-OPERATIONS = ("exchange", "refresh", "revoke", "client_credentials", "direct_code")
 ENDPOINTS = ("issuer", "authorize_url", "token_url", "revoke_url", "code_url", "userinfo_url", "jwks_url")
 FIELD_KINDS = ("text", "secret", "url", "origin", "name", "choice")
-REQUEST_STYLES = ("form", "json", "headers")
-CLIENT_AUTH = ("none", "client_secret_post", "client_secret_basic", "omit")
-TOKEN_IN = ("bearer", "header:", "query:")
 
 Raw = Mapping[str, Any]
+Word = TypeVar("Word", bound=StrEnum)
 
 _EXPORT_KEY = re.compile(r"[A-Za-z0-9_]+")  # the part after PREFIX_ of a variable name
 
@@ -65,21 +73,21 @@ class FieldSpec:
     default: str | None = None
     hint: str = ""
     placeholder: str = ""
-    flows: frozenset[str] | None = None  # None: every flow
+    flows: frozenset[Flow] | None = None  # None: every flow
     advanced: bool = False
     transient: bool = False  # used for one request, never stored (a password)
     order: int = 100
     choices: tuple[Choice, ...] = ()
-    flow_defaults: Mapping[str, str] = field(default_factory=dict)
+    flow_defaults: Mapping[Flow, str] = field(default_factory=dict)
 
     @property
     def secret(self) -> bool:
         return self.kind == "secret"
 
-    def applies_to(self, flow: str) -> bool:
+    def applies_to(self, flow: Flow) -> bool:
         return self.flows is None or flow in self.flows
 
-    def default_for(self, flow: str) -> str | None:
+    def default_for(self, flow: Flow) -> str | None:
         return self.flow_defaults.get(flow, self.default)
 
     def choice(self, value: str) -> Choice | None:
@@ -90,15 +98,15 @@ class FieldSpec:
 class RequestSpec:
     """How one operation travels: body style, client authentication, parameters."""
 
-    style: str
-    client_auth: str
+    style: RequestStyle
+    client_auth: ClientAuth
     params: tuple[str, ...]
     names: Mapping[str, str]
 
     def wire_name(self, param: str) -> str:
         if param in self.names:
             return self.names[param]
-        return "x-" + param.replace("_", "-") if self.style == "headers" else param
+        return "x-" + param.replace("_", "-") if self.style is RequestStyle.HEADERS else param
 
 
 @dataclass(frozen=True)
@@ -128,7 +136,7 @@ class TokenResponseSpec:
 class ApiSpec:
     """How an API call carries the token, and where the identity is in the answer."""
 
-    token_in: str
+    token_in: TokenPlacement
     headers: Mapping[str, str]
     account_keys: tuple[str, ...]
 
@@ -138,15 +146,15 @@ class ProviderTemplate:
     id: str
     name: str
     description: str
-    protocol: str
-    flows: tuple[str, ...]
-    browser: str
+    protocol: Protocol
+    flows: tuple[Flow, ...]
+    browser: Browser
     discovery: bool
     fields: tuple[FieldSpec, ...]
     endpoints: Mapping[str, str]
     authorize: AuthorizeSpec
     callback: CallbackSpec
-    requests: Mapping[str, RequestSpec]
+    requests: Mapping[Operation, RequestSpec]
     token_response: TokenResponseSpec
     api: ApiSpec
     account_claims: tuple[str, ...]
@@ -158,10 +166,10 @@ class ProviderTemplate:
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
 
-    def fields_for(self, flow: str) -> tuple[FieldSpec, ...]:
+    def fields_for(self, flow: Flow) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields if f.applies_to(flow))
 
-    def with_choices(self, values: Mapping[str, str], flow: str) -> ProviderTemplate:
+    def with_choices(self, values: Mapping[str, str], flow: Flow) -> ProviderTemplate:
         """The template as the person's choices (token kind, client auth, ...) reshape it for `flow`."""
         raw: Raw = self.raw
         for spec in self.fields_for(flow):
@@ -206,9 +214,41 @@ class _Reader:
 
     def one_of(self, key: str, allowed: tuple[str, ...], default: str) -> str:
         value = self.get(key, str, default)
-        if not any(value == a or (a.endswith(":") and value.startswith(a)) for a in allowed):
+        if value not in allowed:
             raise _bad(self.template_id, f"{self.where}.{key} must be one of {', '.join(allowed)}")
         return str(value)
+
+    def word(self, key: str, kind: type[Word], default: Word) -> Word:
+        """A word of the dialect (a request style, a client authentication, ...) as its enum member."""
+        try:
+            return kind(self.get(key, str, default))
+        except ValueError:
+            raise _bad(self.template_id, f"{self.where}.{key} must be one of {', '.join(kind)}") from None
+
+    def flows(self, key: str, default: tuple[Flow, ...] = ()) -> tuple[Flow, ...]:
+        return self._as_flows(key, self.strings(key, default))
+
+    def flow_map(self, key: str) -> Mapping[Flow, str]:
+        """A table of strings by flow (a field's default for each)."""
+        table = self.string_map(key)
+        return MappingProxyType(dict(zip(self._as_flows(key, table), table.values(), strict=True)))
+
+    def _as_flows(self, key: str, names: Iterable[str]) -> tuple[Flow, ...]:
+        names = tuple(names)
+        try:
+            return tuple(map(Flow, names))
+        except ValueError:
+            unknown = sorted(set(names) - set(Flow))
+            raise _bad(self.template_id, f"{self.where}.{key} has unknown flow {unknown[0]!r}") from None
+
+    def token_placement(self, key: str, default: TokenPlacement) -> TokenPlacement:
+        value = self.get(key, str)
+        if value is None:
+            return default
+        try:
+            return TokenPlacement.parse(value)
+        except ValueError:
+            raise _bad(self.template_id, f"{self.where}.{key} must be one of {TOKEN_PLACEMENT_SPELLINGS}") from None
 
     def sub(self, key: str) -> _Reader:
         return _Reader(self.template_id, self.table.get(key, {}), f"{self.where}.{key}")
@@ -282,27 +322,27 @@ def _field(template_id: str, name: str, raw: Raw) -> FieldSpec:
         default=r.get("default", str),
         hint=r.get("hint", str, ""),
         placeholder=r.get("placeholder", str, ""),
-        flows=None if flows is None else frozenset(r.strings("flows")),
+        flows=None if flows is None else frozenset(r.flows("flows")),
         advanced=r.get("advanced", bool, False),
         transient=r.get("transient", bool, False),
         order=r.get("order", int, 100),
         choices=tuple(choices),
-        flow_defaults=r.string_map("flow_defaults"),
+        flow_defaults=r.flow_map("flow_defaults"),
     )
 
 
-def _requests(r: _Reader) -> Mapping[str, RequestSpec]:
-    r.check_keys({"style", "client_auth", "names", *OPERATIONS})
-    style = r.one_of("style", REQUEST_STYLES, "form")
-    client_auth = r.one_of("client_auth", CLIENT_AUTH, "client_secret_basic")
+def _requests(r: _Reader) -> Mapping[Operation, RequestSpec]:
+    r.check_keys({"style", "client_auth", "names", *Operation})
+    style = r.word("style", RequestStyle, RequestStyle.FORM)
+    client_auth = r.word("client_auth", ClientAuth, ClientAuth.CLIENT_SECRET_BASIC)
     names = r.string_map("names")
     specs = {}
-    for op in OPERATIONS:
+    for op in Operation:
         o = r.sub(op)
         o.check_keys({"style", "client_auth", "names", "params"})
         specs[op] = RequestSpec(
-            style=o.one_of("style", REQUEST_STYLES, style),
-            client_auth=o.one_of("client_auth", CLIENT_AUTH, client_auth),
+            style=o.word("style", RequestStyle, style),
+            client_auth=o.word("client_auth", ClientAuth, client_auth),
             params=o.strings("params"),
             names=MappingProxyType({**names, **o.string_map("names")}),
         )
@@ -324,9 +364,7 @@ def _build(template_id: str, raw: Raw, source: str) -> ProviderTemplate:
     endpoints = r.string_map("endpoints")
     if unknown := sorted(set(endpoints) - set(ENDPOINTS)):
         raise _bad(template_id, f"endpoints has unknown endpoint {unknown[0]!r}")
-    flows = r.strings("flows", FLOWS[:1])
-    if bad_flows := sorted(set(flows) - set(FLOWS)):
-        raise _bad(template_id, f"flows has unknown flow {bad_flows[0]!r}")
+    flows = r.flows("flows", (Flow.AUTHORIZATION_CODE,))
     a, cb, tr, api, acc = (r.sub(k) for k in ("authorize", "callback", "token_response", "api", "account"))
     a.check_keys({"params", "extra", "pkce", "nonce"})
     cb.check_keys({"status_param", "success_value", "denied_values", "returns_state", "in_fragment"})
@@ -337,9 +375,9 @@ def _build(template_id: str, raw: Raw, source: str) -> ProviderTemplate:
         id=template_id,
         name=r.get("name", str, template_id),
         description=r.get("description", str, ""),
-        protocol=r.one_of("protocol", ("oauth2", "oidc"), "oauth2"),
+        protocol=r.word("protocol", Protocol, Protocol.OAUTH2),
         flows=flows,
-        browser=r.one_of("browser", ("embedded", "system"), "embedded"),
+        browser=r.word("browser", Browser, Browser.EMBEDDED),
         discovery=r.get("discovery", bool, False),
         fields=tuple(fields),
         endpoints=endpoints,
@@ -362,7 +400,7 @@ def _build(template_id: str, raw: Raw, source: str) -> ProviderTemplate:
             expires_in_unit=tr.one_of("expires_in_unit", ("s", "ms"), "s"),
         ),
         api=ApiSpec(
-            token_in=api.one_of("token_in", TOKEN_IN, "bearer"),
+            token_in=api.token_placement("token_in", TokenPlacement(TokenIn.BEARER)),
             headers=api.string_map("headers"),
             account_keys=api.strings("account_keys"),
         ),

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QV
 
 from connmgr import __version__
 from connmgr.gui.resources import app_icon
+from connmgr.gui.text_styles import heading
 
 DESCRIPTION = "Connects client accounts at SaaS vendors through OAuth 2.0 and OpenID Connect."
 
@@ -22,11 +23,7 @@ class AboutDialog(QDialog):
         icon = QLabel()
         icon.setPixmap(app_icon().pixmap(64, 64))
         icon.setAlignment(Qt.AlignmentFlag.AlignTop)
-        name = QLabel("connmgr")
-        font = name.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        font.setBold(True)
-        name.setFont(font)
+        name = heading(QLabel("connmgr"), 1.5)
         description = QLabel(DESCRIPTION)
         description.setWordWrap(True)
         # Selectable: support staff copy these into a bug report, and the data directory into a file manager.

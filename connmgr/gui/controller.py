@@ -21,9 +21,11 @@ from PySide6.QtWidgets import QToolButton, QWidget
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
+from connmgr.domain.dialect import Flow
+from connmgr.domain.durations import countdown, in_words
 from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConnmgrError
-from connmgr.domain.health import countdown, health
+from connmgr.domain.health import health
 from connmgr.domain.likely_field import field_named_in
 from connmgr.domain.provider import Provider
 from connmgr.domain.summary import needs_a_person
@@ -197,7 +199,7 @@ class Controller(QObject):
         return None
 
     async def _obtain(self, request: ConnectRequest, provider: Provider, parent: QWidget) -> Connected | Failure:
-        if request.flow != "authorization_code":
+        if request.flow != Flow.AUTHORIZATION_CODE:
             values = request.values
             return await self.connections.obtain_directly(
                 provider, username=values.get("username", ""), password=values.get("password", "")
@@ -232,14 +234,14 @@ class Controller(QObject):
         token = await self.connections.access_token(connection.name)
         self._reload(connection.name)
         self.clipboard.copy(token)
-        self._tell(f"Copied the token of {connection.name}; the clipboard clears in {CLEAR_AFTER_S} s.")
+        self._tell(f"Copied the token of {connection.name}; the clipboard clears in {in_words(CLEAR_AFTER_S)}.")
 
     def _on_copy_requested(self, label: str, value: str) -> None:
         """A secret the details pane shows, copied from its own button: through the clipboard that clears itself."""
         shown = self.window.details.connection
         self.clipboard.copy(value)
         of = f" of {shown.name}" if shown is not None else ""
-        self._tell(f"Copied the {label[0].lower()}{label[1:]}{of}; the clipboard clears in {CLEAR_AFTER_S} s.")
+        self._tell(f"Copied the {label[0].lower()}{label[1:]}{of}; the clipboard clears in {in_words(CLEAR_AFTER_S)}.")
 
     async def refresh(self, connection: Connection) -> None:
         with self._busy(connection.name, REFRESHING):

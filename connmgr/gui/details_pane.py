@@ -29,16 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from connmgr.domain.connection import Connection, Secrets, Status
-from connmgr.domain.health import Health, countdown
+from connmgr.domain.durations import countdown, in_words
+from connmgr.domain.health import Health
 from connmgr.domain.template import ProviderTemplate, TemplateCatalog
+from connmgr.gui.clipboard import CLEAR_AFTER_S
 from connmgr.gui.resources import action_icon, icon_tint, vendor_icon
 from connmgr.gui.text_styles import heading, secondary
 
-FLOW_LABELS = {
-    "authorization_code": "Sign-in (authorization code)",
-    "client_credentials": "Client credentials",
-    "password": "Username and password",
-}
 # For endpoints no field of the template names (a field's own label comes first).
 ENDPOINT_LABELS = {
     "issuer": "Issuer",
@@ -99,7 +96,7 @@ class DetailsPane(QWidget):
         self._connection: Connection | None = None
         self._revealed = False
         self._ticking: list[tuple[QLabel, Callable[[float], str]]] = []  # the labels that count down, and how
-        self.heading = heading(QLabel(), 14)
+        self.heading = heading(QLabel(), 1.15)
         self.icon = QLabel()
         self.summary = QFormLayout()
         self.endpoints = QFormLayout()
@@ -179,7 +176,7 @@ class DetailsPane(QWidget):
             f" — {connection.status_detail}" if connection.status_detail else ""
         )
         self._row("Vendor", template.name if template else connection.template_id)
-        self._row("Flow", FLOW_LABELS.get(connection.flow, connection.flow))
+        self._row("Flow", connection.flow.label)
         self._row("Account", connection.account or "—")
         self._row("Status", status)
         if last_failure is not None:
@@ -308,7 +305,9 @@ class DetailsPane(QWidget):
         copy = QToolButton()
         copy.setObjectName("copy")
         copy.setIcon(action_icon("copy", icon_tint(self.palette())))
-        copy.setToolTip(f"Copy the {label[0].lower()}{label[1:]} (the clipboard clears itself in 30 s)")
+        copy.setToolTip(
+            f"Copy the {label[0].lower()}{label[1:]} (the clipboard clears itself in {in_words(CLEAR_AFTER_S)})"
+        )
         copy.setAccessibleName(f"Copy {label}")
         copy.clicked.connect(lambda: self.copy_requested.emit(label, field.text()))
         row = QWidget()

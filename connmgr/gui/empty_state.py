@@ -15,7 +15,7 @@ class EmptyState(QWidget):
         super().__init__(parent)
         logo = QLabel()
         logo.setPixmap(app_icon().pixmap(64, 64))
-        title = heading(QLabel("No connections yet"), 18)
+        title = heading(QLabel("No connections yet"), 1.5)
         text = QLabel(
             "Connect a client's account at a vendor: choose the vendor, sign in as the client, and the connection "
             "appears here with who it is connected as and when its token expires.\n\n"

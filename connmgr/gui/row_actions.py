@@ -8,6 +8,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence, QPalette
 
 from connmgr.domain.connection import Connection, Status
+from connmgr.domain.durations import in_words
+from connmgr.gui.clipboard import CLEAR_AFTER_S
 from connmgr.gui.resources import action_icon, icon_tint
 
 
@@ -22,9 +24,10 @@ class _Spec:
 
 
 Key = QKeySequence.StandardKey
+_CLEARS = in_words(CLEAR_AFTER_S)
 _SPECS = {
     "connect": _Spec("Connect…", "connect", "Connect a client's account", Key.New),
-    "copy": _Spec("Copy token", "copy", "Copy the access token (the clipboard clears itself in 30 s)", Key.Copy),
+    "copy": _Spec("Copy token", "copy", f"Copy the access token (the clipboard clears itself in {_CLEARS})", Key.Copy),
     "refresh": _Spec("Refresh", "refresh", "Get a new access token now", Key.Refresh),
     "check": _Spec("Check", None, "Ask the vendor whom the token belongs to", "Ctrl+I"),
     "revoke": _Spec("Revoke…", "revoke", "Revoke the tokens at the vendor and forget them here", "Ctrl+Shift+Del"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from connmgr.domain.dialect import Browser
 from connmgr.domain.likely_field import field_named_in
 from connmgr.domain.provider import Provider
 from connmgr.services.connections import Connections
@@ -38,7 +39,7 @@ async def sign_in(
     timeout: float = SIGN_IN_TIMEOUT_S,  # noqa: ASYNC109 -- the windows' own deadline, named in their sentences
 ) -> SignInOutcome:
     """`parent`: the window the sign-in window is modal to (the Connect dialog, which waits behind it)."""
-    if system_browser or provider.template.browser == "system":
+    if system_browser or provider.template.browser is Browser.SYSTEM:
         return await _in_system_browser(connections, provider, open_url, timeout)
     start = await connections.begin_sign_in(provider)
     from connmgr.gui.signin.window import SignInWindow

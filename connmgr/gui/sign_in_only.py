@@ -11,6 +11,7 @@ from PySide6.QtGui import QDesktopServices
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
+from connmgr.domain.dialect import Flow
 from connmgr.domain.errors import ConfigError
 from connmgr.gui.qt_start import start_qt
 from connmgr.gui.sign_in_flow import sign_in
@@ -29,7 +30,7 @@ def sign_in_and_save(
         async with OAuthClient() as client:
             connections = Connections(store, load_catalog(store.home / "templates").catalog, client)
             connections.check_name_free(name)
-            provider = connections.new_provider(template_id, values, "authorization_code")
+            provider = connections.new_provider(template_id, values, Flow.AUTHORIZATION_CODE)
             outcome = await sign_in(
                 connections, provider, system_browser=False, open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
                 parent=None,

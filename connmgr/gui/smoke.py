@@ -14,6 +14,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from connmgr import logs
+from connmgr.domain.durations import in_words
 from connmgr.domain.errors import ConnmgrError
 from connmgr.gui.qt_start import start_qt
 from connmgr.gui.wiring import assemble
@@ -92,7 +93,7 @@ def run(url: str, home: Path) -> int:
         with loop:
             loop.run_until_complete(asyncio.wait_for(_check(store, url), TIMEOUT_S))
     except TimeoutError:
-        _say(f"failed: not done after {TIMEOUT_S} s")
+        _say(f"failed: not done after {in_words(TIMEOUT_S)}")
         return 1
     except Exception as exc:  # any failure is the answer; the smoke test reads it here
         _say(f"failed: {exc}")

@@ -10,9 +10,10 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QLabel
 
 
-def heading(label: QLabel, pixel_size: int) -> QLabel:
+def heading(label: QLabel, scale: float) -> QLabel:
+    """Semi-bold, `scale` times the text around it: it grows with the person's font size."""
     font = label.font()
-    font.setPixelSize(pixel_size)
+    font.setPointSizeF(font.pointSizeF() * scale)
     font.setWeight(QFont.Weight.DemiBold)
     label.setFont(font)
     return label

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from connmgr.domain.dialect import Flow, Operation
 from connmgr.domain.errors import ConfigError, GrantError, ProtocolError, TokenRejected, VendorError
 from connmgr.domain.provider import Provider
 from connmgr.domain.tokens import TokenSet, normalise_token_response
@@ -58,7 +59,7 @@ class OAuthClient:
     async def _token_call(
         self,
         provider: Provider,
-        operation: str,
+        operation: Operation,
         url: str,
         values: dict[str, str],
         *,
@@ -86,7 +87,7 @@ class OAuthClient:
         values = {"code": code} | ({"code_verifier": code_verifier} if code_verifier else {})
         values |= {"redirect_uri": redirect_uri} if redirect_uri else {}
         return await self._token_call(
-            provider, "exchange", provider.endpoint("token_url"), values, todo="sign in again"
+            provider, Operation.EXCHANGE, provider.endpoint("token_url"), values, todo="sign in again"
         )
 
     async def refresh(self, provider: Provider, tokens: TokenSet) -> TokenSet:
@@ -94,7 +95,7 @@ class OAuthClient:
             raise GrantError(provider.vendor, "this connection has no refresh token", "sign in again")
         return await self._token_call(
             provider,
-            "refresh",
+            Operation.REFRESH,
             provider.endpoint("token_url"),
             {"refresh_token": tokens.refresh_token},
             todo="sign in again",
@@ -104,7 +105,7 @@ class OAuthClient:
     async def client_credentials(self, provider: Provider) -> TokenSet:
         return await self._token_call(
             provider,
-            "client_credentials",
+            Operation.CLIENT_CREDENTIALS,
             provider.endpoint("token_url"),
             {},
             todo="check the client ID, secret and scopes",
@@ -113,7 +114,7 @@ class OAuthClient:
     async def request_code(self, provider: Provider, username: str, password: str) -> str:
         """The direct code request (no browser): the password is sent once and kept nowhere."""
         values = {"username": username, "password": password}
-        request = build_request(provider, "direct_code", provider.endpoint("code_url"), values)
+        request = build_request(provider, Operation.DIRECT_CODE, provider.endpoint("code_url"), values)
         secrets = _secrets(provider, request, values)
         call = Call(provider.vendor, "the code endpoint", "check the username and password", secrets)
         response, body = await send(self._http, request, call)
@@ -132,7 +133,7 @@ class OAuthClient:
             if not token:
                 continue
             values = {"token": token, "token_type_hint": kind}
-            request = build_request(provider, "revoke", url, values)
+            request = build_request(provider, Operation.REVOKE, url, values)
             secrets = _secrets(provider, request, values)
             call = Call(provider.vendor, "the revocation endpoint", "try again later", secrets)
             response, body = await send(self._http, request, call)
@@ -186,12 +187,12 @@ def _refused(provider: Provider, status: int, words: str, *, fresh: bool) -> Tok
     scope_field = provider.template.field("scope")
     scope = "scope" if scope_field is not None and scope_field.applies_to(provider.flow) else None
     vendor = provider.vendor
-    if beside and status == 401 and (fresh or provider.flow == "client_credentials"):
+    if beside and status == 401 and (fresh or provider.flow == Flow.CLIENT_CREDENTIALS):
         label = _labels(provider, [beside])
         return TokenRejected(
             vendor, f"{said}, so the {label} sent beside it is likely wrong", f"check the {label}", field=beside
         )
-    if provider.flow == "client_credentials":  # a machine's token: who-am-I is often for people only
+    if provider.flow == Flow.CLIENT_CREDENTIALS:  # a machine's token: who-am-I is often for people only
         return TokenRejected(
             vendor,
             f"{said}, so the account is not verified",

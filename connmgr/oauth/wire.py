@@ -1,37 +1,98 @@
-"""Building a token-endpoint request in the vendor's style.
+"""Building a vendor's requests in its dialect, from the template's typed words.
 
-Three styles (form body, JSON body, `x-*` headers) and four ways to present
-the client (`none`: client_id as a parameter; `client_secret_post`: id and
-secret as parameters; `client_secret_basic`: HTTP Basic; `omit`: nothing),
-all from the template's `RequestSpec`.
+Each word names a function in a table: how the client is presented (`none`:
+client_id as a parameter; `client_secret_post`: id and secret as parameters;
+`client_secret_basic`: HTTP Basic; `omit`: nothing), how the parameters travel
+(form body, JSON body, `x-*` headers), and where an API call carries the token.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import quote, urlencode
 
 import httpx
 
+from connmgr.domain.dialect import ClientAuth, Operation, RequestStyle, TokenIn
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.provider import Provider
+from connmgr.domain.template import RequestSpec
 
-GRANT_TYPES = {
-    "exchange": "authorization_code",
-    "refresh": "refresh_token",
-    "client_credentials": "client_credentials",
+GRANT_TYPES = {  # RFC 6749's grant_type of each token request
+    Operation.EXCHANGE: "authorization_code",
+    Operation.REFRESH: "refresh_token",
+    Operation.CLIENT_CREDENTIALS: "client_credentials",
+}
+
+Params = dict[str, str]
+Headers = dict[str, str]
+
+
+# -- client authentication: (params, headers, client_id, secret), each changed in place
+
+
+def _client_id_only(params: Params, headers: Headers, client_id: str, secret: str) -> None:
+    if client_id:
+        params.setdefault("client_id", client_id)
+
+
+def _client_secret_post(params: Params, headers: Headers, client_id: str, secret: str) -> None:
+    params |= {"client_id": client_id, "client_secret": secret}
+
+
+def _client_secret_basic(params: Params, headers: Headers, client_id: str, secret: str) -> None:
+    # RFC 6749 §2.3.1: both parts form-urlencoded before Base64.
+    pair = f"{quote(client_id, safe='')}:{quote(secret, safe='')}"
+    headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
+
+
+def _no_client(params: Params, headers: Headers, client_id: str, secret: str) -> None:
+    pass
+
+
+CLIENT_AUTHENTICATION: Mapping[ClientAuth, Callable[[Params, Headers, str, str], None]] = {
+    ClientAuth.NONE: _client_id_only,
+    ClientAuth.CLIENT_SECRET_POST: _client_secret_post,
+    ClientAuth.CLIENT_SECRET_BASIC: _client_secret_basic,
+    ClientAuth.OMIT: _no_client,
+}
+_WITH_SECRET = frozenset({ClientAuth.CLIENT_SECRET_POST, ClientAuth.CLIENT_SECRET_BASIC})
+
+
+# -- request styles: the parameters (by their own names) into a request
+
+
+def _form_body(provider: Provider, spec: RequestSpec, url: str, params: Params, headers: Headers) -> httpx.Request:
+    body = urlencode({spec.wire_name(k): v for k, v in params.items()}).encode()
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return httpx.Request("POST", url, headers=headers, content=body)
+
+
+def _json_body(provider: Provider, spec: RequestSpec, url: str, params: Params, headers: Headers) -> httpx.Request:
+    body = json.dumps({spec.wire_name(k): v for k, v in params.items()}).encode()
+    headers["Content-Type"] = "application/json"
+    return httpx.Request("POST", url, headers=headers, content=body)
+
+
+def _in_headers(provider: Provider, spec: RequestSpec, url: str, params: Params, headers: Headers) -> httpx.Request:
+    for name, value in params.items():
+        if any(c in value for c in "\r\n\0"):
+            raise ConfigError(provider.vendor, f"the {name} contains a line break", "remove it")
+        headers[spec.wire_name(name)] = value.encode("utf-8")  # type: ignore[assignment]
+    headers["Content-Type"] = "application/json"
+    return httpx.Request("POST", url, headers=headers)
+
+
+REQUEST_STYLES: Mapping[RequestStyle, Callable[[Provider, RequestSpec, str, Params, Headers], httpx.Request]] = {
+    RequestStyle.FORM: _form_body,
+    RequestStyle.JSON: _json_body,
+    RequestStyle.HEADERS: _in_headers,
 }
 
 
-def _basic(client_id: str, secret: str) -> str:
-    # RFC 6749 §2.3.1: both parts form-urlencoded before Base64.
-    pair = f"{quote(client_id, safe='')}:{quote(secret, safe='')}"
-    return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
-
-
-def build_request(provider: Provider, operation: str, url: str, values: Mapping[str, str]) -> httpx.Request:
+def build_request(provider: Provider, operation: Operation, url: str, values: Mapping[str, str]) -> httpx.Request:
     """The HTTP request for `operation` with the given parameter values (code, refresh_token, ...)."""
     spec = provider.template.requests[operation]
     available = {
@@ -44,41 +105,38 @@ def build_request(provider: Provider, operation: str, url: str, values: Mapping[
     params = {name: available[name] for name in spec.params if available.get(name)}
     headers = {"Accept": "application/json"}
     client_id, secret = provider.value("client_id"), provider.value("client_secret")
-    auth = spec.client_auth
-    if auth in ("client_secret_post", "client_secret_basic") and not secret:
-        auth = "none"  # a public client presents only its id
-    if auth == "client_secret_basic":
-        headers["Authorization"] = _basic(client_id, secret)
-    elif auth == "client_secret_post":
-        params |= {"client_id": client_id, "client_secret": secret}
-    elif auth == "none" and client_id:
-        params.setdefault("client_id", client_id)
+    # A public client (no secret) presents only its id, whatever the template's way with a secret.
+    auth = ClientAuth.NONE if spec.client_auth in _WITH_SECRET and not secret else spec.client_auth
+    CLIENT_AUTHENTICATION[auth](params, headers, client_id, secret)
+    return REQUEST_STYLES[spec.style](provider, spec, url, params, headers)
 
-    if spec.style == "headers":
-        for name, value in params.items():
-            if any(c in value for c in "\r\n\0"):
-                raise ConfigError(provider.vendor, f"the {name} contains a line break", "remove it")
-            headers[spec.wire_name(name)] = value.encode("utf-8")  # type: ignore[assignment]
-        headers["Content-Type"] = "application/json"
-        return httpx.Request("POST", url, headers=headers)
-    if spec.style == "json":
-        body = json.dumps({spec.wire_name(k): v for k, v in params.items()}).encode()
-        headers["Content-Type"] = "application/json"
-    else:
-        body = urlencode({spec.wire_name(k): v for k, v in params.items()}).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    return httpx.Request("POST", url, headers=headers, content=body)
+
+# -- token placement: (headers, query, name, token), changed in place
+
+
+def _bearer(headers: Headers, query: Params, name: str, token: str) -> None:
+    headers["Authorization"] = f"Bearer {token}"
+
+
+def _header(headers: Headers, query: Params, name: str, token: str) -> None:
+    headers[name] = token
+
+
+def _query(headers: Headers, query: Params, name: str, token: str) -> None:
+    query[name] = token
+
+
+TOKEN_PLACEMENTS: Mapping[TokenIn, Callable[[Headers, Params, str, str], None]] = {
+    TokenIn.BEARER: _bearer,
+    TokenIn.HEADER: _header,
+    TokenIn.QUERY: _query,
+}
 
 
 def api_request(provider: Provider, url: str, access_token: str) -> httpx.Request:
     """A GET to the vendor's API with the token sent the vendor's way (and its extra headers)."""
     api = provider.template.api
     headers = {"Accept": "application/json"} | {k: provider.render(v) for k, v in api.headers.items()}
-    params: dict[str, str] = {}
-    if api.token_in == "bearer":
-        headers["Authorization"] = f"Bearer {access_token}"
-    elif api.token_in.startswith("header:"):
-        headers[api.token_in.removeprefix("header:")] = access_token
-    else:
-        params[api.token_in.removeprefix("query:")] = access_token
-    return httpx.Request("GET", url, headers=headers, params=params)
+    query: Params = {}
+    TOKEN_PLACEMENTS[api.token_in.kind](headers, query, api.token_in.name, access_token)
+    return httpx.Request("GET", url, headers=headers, params=query)

@@ -20,6 +20,7 @@ from random import Random
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection, Secrets, Status, split_values, tokens_of
+from connmgr.domain.dialect import Flow
 from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConfigError, GrantError, TokenRejected
 from connmgr.domain.health import iso_utc
@@ -82,7 +83,7 @@ class Connections:
 
     # -- connecting
 
-    def new_provider(self, template_id: str, values: Mapping[str, str], flow: str | None = None) -> Provider:
+    def new_provider(self, template_id: str, values: Mapping[str, str], flow: Flow | None = None) -> Provider:
         return resolve_provider(self.catalog.get(template_id), values, flow)
 
     def check_name_free(self, name: str) -> None:
@@ -109,7 +110,7 @@ class Connections:
 
     async def obtain_directly(self, provider: Provider, *, username: str = "", password: str = "") -> Connected:
         """Tokens without a browser: client credentials, or the direct code request (the password is used once)."""
-        if provider.flow == "client_credentials":
+        if provider.flow == Flow.CLIENT_CREDENTIALS:
             return await connect_client_credentials(self.client, provider)
         return await connect_with_password(self.client, provider, username, password)
 
@@ -180,7 +181,7 @@ class Connections:
         try:
             return await self._ask_who(connection, secrets)
         except TokenRejected as refused:
-            if connection.flow == "client_credentials":
+            if connection.flow == Flow.CLIENT_CREDENTIALS:
                 raise
             if not connection.has_refresh_token or connection is not stored[0]:  # nothing to renew it, or just renewed
                 await self.refresher.needs_sign_in(connection, secrets, refused)

@@ -35,6 +35,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from connmgr.domain.callback import AuthorizationFailed, Denied, carries_state, is_redirect_uri
 from connmgr.domain.connection import Connection
+from connmgr.domain.durations import in_words
 from connmgr.domain.errors import ConfigError, ConnmgrError
 from connmgr.domain.provider import Provider
 from connmgr.services.connections import Connections
@@ -257,7 +258,7 @@ class LoopbackListener:
                 return await self._result
         except TimeoutError:
             raise BrowserSignInError(
-                self.vendor, f"the browser sign-in did not come back within {_duration(timeout)}", "try again"
+                self.vendor, f"the browser sign-in did not come back within {in_words(timeout)}", "try again"
             ) from None
         finally:
             await self.close()
@@ -349,10 +350,6 @@ class LoopbackListener:
             "Sign-in did not complete",
             f"The sign-in to {self.vendor} did not complete. You can close this tab; connmgr says what to do next.",
         )
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds / 60:g} minutes" if seconds >= 120 else f"{seconds:g} seconds"
 
 
 async def browse_in_system_browser(

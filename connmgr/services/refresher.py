@@ -23,8 +23,9 @@ from dataclasses import replace
 from random import Random
 
 from connmgr.domain.connection import Connection, Secrets, Status, tokens_of
+from connmgr.domain.dialect import Flow
+from connmgr.domain.durations import countdown
 from connmgr.domain.errors import ConfigError, ConnmgrError, GrantError
-from connmgr.domain.health import countdown
 from connmgr.domain.provider import Provider, saved_provider
 from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.tokens import TokenSet
@@ -172,7 +173,7 @@ class Refresher:
         self, connection: Connection, tokens: TokenSet | None, provider: Provider
     ) -> Callable[[], Awaitable[TokenSet]]:
         """The one vendor call that yields new tokens (discovery included, so it is retried with it)."""
-        if connection.flow == "client_credentials":
+        if connection.flow == Flow.CLIENT_CREDENTIALS:
             return lambda: self._ask(provider, None)
         if tokens is not None and tokens.refresh_token:
             return lambda: self._ask(provider, tokens)

@@ -14,6 +14,7 @@ from typing import Any
 
 from connmgr.domain.authorize import AuthorizeRequest, build_authorize_request
 from connmgr.domain.callback import AuthorizationFailed, CodeReceived, Denied, parse_callback
+from connmgr.domain.dialect import Flow, Protocol
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.identity import account_label, unverified_claims
 from connmgr.domain.provider import Provider
@@ -90,12 +91,12 @@ async def identify(client: OAuthClient, provider: Provider, tokens: TokenSet, *,
     """
     template = provider.template
     claims: dict[str, Any] = {}
-    if tokens.id_token and template.protocol == "oidc":
+    if tokens.id_token and template.protocol is Protocol.OIDC:
         claims = await client.id_token_claims(provider, tokens, nonce=nonce)
     shown = unverified_claims(tokens.access_token) or {}
     readable = [k for k in template.account_claims if k != "sub"]
     account = account_label(claims, readable) or account_label(shown, readable)
-    machine = provider.flow == "client_credentials"
+    machine = provider.flow == Flow.CLIENT_CREDENTIALS
     last_resort = (
         provider.value("client_id") if machine else account_label(claims, ["sub"]) or account_label(shown, ["sub"])
     )

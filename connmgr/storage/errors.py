@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from connmgr.domain.durations import in_words
 from connmgr.domain.errors import ConnmgrError, clip
 
 KEYRING = "Keyring"
@@ -47,7 +48,7 @@ class KeyringTimeout(DataKeyError):
     def __init__(self, timeout: float) -> None:
         super().__init__(
             KEYRING,
-            f"the keyring did not answer within {timeout:g} s",
+            f"the keyring did not answer within {in_words(timeout)}",
             "unlock it if it is asking for a password, or restart the keyring service, then try again",
         )
 
@@ -97,6 +98,17 @@ class KeySourceInvalid(DataKeyError):
 class ConnectionNotFound(StorageError):
     def __init__(self, name: str) -> None:
         super().__init__(STORE, f"there is no connection named {clip(name)!r}", "check the name in the list")
+
+
+class ConnectionDamaged(StorageError):
+    """A row holds a value no connmgr writes at this schema version: edited outside connmgr, or damaged."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(
+            STORE,
+            f"the saved connection {clip(name)!r} is damaged ({reason})",
+            "restore the store from a backup, or remove that connection and connect it again",
+        )
 
 
 class NameTaken(StorageError):

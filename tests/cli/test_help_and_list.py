@@ -2,10 +2,13 @@
 `list` says of every connection the same status and expiry as the window's table."""
 
 import re
+import sqlite3
 import time
+from contextlib import closing
 
 from connmgr.cli import build_parser
 from connmgr.domain.connection import Connection, Secrets, Status
+from connmgr.domain.dialect import Flow
 from connmgr.listing import Column, ConnectionRows
 from connmgr.storage import ConnectionStore, KeyringDataKey
 from connmgr.templates import load_catalog
@@ -57,3 +60,20 @@ def test_list_and_the_window_say_the_same_of_every_connection(connmgr, qapp):
         window = [rows.text(row, column) for column in (Column.STATUS, Column.ACCOUNT, Column.EXPIRES)]
         assert said[name][2:] == window, name
     assert said["revoked"][4] == "—"
+
+
+def test_a_damaged_row_is_one_sentence_and_the_connection_can_still_be_removed(connmgr):
+    connmgr.home.mkdir(parents=True, mode=0o700)  # private, as connmgr makes it: no warning
+    with ConnectionStore(connmgr.home, KeyringDataKey(connmgr.home)) as store:
+        row = Connection(id="a", name="Acme", template_id="docbyte", flow=Flow.CLIENT_CREDENTIALS, values={})
+        store.save(row, Secrets(access_token="staged"))
+    with closing(sqlite3.connect(connmgr.home / "connections.db")) as db, db:
+        db.execute("UPDATE connections SET flow = 'implicit'")
+    listed = connmgr("list")
+    assert (listed.code, listed.out) == (1, "")
+    assert listed.err == (
+        "Connection store: the saved connection 'Acme' is damaged (its flow 'implicit' is unknown); restore the "
+        "store from a backup, or remove that connection and connect it again.\n"
+    )
+    assert connmgr("remove", "Acme").code == 0
+    assert connmgr("list").code == 0

@@ -1,7 +1,8 @@
 import pytest
 
 from connmgr.domain.connection import Connection, Status
-from connmgr.domain.health import Health, countdown, health
+from connmgr.domain.durations import countdown
+from connmgr.domain.health import Health, health
 
 NOW = 1_000_000.0
 

@@ -1,6 +1,7 @@
 import pytest
 
 from connmgr.domain.connection import Connection
+from connmgr.domain.dialect import Flow
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.provider import default_endpoints, resolve_provider, saved_provider
 from connmgr.domain.template import build_catalog
@@ -101,7 +102,7 @@ def test_an_endpoint_with_a_password_in_it_is_refused_without_showing_it(templat
 
 def test_a_flow_the_vendor_does_not_offer_is_refused():
     with pytest.raises(ConfigError, match="client credentials flow is not offered"):
-        resolve_provider(CATALOG.get("vcita"), {"client_id": "c"}, "client_credentials")
+        resolve_provider(CATALOG.get("vcita"), {"client_id": "c"}, Flow.CLIENT_CREDENTIALS)
 
 
 def test_secrets_stay_out_of_repr():

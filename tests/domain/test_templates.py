@@ -1,5 +1,6 @@
 import pytest
 
+from connmgr.domain.dialect import Browser, ClientAuth, Flow, Operation, Protocol, RequestStyle, TokenIn, TokenPlacement
 from connmgr.domain.errors import TemplateError
 from connmgr.domain.template import build_catalog
 from connmgr.templates import load_catalog
@@ -18,7 +19,10 @@ def test_extends_inherits_and_overrides():
     assert eptura.requests["exchange"] == ioffice.requests["exchange"]
     assert eptura.requests["direct_code"].params == ("username", "password", "client_id", "redirect_uri", "scope")
     assert ioffice.requests["direct_code"].params == ("username", "password", "client_id")
-    assert (ioffice.api.token_in, eptura.api.token_in) == ("header:x-access-token", "bearer")
+    assert (ioffice.api.token_in, eptura.api.token_in) == (
+        TokenPlacement(TokenIn.HEADER, "x-access-token"),
+        TokenPlacement(TokenIn.BEARER),
+    )
 
 
 def test_header_style_wire_names_follow_the_vendor_document():
@@ -69,6 +73,65 @@ def test_user_templates_extend_shipped_ones_and_broken_ones_are_reported(tmp_pat
 def test_malformed_templates_are_typed_errors(sources, message):
     with pytest.raises(TemplateError, match=message):
         build_catalog(sources)
+
+
+def test_the_dialect_is_read_once_into_its_words():
+    ioffice, vcita, oidc = CATALOG.get("ioffice"), CATALOG.get("vcita"), CATALOG.get("oidc")
+    assert ioffice.flows == (Flow.AUTHORIZATION_CODE, Flow.PASSWORD)
+    assert all(type(flow) is Flow for flow in ioffice.flows)
+    assert ioffice.field("username").flows == frozenset({Flow.PASSWORD})
+    assert set(ioffice.requests) == set(Operation)
+    exchange = ioffice.requests[Operation.EXCHANGE]
+    assert (exchange.style, exchange.client_auth) == (RequestStyle.HEADERS, ClientAuth.NONE)
+    assert ioffice.requests[Operation.REVOKE].client_auth is ClientAuth.OMIT
+    assert vcita.requests[Operation.EXCHANGE].style is RequestStyle.JSON
+    assert (oidc.protocol, oidc.browser) == (Protocol.OIDC, Browser.EMBEDDED)
+    assert CATALOG.get("docbyte").field("scope").flow_defaults == {Flow.CLIENT_CREDENTIALS: "openid"}
+
+
+@pytest.mark.parametrize(
+    ("toml", "sentence"),
+    [
+        ('protocol = "saml"', "template.protocol must be one of oauth2, oidc"),
+        ('browser = "chrome"', "template.browser must be one of embedded, system"),
+        ('[requests]\nclient_auth = "private_key_jwt"',
+         "template.requests.client_auth must be one of none, client_secret_post, client_secret_basic, omit"),
+        ('[requests.refresh]\nstyle = "xml"', "template.requests.refresh.style must be one of form, json, headers"),
+        ('[fields.site]\nflows = ["implicit"]', "fields.site.flows has unknown flow 'implicit'"),
+        ('[fields.scope]\nflow_defaults = { device_code = "x" }',
+         "fields.scope.flow_defaults has unknown flow 'device_code'"),
+        ('flows = ["password", "implicit"]', "template.flows has unknown flow 'implicit'"),
+    ],
+)  # fmt: skip
+def test_a_word_outside_the_dialect_is_reported_by_its_key(tmp_path, toml, sentence):
+    (tmp_path / "bad.toml").write_text(f'extends = "ioffice"\n{toml}\n')
+    (problem,) = load_catalog(tmp_path).problems
+    assert problem.sentence == f"Template 'bad': {sentence}; fix the template file."
+
+
+@pytest.mark.parametrize(
+    "token_in",
+    ["header:", "query:", "bearer:x", "Bearer", "header:x access", r"header:x\u000d\u000ay", "cookie:sid", ""],
+)
+def test_a_token_placement_outside_the_dialect_is_reported_by_its_key(tmp_path, token_in):
+    (tmp_path / "bad.toml").write_text(f'extends = "ioffice"\n[api]\ntoken_in = "{token_in}"\n')
+    (problem,) = load_catalog(tmp_path).problems
+    assert problem.sentence == (
+        "Template 'bad': template.api.token_in must be one of bearer, header:NAME, query:NAME; fix the template file."
+    )
+
+
+@pytest.mark.parametrize(
+    ("token_in", "placement"),
+    [
+        ("bearer", TokenPlacement(TokenIn.BEARER)),
+        ("header:X-Api-Token", TokenPlacement(TokenIn.HEADER, "X-Api-Token")),
+        ("query:access_token", TokenPlacement(TokenIn.QUERY, "access_token")),
+    ],
+)
+def test_a_token_placement_is_parsed_into_where_and_name(tmp_path, token_in, placement):
+    (tmp_path / "ok.toml").write_text(f'extends = "ioffice"\n[api]\ntoken_in = "{token_in}"\n')
+    assert load_catalog(tmp_path).catalog.get("ok").api.token_in == placement
 
 
 def test_unknown_template_lists_the_known_ones():

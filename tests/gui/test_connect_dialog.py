@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from connmgr.domain.dialect import Browser
 from connmgr.domain.template import TemplateCatalog
 from connmgr.gui.connect import ConnectDialog, ConnectRequest, Failure
 from connmgr.templates import load_catalog
@@ -269,7 +270,7 @@ def test_the_system_browser_is_the_default_where_the_template_says_so(open_dialo
     d.choose_vendor("OAuth 2.0 (generic)")
     assert not d.shown(QCheckBox, "system_browser").isChecked()
     generic = catalog.get("oauth2")
-    system = TemplateCatalog({"oauth2": dataclasses.replace(generic, browser="system")})
+    system = TemplateCatalog({"oauth2": dataclasses.replace(generic, browser=Browser.SYSTEM)})
     d = open_dialog(source=system)
     d.choose_vendor(generic.name)
     assert d.shown(QCheckBox, "system_browser").isChecked()

@@ -5,6 +5,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QToolButton
 
 from connmgr.domain.connection import Connection, Secrets, Status
+from connmgr.domain.dialect import Flow
 from connmgr.domain.health import health
 from connmgr.services.inspection import endpoints_of
 from tests.gui.table_rows import CATALOG, T0, Clock, conn, model_with, window_over
@@ -15,7 +16,7 @@ VAULT_VALUES = {"client_id": "acme-app", "account": "acme", "environment": "prod
 
 def vault(**kw) -> Connection:
     kw.setdefault("values", VAULT_VALUES)
-    kw.setdefault("flow", "authorization_code")
+    kw.setdefault("flow", Flow.AUTHORIZATION_CODE)
     return Connection(id="v", name="Acme vault", template_id="docbyte", **kw)
 
 

@@ -292,7 +292,7 @@ def test_details_mask_secrets_until_show_and_copy_through_the_clearing_clipboard
     desktop.qtbot.mouseClick(access.findChild(QToolButton), Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == token
     assert desktop.app.clipboard.holds_our_copy()  # the one that clears itself
-    assert "clipboard clears in 30 s" in desktop.message()
+    assert "clipboard clears in 30 seconds." in desktop.message()
     desktop.qtbot.mouseClick(details.show_button, Qt.MouseButton.LeftButton)  # now "Hide"
     assert leaked(workplace.issued_secrets(), shown()) == []
     desktop.app.clipboard.clear()

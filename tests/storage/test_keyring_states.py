@@ -106,7 +106,7 @@ def test_timed_out(open_store: StoreOpener, hung_keyring: HungKeyring, home: Pat
         with pytest.raises(KeyringTimeout) as error:
             store.save(connection(), secrets())
         assert error.value.sentence == (
-            "Keyring: the keyring did not answer within 0.2 s; unlock it if it is asking for a password, or"
+            "Keyring: the keyring did not answer within 0.2 seconds; unlock it if it is asking for a password, or"
             " restart the keyring service, then try again."
         )
     assert hung_keyring.entered == 1  # the retry queued behind the hung call instead of starting another thread

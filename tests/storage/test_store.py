@@ -12,7 +12,7 @@ import pytest
 from connmgr.domain.connection import Secrets, Status
 from connmgr.storage import ConnectionStore, KeyringDataKey
 from connmgr.storage.database import DB_NAME
-from connmgr.storage.errors import ConnectionNotFound, NameTaken, SecretsUnreadable, StoreBusy
+from connmgr.storage.errors import ConnectionDamaged, ConnectionNotFound, NameTaken, SecretsUnreadable, StoreBusy
 from tests.storage.conftest import StoreOpener
 from tests.storage.fakes import MemoryKeyring
 from tests.storage.samples import connection, secret_strings, secrets
@@ -285,3 +285,23 @@ def test_save_if_unchanged_writes_nothing_over_a_change(open_store: StoreOpener,
 
     assert not store.save_if_unchanged(read, replace(read, issued_at=1_700_007_200.5), secrets("new"))
     assert store.read("Acme") == (renamed, secrets("old"))
+
+
+@pytest.mark.parametrize(("column", "value"), [("flow", "implicit"), ("status", "paused")])
+def test_a_row_with_a_word_no_connmgr_writes_is_reported_as_damaged_and_can_be_removed(
+    open_store: StoreOpener, memory_keyring: MemoryKeyring, column: str, value: str
+) -> None:
+    store = open_store()
+    store.save(connection("Acme"), secrets())
+    with closing(sqlite3.connect(store.home / DB_NAME)) as db, db:  # edited by hand, or by a bug
+        db.execute(f"UPDATE connections SET {column} = ? WHERE name = 'Acme'", (value,))
+
+    for read in (store.list_connections, lambda: store.get("Acme"), lambda: store.read("Acme")):
+        with pytest.raises(ConnectionDamaged) as damaged:
+            read()
+        assert damaged.value.sentence == (
+            f"Connection store: the saved connection 'Acme' is damaged (its {column} '{value}' is unknown); "
+            "restore the store from a backup, or remove that connection and connect it again."
+        )
+    store.remove("Acme")
+    assert store.list_connections() == []

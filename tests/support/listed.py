@@ -2,6 +2,7 @@
 a line."""
 
 from connmgr.domain.connection import Connection
+from connmgr.domain.dialect import Flow
 from connmgr.templates import load_catalog
 
 CATALOG = load_catalog().catalog
@@ -19,4 +20,4 @@ class Clock:
 def conn(name, **kw):
     """A connection named `name`, issued at T0 unless told otherwise."""
     kw.setdefault("issued_at", T0)
-    return Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={}, **kw)
+    return Connection(id=name, name=name, template_id="docbyte", flow=Flow.CLIENT_CREDENTIALS, values={}, **kw)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from connmgr.domain.dialect import Browser, Flow
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.names import name_problem
 from connmgr.domain.provider import resolve_provider
@@ -41,6 +42,7 @@ from connmgr.gui.connect.form import TemplateForm
 from connmgr.gui.connect.request import ConnectRequest
 from connmgr.gui.connect.vendor_list import VendorList
 from connmgr.gui.screen_fit import resize_to_fit
+from connmgr.gui.text_styles import heading
 
 _Tone = Literal["ready", "unfinished", "problem", "plain"]
 
@@ -105,11 +107,7 @@ class ConnectDialog(QDialog):
         self._vendors.itemActivated.connect(self._on_item_activated)
         self._icon = QLabel()
         self._icon.hide()  # until a vendor with an icon is chosen
-        self._heading = QLabel("Choose a vendor")
-        font = self._heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        self._heading.setFont(font)
+        self._heading = heading(QLabel("Choose a vendor"), 1.3)
         self._name = QLineEdit()
         self._name.setObjectName("connection_name")
         self._name.textChanged.connect(self._on_changed)
@@ -139,10 +137,10 @@ class ConnectDialog(QDialog):
     # -- building
 
     def _lay_out(self, buttons: QDialogButtonBox) -> None:
-        heading = QHBoxLayout()
-        heading.addWidget(self._icon)
-        heading.addWidget(self._heading, stretch=1)
-        heading.addWidget(hint_label("* required"))
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(self._icon)
+        heading_row.addWidget(self._heading, stretch=1)
+        heading_row.addWidget(hint_label("* required"))
 
         self._content = content = QWidget()
         column = QVBoxLayout(content)
@@ -165,7 +163,7 @@ class ConnectDialog(QDialog):
 
         right = QVBoxLayout()
         right.setSpacing(12)
-        right.addLayout(heading)
+        right.addLayout(heading_row)
         right.addWidget(scroll, stretch=1)
         right.addWidget(self._message)
         right.addWidget(buttons)
@@ -252,7 +250,7 @@ class ConnectDialog(QDialog):
             return _Verdict("Give the connection a name." if not name else exc.sentence, "unfinished")
         if not name:
             return _Verdict("Give the connection a name.", "unfinished")
-        if form.flow == "authorization_code":
+        if form.flow == Flow.AUTHORIZATION_CODE:
             return _Verdict(f"Ready: “Sign in…” opens {form.template.name}'s sign-in page.", "ready")
         return _Verdict(f"Ready to connect to {form.template.name}.", "ready")
 
@@ -269,9 +267,9 @@ class ConnectDialog(QDialog):
         form = self._form
         assert form is not None
         vendor = form.template.name
-        if form.flow != "authorization_code":
+        if form.flow != Flow.AUTHORIZATION_CODE:
             return f"Connecting to {vendor}…"
-        if form.use_system_browser or form.template.browser == "system":
+        if form.use_system_browser or form.template.browser is Browser.SYSTEM:
             return f"Waiting for the sign-in at {vendor} in your web browser; Cancel stops waiting."
         return f"Signing in at {vendor} in the sign-in window…"
 
@@ -284,7 +282,7 @@ class ConnectDialog(QDialog):
         else:
             self._show_message(verdict)
         self._primary.setEnabled(verdict.tone == "ready" and not self._working)
-        signs_in = self._form is not None and self._form.flow == "authorization_code"
+        signs_in = self._form is not None and self._form.flow == Flow.AUTHORIZATION_CODE
         self._primary.setText("Sign in…" if signs_in else "Connect")
 
     def _set_working(self, working: bool) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QToolButton, QVBoxLayout, QWidget
 
+from connmgr.domain.dialect import Browser, Flow
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.provider import default_endpoints, resolve_provider
 from connmgr.domain.template import ENDPOINTS, Choice, FieldSpec, ProviderTemplate
@@ -20,24 +21,8 @@ _PROMINENT_HINTS = frozenset({"redirect_uri"})
 
 
 def _flow_choices(template: ProviderTemplate) -> tuple[Choice, ...]:
-    vendor = template.name
-    # Beside a username-and-password flow, which signs a user in too, the browser is what sets sign-in apart.
-    browser_sets_apart = "password" in template.flows
-    texts = {
-        "authorization_code": (
-            "Sign in in the browser" if browser_sets_apart else "Sign in as a user",
-            f"{vendor}'s sign-in page opens; the connection acts as the person who signs in.",
-        ),
-        "client_credentials": (
-            "Client credentials",
-            "The app connects as itself with its client ID and secret; no one signs in.",
-        ),
-        "password": (
-            "Username and password (no browser)",
-            f"No browser: connmgr asks {vendor} for a code with a username and password.",
-        ),
-    }
-    return tuple(Choice(flow, *texts[flow], overlay={}) for flow in template.flows)
+    flows = template.flows
+    return tuple(Choice(flow, flow.offer(flows), flow.hint(template.name), overlay={}) for flow in flows)
 
 
 def _offered(template: ProviderTemplate, spec: FieldSpec) -> bool:
@@ -56,7 +41,7 @@ def _endpoint_parts(template: ProviderTemplate) -> frozenset[str]:
     return frozenset(name for p in patterns for _, name, _, _ in string.Formatter().parse(p) if name)
 
 
-def _editor(spec: FieldSpec, flow: str) -> FieldEditor:
+def _editor(spec: FieldSpec, flow: Flow) -> FieldEditor:
     if spec.kind == "choice":
         return ChoiceEditor(spec.name, spec.choices, spec.default_for(flow), spec.hint)
     prominent = spec.name in _PROMINENT_HINTS
@@ -117,7 +102,7 @@ class TemplateForm(QWidget):
                 layout.addWidget(row.widget)
         self._system_browser = QCheckBox("Use the system browser instead of the built-in one")
         self._system_browser.setObjectName("system_browser")
-        self._system_browser.setChecked(template.browser == "system")
+        self._system_browser.setChecked(template.browser is Browser.SYSTEM)
         layout.addWidget(self._system_browser)
         self._advanced_toggle, self._advanced_body = self._advanced_section()
         layout.addWidget(self._advanced_toggle)
@@ -150,7 +135,7 @@ class TemplateForm(QWidget):
         return toggle, body
 
     @property
-    def flow(self) -> str:
+    def flow(self) -> Flow:
         return self._flow
 
     @property
@@ -159,7 +144,7 @@ class TemplateForm(QWidget):
 
     def _offers_system_browser(self) -> bool:
         # A vendor answering in the #fragment cannot use it: browsers never send a fragment to a server.
-        return self._flow == "authorization_code" and not self.template.callback.in_fragment
+        return self._flow == Flow.AUTHORIZATION_CODE and not self.template.callback.in_fragment
 
     @property
     def advanced_unfolded(self) -> bool:
@@ -169,7 +154,7 @@ class TemplateForm(QWidget):
         """The non-empty values of the fields that apply to the chosen flow."""
         return {row.spec.name: value for row in self._applying() if (value := row.value())}
 
-    def fill(self, flow: str, values: Mapping[str, str], *, use_system_browser: bool) -> None:
+    def fill(self, flow: Flow, values: Mapping[str, str], *, use_system_browser: bool) -> None:
         """Put back what was filled in before (a reconnect); advanced overrides unfold so they are seen."""
         if self._flow_editor is not None:
             self._flow_editor.set_value(flow)
@@ -253,7 +238,7 @@ class TemplateForm(QWidget):
 
     def _on_flow_editor_changed(self) -> None:
         assert self._flow_editor is not None
-        old, self._flow = self._flow, self._flow_editor.value()
+        old, self._flow = self._flow, Flow(self._flow_editor.value())
         for row in self._rows:
             # A value still at the old flow's default follows the new one (Docbyte's scopes); a typed one stays.
             if row.editor.value() == (row.spec.default_for(old) or ""):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from connmgr.domain.dialect import Flow
+
 
 @dataclass(frozen=True)
 class ConnectRequest:
@@ -15,6 +17,6 @@ class ConnectRequest:
 
     name: str
     template_id: str
-    flow: str
+    flow: Flow
     values: dict[str, str] = field(repr=False)  # may hold secrets
     use_system_browser: bool

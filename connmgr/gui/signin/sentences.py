@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
+from connmgr.domain.durations import in_words
 from connmgr.domain.errors import clip
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 60 and seconds % 60 == 0:
-        count, unit = seconds / 60, "minute"
-    else:
-        count, unit = seconds, "second"
-    return f"{count:g} {unit}{'' if count == 1 else 's'}"
 
 
 def _net_error_words(error: str) -> str:
@@ -22,7 +15,7 @@ def _net_error_words(error: str) -> str:
 
 
 def timed_out(vendor: str, seconds: float) -> str:
-    return f"{vendor}: the sign-in page did not finish within {_duration(seconds)}; try again."
+    return f"{vendor}: the sign-in page did not finish within {in_words(seconds)}; try again."
 
 
 def navigation_refused(vendor: str, reason: str) -> str:

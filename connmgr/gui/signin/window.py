@@ -30,6 +30,7 @@ from connmgr.gui.signin import sentences
 from connmgr.gui.signin.address_bar import AddressBar
 from connmgr.gui.signin.error_page import page_words
 from connmgr.gui.signin.page import SignInPage
+from connmgr.gui.text_styles import heading
 
 _log = logging.getLogger(__name__)
 
@@ -73,11 +74,7 @@ class SignInWindow(QDialog):
         self.setWindowTitle(f"Sign in to {vendor}")
         resize_to_fit(self, 560, 760)  # Cancel and "Back to the settings" within reach at 1280x720
 
-        heading = QLabel(f"Sign in to {vendor}")
-        font = heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        heading.setFont(font)
+        title = heading(QLabel(f"Sign in to {vendor}"), 1.25)
         self.address = AddressBar()
         self._progress = QProgressBar()
         self._progress.setTextVisible(False)
@@ -97,7 +94,7 @@ class SignInWindow(QDialog):
         self._back.hide()  # offered while the vendor's page shows an error
 
         layout = QVBoxLayout(self)
-        layout.addWidget(heading)
+        layout.addWidget(title)
         layout.addWidget(self.address)
         layout.addWidget(self._progress)
         layout.addWidget(self._offer)
