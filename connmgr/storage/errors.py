@@ -117,14 +117,20 @@ class SecretsUnreadable(StorageError):
         )
 
 
-class StoreFull(StorageError):
+class StoreRefused(StorageError):
+    """The store could not be read or written (a full, read-only, locked or damaged disk; an unreachable server).
+    What the refused write would have saved is still the caller's to keep: nothing was changed (or, for a store
+    across a network, whether it was is not known), and the same write may succeed later."""
+
+
+class StoreFull(StoreRefused):
     def __init__(self, home: Path) -> None:
         super().__init__(
             STORE, f"the disk holding {home} is full", f"free some space and try again; {_NOTHING_CHANGED}"
         )
 
 
-class StoreReadOnly(StorageError):
+class StoreReadOnly(StoreRefused):
     def __init__(self, home: Path, detail: str) -> None:
         super().__init__(
             STORE,
@@ -133,7 +139,7 @@ class StoreReadOnly(StorageError):
         )
 
 
-class StoreBusy(StorageError):
+class StoreBusy(StoreRefused):
     retryable = True
 
     def __init__(self, home: Path) -> None:
@@ -144,7 +150,7 @@ class StoreBusy(StorageError):
         )
 
 
-class StoreDamaged(StorageError):
+class StoreDamaged(StoreRefused):
     def __init__(self, path: Path) -> None:
         super().__init__(
             STORE, f"{path} is damaged or not a connmgr database", "restore it from a backup, or move it aside"
@@ -160,7 +166,7 @@ class StoreTooNew(StorageError):
         )
 
 
-class StoreFailed(StorageError):
+class StoreFailed(StoreRefused):
     def __init__(self, home: Path, detail: str) -> None:
         super().__init__(
             STORE,

@@ -7,7 +7,8 @@ import time
 from connmgr.cli import build_parser
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.listing import Column, ConnectionRows
-from connmgr.storage import ConnectionStore, KeyringDataKey
+from connmgr.storage import KeyringDataKey
+from connmgr.storage.store import ConnectionDatabase
 from connmgr.templates import load_catalog
 
 DAY = 86400.0
@@ -39,7 +40,7 @@ def test_list_and_the_window_say_the_same_of_every_connection(connmgr, qapp):
         "failing": {"expires_at": now + 5 * DAY, "status": Status.ERROR},
     }
     connmgr.home.mkdir(parents=True)
-    with ConnectionStore(connmgr.home, KeyringDataKey(connmgr.home)) as store:
+    with ConnectionDatabase(connmgr.home, KeyringDataKey(connmgr.home)) as store:
         for name, state in states.items():
             row = Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={},
                              account=f"{name}@acme", issued_at=now - 5 * DAY, **state)  # fmt: skip

@@ -10,9 +10,10 @@ from dataclasses import replace
 import pytest
 
 from connmgr.domain.connection import Secrets, Status
-from connmgr.storage import ConnectionStore, KeyringDataKey
+from connmgr.storage import KeyringDataKey
 from connmgr.storage.database import DB_NAME
 from connmgr.storage.errors import ConnectionNotFound, NameTaken, SecretsUnreadable, StoreBusy
+from connmgr.storage.store import ConnectionDatabase
 from tests.storage.conftest import StoreOpener
 from tests.storage.fakes import MemoryKeyring
 from tests.storage.samples import connection, secret_strings, secrets
@@ -201,7 +202,7 @@ def test_a_transaction_holds_off_writers_in_other_connections(
 ) -> None:
     first = open_store()
     first.save(connection("Acme"), secrets())
-    second = ConnectionStore(first.home, KeyringDataKey(first.home), busy_timeout=0)  # as another process would
+    second = ConnectionDatabase(first.home, KeyringDataKey(first.home), busy_timeout=0)  # as another process would
     try:
         with first.transaction():
             assert second.list_connections() == [connection("Acme")]  # readers are not blocked (WAL)
