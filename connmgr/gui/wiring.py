@@ -18,7 +18,8 @@ from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import Prompts
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
-from connmgr.storage import ConnectionStore, LocalStore
+from connmgr.storage import LocalStore
+from connmgr.storage.interface import ConnectionStore
 
 
 @dataclass

@@ -19,10 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from connmgr.domain.connection import Connection, Secrets
-from connmgr.storage.audit import AuditAction, AuditEntry
+
+if TYPE_CHECKING:
+    from connmgr.storage.audit import AuditAction, AuditEntry
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ class HeldConnection(Protocol):
         """Save `updated` (the same id) and `secrets` in place of `connection`, if that is still exactly what is
         stored (every metadata field: other writers do not take the lock), and record `audit` with it; True.
         Otherwise nothing is written, `connection` and `secrets` become what is stored now, and it returns False:
-        the caller decides again. `ConnectionNotFound` if it was removed meanwhile.
+        the caller decides again. `ConnectionNotFound` if it was removed meanwhile; `SecretsUnreadable` if what
+        is stored now does not open (its settings were changed outside connmgr).
 
         The save is committed (durable, and seen by every other reader) by the time the `async with` block that
         holds the lock has ended without an exception; a store may commit it sooner (the local store commits it

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from connmgr.domain.connection import Connection, Secrets
-from connmgr.storage.audit import AuditAction, AuditEntry
 from connmgr.storage.database import BUSY_TIMEOUT_S
 from connmgr.storage.datakey import DataKeySource
 from connmgr.storage.errors import ConnectionNotFound, StorageError
@@ -35,11 +34,13 @@ from connmgr.storage.store import ConnectionDatabase
 if TYPE_CHECKING:
     import asyncio
 
+    from connmgr.storage.audit import AuditAction, AuditEntry
     from connmgr.storage.interface import Change, Subscription
     from connmgr.storage.watch import Stored, Watch
 
-# asyncio, the lock files and the watch are imported where they are used: the window opens this store and lists
-# its connections before its first paint, which must not wait for asyncio (about 20 ms of imports).
+# asyncio, the lock files, the watch and the audit log's types are imported where they are used: the window
+# opens this store and lists its connections before its first paint, which must not wait for them (asyncio alone
+# is about 20 ms of imports).
 
 log = logging.getLogger("connmgr.storage")
 
@@ -91,7 +92,7 @@ class LocalStore:
         """Commit what is queued, stop telling listeners, then close the database."""
         if self._poll is not None:
             self._poll.cancel()
-        self._watch = None
+        self._watch = self._poll = None
         self.database.close()
 
     # -- reading

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain
 from typing import Protocol
 
@@ -63,11 +63,14 @@ class SecretCodec(Protocol):
         when it was sealed under another key or for another binding, or changed since."""
 
 
-@dataclass(frozen=True)
 class DataKeyCodec:
-    """Format 2 under one home's data key."""
+    """Format 2 under one home's data key. (A plain class: the window makes its store before its first paint, and
+    a dataclass costs that a few tenths of a millisecond to define.)"""
 
-    key: bytes = field(repr=False)
+    __slots__ = ("key",)
+
+    def __init__(self, key: bytes) -> None:
+        self.key = key
 
     def seal(self, binding: Binding, secrets: Secrets) -> bytes:
         return seal(self.key, json.dumps(secrets.to_json()).encode(), binding.encoded(), version=FORMAT)

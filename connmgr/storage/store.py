@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from connmgr.domain.connection import Connection, Secrets
-from connmgr.storage.audit import GENESIS, AuditAction, AuditEntry, entry_hash
 from connmgr.storage.database import BUSY_TIMEOUT_S, open_database, reported_as_storage_errors, write_transaction
 from connmgr.storage.datakey import DataKeySource
 from connmgr.storage.envelope import EnvelopeUnreadable
@@ -36,6 +35,8 @@ from connmgr.storage.writer import GroupWriter
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from connmgr.storage.audit import AuditAction, AuditEntry
 
 log = logging.getLogger("connmgr.storage")
 
@@ -218,6 +219,8 @@ class ConnectionDatabase:
         """An audit entry for each connection, each chained to the one before; in the caller's transaction (a
         transaction body's), else in one of its own. Numbers follow the highest ever given (SQLite keeps it), so
         that entries removed from the end leave a gap the next entry shows."""
+        from connmgr.storage.audit import GENESIS, AuditEntry, entry_hash  # not at the top: see `audit_entries`
+
         with self.transaction(), reported_as_storage_errors(self.home):
             seq, previous = self._db.execute(_LAST_AUDIT).fetchone()
             seq = int(seq or 0)
@@ -230,6 +233,10 @@ class ConnectionDatabase:
 
     def audit_entries(self, connection_id: str | None = None) -> list[AuditEntry]:
         """The audit log in order: all of it, or the entries about one connection."""
+        # Imported here, not at the top: the window opens the database before its first paint, which the log's
+        # types would cost 2 ms.
+        from connmgr.storage.audit import AuditEntry
+
         if connection_id is None:
             rows = self._query(f"{_SELECT_AUDIT} ORDER BY seq")
         else:
