@@ -16,6 +16,7 @@ from connmgr.storage.errors import ConnectionNotFound, StoreFull
 from connmgr.storage.local import LocalHeld
 from tests.lifecycle.conftest import CATALOG, connect_ioffice, connections_for
 from tests.simulators.ioffice import TOKEN_PATH
+from tests.storage.contract.child import StoreChild
 
 
 async def test_fifty_concurrent_callers_share_one_http_refresh(connections, ioffice_sim):
@@ -267,3 +268,26 @@ async def test_refreshing_a_lasting_token_without_a_refresh_token_leaves_it_conn
 
     assert "gave no refresh token" in caught.value.sentence
     assert connections.store.database.get("Acme").status is Status.CONNECTED
+
+
+async def test_trying_leaves_a_refresh_to_the_process_holding_the_lock_and_waiting_joins_it(
+    connections, ioffice_sim
+):
+    sim, store = ioffice_sim.sim, connections.store
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    before = len(sim.requests_to(TOKEN_PATH))
+    other = await StoreChild.start("local", str(store.home))
+    try:
+        assert await other.ask("hold Acme") == "held"
+        # Both at once: the waiting caller joins the try, which does not wait; then it waits by itself.
+        tried = asyncio.ensure_future(connections.refresher.try_refresh("Acme"))
+        waiting = asyncio.ensure_future(connections.refresh("Acme"))
+        assert await tried is None
+        assert not waiting.done() and len(sim.requests_to(TOKEN_PATH)) == before
+        await other.go_on()
+        refreshed = await waiting
+    finally:
+        await other.finish()
+
+    assert len(sim.requests_to(TOKEN_PATH)) - before == 1
+    assert refreshed == store.database.get("Acme")

@@ -16,11 +16,12 @@ from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.domain.errors import ServiceUnavailable
 from connmgr.oauth.client import OAuthClient
 from connmgr.oauth.transport import new_http_client
-from connmgr.services.scheduler import TICK_S, RefreshScheduler
+from connmgr.services.scheduler import HELD_RETRY_S, TICK_S, RefreshScheduler
 from tests.engine.conftest import docbyte
 from tests.lifecycle.conftest import TEST_TIMEOUT, connect_ioffice, connections_for
 from tests.lifecycle.test_schedule import connection as scheduled_connection
 from tests.simulators.ioffice import TOKEN_PATH
+from tests.storage.contract.child import StoreChild
 from tests.support.oidc_fixtures import ACME, VAULT_SERVICE
 
 HOUR = 3600.0
@@ -348,3 +349,29 @@ async def test_once_the_vendor_issues_good_tokens_again_they_are_refreshed_as_us
 
     assert healthy.expires_at - healthy.issued_at == HOUR
     assert healthy.issued_at + 2655 <= scheduler.due_times()["Acme"] <= healthy.issued_at + 3009
+
+
+async def test_a_connection_another_process_is_refreshing_is_left_to_it(store, clock, scheduled, ioffice_sim, sleep):
+    async with new_http_client(timeout=TEST_TIMEOUT) as http:
+        connections = connections_for(store, OAuthClient(http, now=clock.wall), sleep, now=clock.wall)
+        await connect_ioffice(connections, ioffice_sim, "Acme")
+        outcomes = Outcomes()
+        scheduler = await scheduled(connections.refresher, outcomes)
+        before = len(ioffice_sim.sim.requests_to(TOKEN_PATH))
+        other = await StoreChild.start("local", str(store.home))
+        try:
+            assert await other.ask("hold Acme") == "held"  # its refresh is under way
+            await clock.advance(scheduler.due_times()["Acme"] - clock.wall())
+            await clock.until(lambda: scheduler.due_times()["Acme"] > clock.wall())
+
+            assert scheduler.due_times()["Acme"] - clock.wall() == HELD_RETRY_S  # looked at again later
+            assert len(ioffice_sim.sim.requests_to(TOKEN_PATH)) == before  # not asked, nor waited for
+            assert outcomes.refreshed.empty() and outcomes.failed.empty()
+            await other.go_on()  # it ended without saving: nothing changed, so the later look refreshes
+            await clock.advance(HELD_RETRY_S)
+            refreshed = await outcomes.refreshed.get()
+        finally:
+            await other.finish()
+
+    assert len(ioffice_sim.sim.requests_to(TOKEN_PATH)) - before == 1
+    assert refreshed.issued_at == clock.wall()
