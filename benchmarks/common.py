@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from connmgr.domain.connection import Connection, Secrets, Status
-from connmgr.storage import ConnectionStore, DataKeySource, KeyringDataKey
+from connmgr.storage import DataKeySource, KeyringDataKey
+from connmgr.storage.store import ConnectionDatabase
 
 RESULT_PREFIX = "BENCH-RESULT "  # the line of a benchmark's stdout that __main__ reads
 REDIRECT_URI = "https://app.example.com/oauth/callback"
@@ -137,7 +138,7 @@ def table_connection(index: int, *, now: float, rng: random.Random) -> tuple[Con
     return connection, Secrets(f"at-{index:05}-" + "a" * 900, f"rt-{index:05}", None, {})
 
 
-def fill_table_store(store: ConnectionStore, count: int, *, seed: int = 7) -> None:
+def fill_table_store(store: ConnectionDatabase, count: int, *, seed: int = 7) -> None:
     """`count` mixed connections, saved in one transaction (one commit: seeding is not what is measured)."""
     now, rng = time.time(), random.Random(seed)  # noqa: S311 (reproducible test data, not a secret)
     with store.transaction():
@@ -145,7 +146,7 @@ def fill_table_store(store: ConnectionStore, count: int, *, seed: int = 7) -> No
             store.save(*table_connection(index, now=now, rng=rng))
 
 
-def fill_oauth2_store(store: ConnectionStore, count: int, base_url: str) -> list[str]:
+def fill_oauth2_store(store: ConnectionDatabase, count: int, base_url: str) -> list[str]:
     now = time.time()
     names = []
     with store.transaction():

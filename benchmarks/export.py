@@ -29,8 +29,9 @@ import keyring
 from benchmarks.common import SECRET_SERVICE_ENV, Figure, emit, fill_oauth2_store, fresh_home
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
-from connmgr.storage import ConnectionStore, KeyringDataKey
+from connmgr.storage import KeyringDataKey, LocalStore
 from connmgr.storage.datakey import KEYRING_USERNAME
+from connmgr.storage.store import ConnectionDatabase
 from connmgr.templates import load_catalog
 
 COUNT = 1_000
@@ -69,9 +70,9 @@ def main() -> None:
         home = fresh_home(Path(directory), "home")
         store_figures: list[Figure] = []
 
-        def store_step(key: str, label: str, action: Callable[[ConnectionStore], object]) -> None:
+        def store_step(key: str, label: str, action: Callable[[ConnectionDatabase], object]) -> None:
             def run() -> None:
-                with ConnectionStore(home, KeyringDataKey(home)) as store:
+                with ConnectionDatabase(home, KeyringDataKey(home)) as store:
                     action(store)
 
             before = calls.count
@@ -85,11 +86,11 @@ def main() -> None:
             f"open, save {COUNT:,} in one transaction",
             lambda s: names.extend(fill_oauth2_store(s, COUNT, "https://login.example.com")),
         )
-        store_step("list", f"open, list {COUNT:,}", ConnectionStore.list_connections)
+        store_step("list", f"open, list {COUNT:,}", ConnectionDatabase.list_connections)
         store_step("decrypt", f"open, decrypt {COUNT:,}", lambda s: s.read_many(names))
 
         async def export(path: Path) -> None:
-            with ConnectionStore(home, KeyringDataKey(home)) as store:
+            with LocalStore(home, KeyringDataKey(home)) as store:
                 async with OAuthClient() as client:
                     await Connections(store, catalog, client).export(names, path)
 

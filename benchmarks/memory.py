@@ -37,7 +37,7 @@ from benchmarks.common import (
     web_engine_loaded,
 )
 from benchmarks.token_server import TokenServer
-from connmgr.storage import ConnectionStore
+from connmgr.storage.store import ConnectionDatabase
 
 COUNT = 1_000
 SIGN_INS = 20
@@ -177,7 +177,7 @@ def main() -> None:
     server = TokenServer()
     directory = tempfile.mkdtemp()
     home = fresh_home(Path(directory), "home")
-    with ConnectionStore(home, data_key_for(home)) as store:
+    with ConnectionDatabase(home, data_key_for(home)) as store:
         fill_table_store(store, COUNT)
     wire = wiring.wire
 

@@ -35,7 +35,7 @@ from connmgr.domain.tokens import TokenSet
 from connmgr.oauth.client import OAuthClient
 from connmgr.oauth.transport import DEFAULT_HEADERS, DEFAULT_TIMEOUT
 from connmgr.services.connections import Connections
-from connmgr.storage import ConnectionStore
+from connmgr.storage import LocalStore
 from connmgr.templates import load_catalog
 from tests.storage.fakes import FixedDataKey
 
@@ -87,7 +87,7 @@ class _Contenders:
         self.providers: list[Provider] = []
         self.tokens: list[TokenSet] = []
         for name in names:  # the engine's providers and tokens, resolved once, outside every timing
-            connection, secrets = store.read(name)
+            connection, secrets = store.database.read(name)
             self.providers.append(saved_provider(catalog, connection, secrets.fields))
             tokens = tokens_of(connection, secrets)
             assert tokens is not None
@@ -111,7 +111,7 @@ class _Contenders:
         self.authlib_refresh_tokens[i] = token["refresh_token"]
 
 
-async def _bench(server: TokenServer, store: ConnectionStore, names: list[str]) -> list[Figure]:
+async def _bench(server: TokenServer, store: LocalStore, names: list[str]) -> list[Figure]:
     with warnings.catch_warnings():  # authlib warns that it would rather have httpx2; it runs on httpx
         warnings.simplefilter("ignore")
         from authlib.integrations.httpx_client import AsyncOAuth2Client
@@ -209,8 +209,8 @@ def main() -> None:
     with TokenServer() as server, tempfile.TemporaryDirectory() as directory:
         home = fresh_home(Path(directory), "home")
         # A fixed data key: this is about the refresh path, not the keyring (the export benchmark uses the real one).
-        with ConnectionStore(home, FixedDataKey(home)) as store:
-            names = fill_oauth2_store(store, COUNT, server.base_url)  # seeded before the loop runs
+        with LocalStore(home, FixedDataKey(home)) as store:
+            names = fill_oauth2_store(store.database, COUNT, server.base_url)  # seeded before the loop runs
             figures = asyncio.run(_bench(server, store, names))
     emit(figures, count=COUNT, concurrency=CONCURRENCY, repeats=REPEATS)
 

@@ -25,7 +25,7 @@ from benchmarks.token_server import TokenServer
 from connmgr.domain.connection import Connection
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
-from connmgr.storage import ConnectionStore
+from connmgr.storage import LocalStore
 from connmgr.templates import load_catalog
 from tests.storage.fakes import FixedDataKey
 
@@ -33,13 +33,13 @@ WARMUP, RUNS = 10, 60
 BUDGET_MS = 20.0
 
 
-async def _bench(server: TokenServer, store: ConnectionStore) -> list[Figure]:
+async def _bench(server: TokenServer, store: LocalStore) -> list[Figure]:
     token_url = f"{server.base_url}/token"
     values = {**oauth2_values(server.base_url), "client_secret": CLIENT_SECRET}
     async with OAuthClient() as client, httpx.AsyncClient() as bare:
         connections = Connections(store, load_catalog().catalog, client)
         provider = connections.new_provider("oauth2", values, "authorization_code")
-        await store.unlock()  # the app unlocks once, early; a first save's key fetch is not this figure
+        await store.database.unlock()  # the app unlocks once, early; a first save's key fetch is not this figure
         net_ms, total_ms, endpoint_ms, bare_ms = [], [], [], []
         for i in range(WARMUP + RUNS):
             sign_in = await connections.begin_sign_in(provider)  # before the browser opens: not timed
@@ -89,7 +89,7 @@ async def _bench(server: TokenServer, store: ConnectionStore) -> list[Figure]:
 def main() -> None:
     with TokenServer() as server, tempfile.TemporaryDirectory() as directory:
         home = fresh_home(Path(directory), "home")
-        with ConnectionStore(home, FixedDataKey(home)) as store:
+        with LocalStore(home, FixedDataKey(home)) as store:
             figures = asyncio.run(_bench(server, store))
     emit(figures, runs=RUNS)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from statistics import median
 
 from benchmarks.common import Figure, data_key_for, emit, fill_table_store, fresh_home, rotated
-from connmgr.storage import ConnectionStore
+from connmgr.storage.store import ConnectionDatabase
 
 ROUNDS = 9
 BUDGET_RATIO = 1.5
@@ -48,7 +48,7 @@ def main() -> None:
         homes = {}
         for count in (0, 1_000):
             home = fresh_home(Path(directory), f"home-{count}")
-            with ConnectionStore(home, data_key_for(home)) as store:  # an empty one is a first start's home
+            with ConnectionDatabase(home, data_key_for(home)) as store:  # an empty one is a first start's home
                 fill_table_store(store, count)
             homes[count] = home
         arguments = {

@@ -19,6 +19,7 @@ too: only the visible rows' Expires cells (and a Status cell whose health turned
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import time
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from statistics import median
 
+import qasync
 from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QHeaderView, QTableView
@@ -35,7 +37,7 @@ from connmgr.gui.qt_start import start_application
 from connmgr.gui.wiring import assemble
 from connmgr.listing import Column
 from connmgr.oauth.client import OAuthClient
-from connmgr.storage import ConnectionStore
+from connmgr.storage import LocalStore
 from tests.storage.fakes import FixedDataKey
 
 COUNT = 10_000
@@ -130,8 +132,10 @@ def main() -> None:
     app = start_application()  # as the window sets it up: the application's style decides how cells paint
     with tempfile.TemporaryDirectory() as directory:
         home = fresh_home(Path(directory), "home")
-        store = ConnectionStore(home, FixedDataKey(home))  # listing never reads a secret: the key is irrelevant
-        fill_table_store(store, COUNT)
+        store = LocalStore(home, FixedDataKey(home))  # listing never reads a secret: the key is irrelevant
+        fill_table_store(store.database, COUNT)
+        # The window is wired on the qasync loop, as the app runs it (the store tells the table of its changes).
+        asyncio.set_event_loop(qasync.QEventLoop(app, already_running=True))
         started = time.perf_counter()
         assembled = assemble(store, OAuthClient())
         window, model = assembled.window, assembled.window.model

@@ -17,7 +17,7 @@ from connmgr.storage import keep_files_private, prepare_home
 if TYPE_CHECKING:
     from connmgr.domain.callback import AuthorizationFailed, Denied
     from connmgr.domain.connection import Connection
-    from connmgr.storage import ConnectionStore
+    from connmgr.storage import LocalStore
     from connmgr.storage.home import Home
 
 CLIPBOARD_KEEPER_ENV = "CONNMGR_CLIPBOARD_KEEPER"  # set: this process is the clipboard keeper (a PyInstaller build)
@@ -50,7 +50,7 @@ def copy_with_keeper(secret: str) -> None:
 
 
 def _sign_in_window(
-    store: ConnectionStore, name: str, template_id: str, values: dict[str, str]
+    store: LocalStore, name: str, template_id: str, values: dict[str, str]
 ) -> Connection | Denied | AuthorizationFailed:
     try:
         from connmgr.gui.sign_in_only import sign_in_and_save  # Qt is imported only for the sign-in

@@ -36,9 +36,9 @@ from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
 from connmgr.services.loopback import sign_in_with_system_browser
 from connmgr.storage import (
-    ConnectionStore,
     KeyringDataKey,
     KeySourceKind,
+    LocalStore,
     PassphraseDataKey,
     keep_files_private,
     prepare_home,
@@ -52,7 +52,7 @@ PASSPHRASE_ENV = "CONNMGR_PASSPHRASE"
 T = TypeVar("T")
 
 # The embedded sign-in lives in the GUI, which this module may not import; the entry point passes it in.
-BrowserSignIn = Callable[[ConnectionStore, str, str, dict[str, str]], Connection | Denied | AuthorizationFailed]
+BrowserSignIn = Callable[[LocalStore, str, str, dict[str, str]], Connection | Denied | AuthorizationFailed]
 
 
 class UsageError(Exception):
@@ -81,16 +81,16 @@ def _passphrase(home: Path, *, confirm: bool) -> str:
     return first
 
 
-def open_store(home: Path) -> ConnectionStore:
+def open_store(home: Path) -> LocalStore:
     """The store with the key source this home records; a home without a keyring falls back to a
     passphrase only when the person says so (CONNMGR_PASSPHRASE, or yes at the prompt), never silently."""
     if recorded_key_source(home) is KeySourceKind.PASSPHRASE:
-        return ConnectionStore(home, PassphraseDataKey(home, _passphrase(home, confirm=False)))
-    store = ConnectionStore(home, KeyringDataKey(home))
+        return LocalStore(home, PassphraseDataKey(home, _passphrase(home, confirm=False)))
+    store = LocalStore(home, KeyringDataKey(home))
     if recorded_key_source(home) is KeySourceKind.KEYRING:
         return store
     try:
-        asyncio.run(store.unlock())
+        asyncio.run(store.database.unlock())
         return store
     except KeyringUnavailable as exc:
         store.close()
@@ -100,7 +100,7 @@ def open_store(home: Path) -> ConnectionStore:
         )
         if not consented:
             raise
-        return ConnectionStore(home, PassphraseDataKey(home, _passphrase(home, confirm=True)))
+        return LocalStore(home, PassphraseDataKey(home, _passphrase(home, confirm=True)))
 
 
 def _run(
@@ -254,7 +254,7 @@ def cmd_connect(args: argparse.Namespace, browser_sign_in: BrowserSignIn | None)
 def cmd_list(args: argparse.Namespace) -> int:
     store = open_store_for_listing(args)
     try:
-        connections = store.list_connections()
+        connections = asyncio.run(store.list_connections())
     finally:
         store.close()
     now = time.time()
@@ -283,10 +283,10 @@ def _remaining(c: Connection, now: float) -> float | None:
     return None if c.expires_at is None else c.expires_at - now
 
 
-def open_store_for_listing(args: argparse.Namespace) -> ConnectionStore:
+def open_store_for_listing(args: argparse.Namespace) -> LocalStore:
     """Listing reads metadata only, so it never asks the keyring or for a passphrase."""
     home = resolve_home(args.home)
-    return ConnectionStore(home, KeyringDataKey(home))
+    return LocalStore(home, KeyringDataKey(home))
 
 
 def cmd_token(args: argparse.Namespace, copy_to_clipboard: Callable[[str], None] | None) -> int:
@@ -314,7 +314,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         raise UsageError("name the connections to refresh, or pass --all")
 
     async def refresh_all(connections: Connections) -> int:
-        names = args.names or [c.name for c in connections.store.list_connections()]
+        names = args.names or [c.name for c in await connections.store.list_connections()]
         failures = 0
         for name in names:
             try:
@@ -339,11 +339,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    store = open_store_for_listing(args)  # removing a row needs no secret
-    try:
-        store.remove(args.name)
-    finally:
-        store.close()
+    _run(lambda c: c.remove(args.name), args, secrets=False)  # removing a row needs no secret
     print(f"{for_terminal(args.name)}: removed (nothing was revoked at the vendor).")
     return 0
 

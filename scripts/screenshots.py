@@ -30,7 +30,8 @@ from connmgr.gui.qt_start import start_application
 from connmgr.gui.resources import vendor_icon
 from connmgr.gui.wiring import assemble
 from connmgr.oauth.client import OAuthClient
-from connmgr.storage import ConnectionStore, PassphraseDataKey
+from connmgr.storage import LocalStore, PassphraseDataKey
+from connmgr.storage.store import ConnectionDatabase
 from tests.simulators.vcita import VcitaSimulator
 
 NOW = time.time()
@@ -83,7 +84,7 @@ def shoot(widget: QWidget, path: Path) -> None:
     print(f"wrote {path}")
 
 
-def stage(store: ConnectionStore) -> None:
+def stage(store: ConnectionDatabase) -> None:
     for index, (name, template, flow, account, issued, expires, refresh_expires, status, detail) in enumerate(STAGED):
         connection = Connection(
             id=f"staged{index}",
@@ -110,8 +111,8 @@ def main(out: Path) -> None:
     app = start_application()
     with tempfile.TemporaryDirectory() as folder, VcitaSimulator() as sim:
         home = Path(folder)
-        store = ConnectionStore(home, PassphraseDataKey(home, "screenshots"))
-        stage(store)  # before the loop runs: sealing asks for the data key, which never happens on the loop
+        store = LocalStore(home, PassphraseDataKey(home, "screenshots"))
+        stage(store.database)  # before the loop runs: sealing asks for the data key, which never happens on the loop
         asyncio.set_event_loop(qasync.QEventLoop(app, already_running=True))
         assembled = assemble(store, OAuthClient())
         window = assembled.window

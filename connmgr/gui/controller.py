@@ -41,8 +41,9 @@ from connmgr.services.envwriter import git_exposure
 from connmgr.services.inspection import endpoints_of, id_token_claims, same_identity
 from connmgr.services.loopback import SIGN_IN_TIMEOUT_S
 from connmgr.services.signin import Connected, finish_sign_in
-from connmgr.storage import PassphraseDataKey, recorded_key_source
+from connmgr.storage import LocalStore, PassphraseDataKey, recorded_key_source
 from connmgr.storage.errors import KeyringUnavailable
+from connmgr.storage.interface import Change
 
 log = logging.getLogger("connmgr.gui")
 
@@ -121,7 +122,8 @@ class Controller(QObject):
     @contextmanager
     def _busy(self, name: str, label: str) -> Iterator[None]:
         """The row shows `label` and the spinner while the vendor is asked (not while a prompt waits for the
-        person); then what the store holds (a failed refresh may have marked it Needs sign-in)."""
+        person); then what the store holds (`on_stored_change` has shown it: a failed refresh may have marked it
+        Needs sign-in)."""
         self.rows.set_busy(name, True, label=label)
         self.window.spinner.set_running(True)
         try:
@@ -129,7 +131,6 @@ class Controller(QObject):
         finally:
             self.rows.set_busy(name, False)
             self.window.spinner.set_running(self.rows.any_busy())
-            self._reload(name)
 
     def _tell(self, text: str, about: str | None = None, *, failed: bool = False) -> None:
         """The status bar says it for a moment; the notifications keep it (and a failure, for its connection)."""
@@ -139,10 +140,13 @@ class Controller(QObject):
     def _all(self) -> list[Connection]:
         return self.rows.connections()
 
-    def _reload(self, name: str) -> None:
-        """Show what the store holds now (a failed refresh may have marked the row Needs sign-in)."""
-        if self.connections.store.exists(name):
-            self.rows.upsert(self.connections.store.get(name))
+    def on_stored_change(self, change: Change) -> None:
+        """The table shows what the store holds, whoever changed it: this window, the command line, another
+        window. A change made here arrives before the action that made it goes on."""
+        if change.after is not None:
+            self.rows.upsert(change.after)
+        elif change.before is not None:
+            self.rows.remove(change.before.name)
 
     # -- connecting
 
@@ -168,7 +172,7 @@ class Controller(QObject):
             connected = await dialog.attempt(self._obtain(request, provider, dialog.dialog))
             if isinstance(connected, Failure):
                 return connected
-            twins = [c for c in same_identity(self.connections.store, provider.template.id, connected.account)
+            twins = [c for c in await same_identity(self.connections.store, provider.template.id, connected.account)
                      if replacing is None or c.id != replacing.id]  # fmt: skip
             if twins and not await self.prompts.confirm(
                 "Already connected",
@@ -221,8 +225,8 @@ class Controller(QObject):
         return result
 
     async def reconnect(self, connection: Connection) -> None:
-        await self.connections.store.unlock()
-        fields = self.connections.store.secrets(connection.name).fields
+        _, secrets = await self.connections.store.read(connection.name)
+        fields = secrets.fields
         preset = ConnectRequest(
             connection.name, connection.template_id, connection.flow, {**connection.values, **fields}, False
         )
@@ -232,7 +236,6 @@ class Controller(QObject):
 
     async def copy_token(self, connection: Connection) -> None:
         token = await self.connections.access_token(connection.name)
-        self._reload(connection.name)
         self.clipboard.copy(token)
         self._tell(f"Copied the token of {connection.name}; the clipboard clears in {in_words(CLEAR_AFTER_S)}.")
 
@@ -318,8 +321,7 @@ class Controller(QObject):
         return None
 
     async def reveal(self, name: str) -> None:
-        await self.connections.store.unlock()
-        secrets = self.connections.store.secrets(name)
+        secrets = await self.connections.reveal(name)
         self.window.details.reveal(name, secrets, id_token_claims(secrets))
 
     def _on_selection_changed(self) -> None:
@@ -358,8 +360,8 @@ class Controller(QObject):
         self.events.add(f"Refreshed {connection.name} on schedule.", connection=connection.name)
 
     def on_refresh_failed(self, name: str, error: ConnmgrError) -> None:
-        """Show the row as stored now; a connection that needs the person is worth a notification."""
-        self._reload(name)
+        """The row shows it as stored now (see `on_stored_change`); a connection that needs the person is worth a
+        notification."""
         self.events.add(error.sentence, connection=name, failed=True)
         position = self.rows.position_of(name)
         needs_person = position is not None and needs_a_person(self.rows.connection(position), time.time())
@@ -373,7 +375,10 @@ class Controller(QObject):
     async def _offer_passphrase(self, error: KeyringUnavailable) -> str:
         """Where no keyring works, a passphrase may protect the secrets instead: asked, never silent. Returns
         the sentence that says how it ended."""
-        home = self.connections.store.home
+        store = self.connections.store
+        if not isinstance(store, LocalStore):  # only a home's own key can be protected by a passphrase
+            return error.sentence
+        home = store.home
         if recorded_key_source(home) is not None or not await self.prompts.confirm(
             "No keyring",
             f"{error.sentence}\n\nProtect connmgr's secrets with a passphrase instead?",
@@ -383,5 +388,5 @@ class Controller(QObject):
         first = await self.prompts.passphrase(new=True)
         if first is None or first != await self.prompts.passphrase(new=True):
             return "The passphrases were empty or differed; nothing was changed."
-        self.connections.store.use_key_source(PassphraseDataKey(home, first))
+        store.database.use_key_source(PassphraseDataKey(home, first))
         return "Secrets will be protected by your passphrase; try again."

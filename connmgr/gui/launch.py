@@ -22,17 +22,18 @@ from connmgr.gui.main_window import MainWindow
 from connmgr.gui.qt_start import start_application, start_event_loop
 from connmgr.gui.resources import vendor_icon
 from connmgr.listing import ConnectionRows
-from connmgr.storage import ConnectionStore, KeyringDataKey, KeySourceKind, PassphraseDataKey, recorded_key_source
+from connmgr.storage import KeyringDataKey, KeySourceKind, LocalStore, PassphraseDataKey, recorded_key_source
 from connmgr.storage.home import WINDOW_SETTINGS
 from connmgr.templates import load_catalog
 
 
-def build_window(store: ConnectionStore, notices: Sequence[str] = ()) -> MainWindow:
-    """The window over `store` from metadata alone: start-up never waits on the keyring or the network. `notices`:
-    sentences about the data directory to show (it was open to others, ...)."""
+def build_window(store: LocalStore, notices: Sequence[str] = ()) -> MainWindow:
+    """The window over `store` from metadata alone, listed synchronously before asyncio is even imported: start-up
+    never waits on the keyring or the network. `notices`: sentences about the data directory to show (it was open
+    to others, ...)."""
     loaded = load_catalog(store.home / "templates")
     rows = ConnectionRows(loaded.catalog)
-    rows.reset(store.list_connections())
+    rows.reset(store.database.list_connections())
     model = ConnectionsModel(rows, vendor_icon)
     settings = QSettings(str(store.home / WINDOW_SETTINGS), QSettings.Format.IniFormat)
     window = MainWindow(model, loaded.catalog, settings)
@@ -41,16 +42,16 @@ def build_window(store: ConnectionStore, notices: Sequence[str] = ()) -> MainWin
     return window
 
 
-def _open_store(home: Path) -> ConnectionStore | None:
+def _open_store(home: Path) -> LocalStore | None:
     if recorded_key_source(home) is not KeySourceKind.PASSPHRASE:
-        return ConnectionStore(home, KeyringDataKey(home))
+        return LocalStore(home, KeyringDataKey(home))
     passphrase, accepted = QInputDialog.getText(
         None,
         "connmgr",
         "connmgr's secrets on this computer are protected by a passphrase:",
         QLineEdit.EchoMode.Password,
     )
-    return ConnectionStore(home, PassphraseDataKey(home, passphrase)) if accepted and passphrase else None
+    return LocalStore(home, PassphraseDataKey(home, passphrase)) if accepted and passphrase else None
 
 
 def run(home: Path, notices: Sequence[str] = (), *, verbose: bool = False) -> int:
@@ -74,7 +75,7 @@ def run(home: Path, notices: Sequence[str] = (), *, verbose: bool = False) -> in
     return 0
 
 
-async def _serve(window: MainWindow, store: ConnectionStore) -> None:
+async def _serve(window: MainWindow, store: LocalStore) -> None:
     """Wire the painted window to the services and keep connections fresh until the user quits."""
     import asyncio
 

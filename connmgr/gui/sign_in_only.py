@@ -17,19 +17,19 @@ from connmgr.gui.qt_start import start_qt
 from connmgr.gui.sign_in_flow import sign_in
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
-from connmgr.storage import ConnectionStore
+from connmgr.storage import LocalStore
 from connmgr.templates import load_catalog
 
 
 def sign_in_and_save(
-    store: ConnectionStore, name: str, template_id: str, values: dict[str, str]
+    store: LocalStore, name: str, template_id: str, values: dict[str, str]
 ) -> Connection | Denied | AuthorizationFailed:
     _, loop = start_qt()
 
     async def main() -> Connection | Denied | AuthorizationFailed:
         async with OAuthClient() as client:
             connections = Connections(store, load_catalog(store.home / "templates").catalog, client)
-            connections.check_name_free(name)
+            await connections.check_name_free(name)
             provider = connections.new_provider(template_id, values, Flow.AUTHORIZATION_CODE)
             outcome = await sign_in(
                 connections, provider, system_browser=False, open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),

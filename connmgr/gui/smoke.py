@@ -19,7 +19,7 @@ from connmgr.domain.errors import ConnmgrError
 from connmgr.gui.qt_start import start_qt
 from connmgr.gui.wiring import assemble
 from connmgr.oauth.client import OAuthClient
-from connmgr.storage import ConnectionStore, KeyringDataKey
+from connmgr.storage import KeyringDataKey, LocalStore
 from connmgr.templates import load_catalog
 
 TIMEOUT_S = 60
@@ -45,7 +45,7 @@ def _keyring_backends() -> list[str]:
     return sorted(names)
 
 
-async def _check(store: ConnectionStore, url: str) -> None:
+async def _check(store: LocalStore, url: str) -> None:
     from connmgr.gui.signin.window import SignInWindow  # loads QtWebEngine, as the first sign-in does
 
     _say(f"templates: {', '.join(t.id for t in load_catalog().catalog)}")
@@ -88,7 +88,7 @@ def run(url: str, home: Path) -> int:
     except ConnmgrError as exc:  # a build without the libraries its window-system plugin needs
         _say(f"failed: {exc.sentence}")
         return 1
-    store = ConnectionStore(home, KeyringDataKey(home))  # listing connections never touches the keyring
+    store = LocalStore(home, KeyringDataKey(home))  # listing connections never touches the keyring
     try:
         with loop:
             loop.run_until_complete(asyncio.wait_for(_check(store, url), TIMEOUT_S))

@@ -18,7 +18,8 @@ from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import Prompts
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
-from connmgr.storage import ConnectionStore
+from connmgr.storage import LocalStore
+from connmgr.storage.interface import ConnectionStore
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Assembled:
 
 
 def wire(window: MainWindow, store: ConnectionStore, client: OAuthClient) -> Assembled:
+    """On the running event loop, which the store tells of its changes."""
     catalog = window.catalog
     connections = Connections(store, catalog, client)
     clipboard = SecretClipboard(QGuiApplication.clipboard(), parent=window)
@@ -40,9 +42,10 @@ def wire(window: MainWindow, store: ConnectionStore, client: OAuthClient) -> Ass
         Prompts(window, catalog, window.settings),
         open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
     )
+    store.subscribe(controller.on_stored_change)  # for as long as the store is open
     return Assembled(window, controller, connections, clipboard)
 
 
-def assemble(store: ConnectionStore, client: OAuthClient) -> Assembled:
+def assemble(store: LocalStore, client: OAuthClient) -> Assembled:
     """The window over `store`, wired and ready to show (tests and the screenshots build it in one go)."""
     return wire(build_window(store), store, client)

@@ -1,10 +1,9 @@
 """What a person does with saved connections: connect, refresh, revoke, check, export, rename, remove.
 
 Async because most of it talks to vendors, and the window's asyncio loop runs
-it. Secrets are read only after `store.unlock()`, which fetches the data key
-off the loop's thread (a keyring call can hang on a locked collection). Writes
-go to the store's writer thread, so the loop never waits for a commit's fsync;
-reads use a connection of their own, which never waits for the writer.
+it; the store (`storage.interface.ConnectionStore`) never blocks that loop. What
+a person does is recorded in the store's audit log: each change in the commit
+that makes it, and a token or credentials before they are handed out.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ from connmgr.domain.provider import Provider, resolve_provider, saved_provider
 from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.tokens import TokenSet
 from connmgr.oauth.client import OAuthClient
-from connmgr.services.committed import committed
 from connmgr.services.envwriter import write_env
 from connmgr.services.refresher import Refresher, read_stored
 from connmgr.services.retry import RetryPolicy, with_retries
@@ -42,9 +40,9 @@ from connmgr.services.signin import (
     finish_sign_in,
     start_sign_in,
 )
+from connmgr.storage.audit import AuditAction
 from connmgr.storage.errors import ConnectionNotFound, NameTaken
-from connmgr.storage.locks import connection_lock
-from connmgr.storage.store import ConnectionStore
+from connmgr.storage.interface import ConnectionStore
 
 # A token this close to its expiry is refreshed before it is handed out.
 HAND_OUT_MARGIN_S = 60
@@ -86,10 +84,13 @@ class Connections:
     def new_provider(self, template_id: str, values: Mapping[str, str], flow: Flow | None = None) -> Provider:
         return resolve_provider(self.catalog.get(template_id), values, flow)
 
-    def check_name_free(self, name: str) -> None:
+    async def check_name_free(self, name: str) -> None:
         check_name(name)
-        if self.store.exists(name):
-            raise NameTaken(name)
+        try:
+            await self.store.get(name)
+        except ConnectionNotFound:
+            return
+        raise NameTaken(name)
 
     async def begin_sign_in(self, provider: Provider, *, redirect_uri: str | None = None) -> SignIn:
         return await start_sign_in(self.client, provider, redirect_uri=redirect_uri)
@@ -105,7 +106,7 @@ class Connections:
         self, name: str, provider: Provider, *, username: str = "", password: str = ""
     ) -> Connection:
         """Client credentials, or the vendor's direct code request, saved as `name`."""
-        self.check_name_free(name)
+        await self.check_name_free(name)
         return await self.save_new(name, await self.obtain_directly(provider, username=username, password=password))
 
     async def obtain_directly(self, provider: Provider, *, username: str = "", password: str = "") -> Connected:
@@ -133,16 +134,13 @@ class Connections:
             created_at=replacing.created_at if replacing else now,
         ).with_tokens(connected.tokens, now=now)
         connection = replace(connection, status_detail=connected.notice)  # what could not be verified, shown beside it
-        await self.store.unlock()
-        sealed = _secrets(connected.tokens, secret)
-        await committed(self.store, lambda: self.store.save(connection, sealed))
+        await self.store.save(connection, _secrets(connected.tokens, secret), audit=AuditAction.CONNECT)
         return connection
 
     # -- using a connection
 
     async def _read(self, name: str) -> tuple[Connection, Secrets]:
-        await self.store.unlock()
-        return read_stored(self.store, name)
+        return await read_stored(self.store, name)
 
     async def _open(self, name: str) -> tuple[Connection, Secrets, Provider]:
         """A connection ready to talk to its vendor (discovery done where its template discovers)."""
@@ -159,7 +157,15 @@ class Connections:
         """A token fit to use now: refreshed first when it has expired or is about to; never one the vendor refused."""
         connection, secrets = await self._read(name)  # handing out a stored token needs no vendor
         _refuse_if_needs_sign_in(connection)
-        return (await self._fit_for_use(connection, secrets))[1].access_token or ""
+        connection, secrets = await self._fit_for_use(connection, secrets)
+        await self.store.record(AuditAction.COPY, [connection])
+        return secrets.access_token or ""
+
+    async def reveal(self, name: str) -> Secrets:
+        """A connection's secrets, to show to the person (recorded: they may copy them from there)."""
+        connection, secrets = await self._read(name)
+        await self.store.record(AuditAction.REVEAL, [connection])
+        return secrets
 
     async def _fit_for_use(self, connection: Connection, secrets: Secrets) -> tuple[Connection, Secrets]:
         """The stored tokens, refreshed first when they have expired or are about to."""
@@ -199,8 +205,7 @@ class Connections:
         answer = await self.client.whoami(provider, _tokens(connection, secrets))
         account = account_label(answer, provider.template.api.account_keys) or connection.account or "(unnamed)"
         if account != connection.account:
-            renamed = replace(connection, account=account, updated_at=self.now())
-            await committed(self.store, lambda: self.store.save_metadata(renamed))
+            await self.store.save_metadata(replace(connection, account=account, updated_at=self.now()))
         return account
 
     async def revoke(self, name: str) -> RevokeOutcome:
@@ -221,7 +226,7 @@ class Connections:
             has_refresh_token=False,
             updated_at=self.now(),
         )
-        await committed(self.store, lambda: self.store.save(revoked, Secrets(fields=secrets.fields)))
+        await self.store.save(revoked, Secrets(fields=secrets.fields), audit=AuditAction.REVOKE)
         self.refresher.forget(connection.id)
         return RevokeOutcome(revoked, at_vendor, "" if at_vendor else provider.template.revoke_hint)
 
@@ -229,42 +234,31 @@ class Connections:
         """Give a connection another name; its tokens, settings and place in the schedule stay. A refresh of it in
         flight, here or in another process, is saved first: its new tokens must not meet a name changed under it."""
         check_name(new)
-        connection = self.store.get(old)
         if new == old:
-            return connection
-
-        def rename_stored() -> Connection:  # a transaction body: what is stored now, so no other change is undone
-            current = self.store.get(old)
-            if current.id != connection.id:
-                raise ConnectionNotFound(old)
-            renamed = replace(current, name=new, updated_at=self.now())
-            self.store.save_metadata(renamed)  # NameTaken if another connection has the name
-            return renamed
-
-        async with connection_lock(self.store.home, connection.id):
-            return await committed(self.store, rename_stored)
+            return await self.store.get(old)
+        return await self.store.rename(old, new, updated_at=self.now(), audit=AuditAction.RENAME)
 
     async def remove(self, name: str) -> None:
-        connection = self.store.get(name)
-        await committed(self.store, lambda: self.store.remove(name))
-        self.refresher.forget(connection.id)
+        removed = await self.store.remove(name, audit=AuditAction.REMOVE)
+        if removed is not None:
+            self.refresher.forget(removed.id)
 
     async def export(self, names: Sequence[str], path: Path, prefix: str | None = None) -> ExportOutcome:
         """Write each connection's credentials into one .env file (merged, 0600, atomic)."""
         if prefix is not None and len(names) > 1:
             raise ConfigError("Export", "one --prefix cannot name several connections", "export them one by one")
-        await self.store.unlock()
-        return await asyncio.to_thread(self._export, names, path, prefix)  # reads, then writes and fsyncs a file
-
-    def _export(self, names: Sequence[str], path: Path, prefix: str | None) -> ExportOutcome:
-        stored = self.store.read_many(names)  # one snapshot: the settings the secrets were opened with
-        assignments: dict[str, str] = {}
-        for name in names:
-            connection, secrets = stored[name]
-            assignments |= self._variables(connection, secrets, prefix or env_prefix(name))
+        stored = await self.store.read_many(names)  # one snapshot: the settings the secrets were opened with
+        assignments = await asyncio.to_thread(self._assignments, stored, prefix)  # a thousand templates rendered
+        await self.store.record(AuditAction.EXPORT, [connection for connection, _ in stored.values()], detail=str(path))
         header = "connmgr: " + ", ".join(names)
-        warning = write_env(path, assignments, header=header)
+        warning = await asyncio.to_thread(write_env, path, assignments, header=header)  # writes and fsyncs a file
         return ExportOutcome(path, tuple(assignments), warning)
+
+    def _assignments(self, stored: Mapping[str, tuple[Connection, Secrets]], prefix: str | None) -> dict[str, str]:
+        assignments: dict[str, str] = {}
+        for name, (connection, secrets) in stored.items():
+            assignments |= self._variables(connection, secrets, prefix or env_prefix(name))
+        return assignments
 
     def _variables(self, connection: Connection, secrets: Secrets, prefix: str) -> dict[str, str]:
         _refuse_if_needs_sign_in(connection)

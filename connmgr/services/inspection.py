@@ -10,7 +10,7 @@ from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.identity import unverified_claims
 from connmgr.domain.provider import saved_provider
 from connmgr.domain.template import TemplateCatalog
-from connmgr.storage.store import ConnectionStore
+from connmgr.storage.interface import ConnectionStore
 
 SECRET_STAND_IN = "•"  # lets endpoints render without reading a secret
 
@@ -26,11 +26,11 @@ def endpoints_of(catalog: TemplateCatalog, connection: Connection) -> Mapping[st
     return provider.endpoints
 
 
-def same_identity(store: ConnectionStore, template_id: str, account: str | None) -> list[Connection]:
+async def same_identity(store: ConnectionStore, template_id: str, account: str | None) -> list[Connection]:
     """Saved connections to the same vendor account: connecting it twice is the likeliest mistake."""
     if not account:
         return []
-    return [c for c in store.list_connections() if c.template_id == template_id and c.account == account]
+    return [c for c in await store.list_connections() if c.template_id == template_id and c.account == account]
 
 
 def id_token_claims(secrets: Secrets) -> dict[str, Any]:

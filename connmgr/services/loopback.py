@@ -387,6 +387,6 @@ async def sign_in_with_system_browser(
     timeout: float = SIGN_IN_TIMEOUT_S,  # noqa: ASYNC109 -- handed to LoopbackListener.wait
 ) -> Connection | Denied | AuthorizationFailed:
     """Sign in in the system browser and save the connection as `name` (checked free before anyone signs in)."""
-    connections.check_name_free(name)
+    await connections.check_name_free(name)
     sign_in, callback_url = await browse_in_system_browser(connections, provider, open_browser, timeout=timeout)
     return await connections.complete_sign_in(name, sign_in, callback_url)

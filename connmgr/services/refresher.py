@@ -2,15 +2,12 @@
 
 Why so careful: vendors that rotate refresh tokens (iOFFICE, oidc-provider, Keycloak) accept each one once, and
 some revoke the whole grant when one is used twice. So in this process every caller (timer, button, export,
-`access_token`) joins the refresh already in flight; across processes a per-connection file lock is held from
-reading the stored refresh token to saving its successor, and whoever gets the lock second re-reads the store and
-uses what the first one saved. The vendor's answer is queued at once for one commit (metadata and sealed secrets
-together) that cancelling the refresh cannot stop, and the refresh is done only once that commit is on disk; so a
-process killed at any point leaves either the old tokens, which the next refresh finds still good or marks "Needs
-sign-in", or the new ones.
-
-The event loop (the window's) never waits for the disk: commits go to the store's writer thread, and reads use a
-connection of their own that never waits for the writer (WAL).
+`access_token`) joins the refresh already in flight; across processes (and machines) the store's per-connection
+lock is held from reading the stored refresh token to saving its successor, and whoever gets the lock second
+reads the store again and uses what the first one saved. The vendor's answer is saved at once through the lock
+(metadata and sealed secrets together), in a save that cancelling the refresh cannot stop, and the refresh is
+done only once the lock is let go of, its save committed; so a process killed at any point leaves either the old
+tokens, which the next refresh finds still good or marks "Needs sign-in", or the new ones.
 """
 
 from __future__ import annotations
@@ -31,25 +28,15 @@ from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.tokens import TokenSet
 from connmgr.logs import redact
 from connmgr.oauth.client import OAuthClient
-from connmgr.services.committed import committed
 from connmgr.services.retry import RetryPolicy, Sleep, with_retries
-from connmgr.storage.errors import SecretsUnreadable, StoreBusy, StoreDamaged, StoreFailed, StoreFull, StoreReadOnly
-from connmgr.storage.locks import connection_lock
+from connmgr.storage.audit import AuditAction
+from connmgr.storage.errors import SecretsUnreadable, StoreRefused
+from connmgr.storage.interface import ConnectionStore, HeldConnection
 from connmgr.storage.sealing import SETTINGS_CHANGED, Binding
-from connmgr.storage.store import ConnectionStore
 
 log = logging.getLogger("connmgr.services")
 
-# While other refreshes are in flight, a save waits this long for theirs to join its commit (see storage.writer):
-# the answers that arrive within a couple of milliseconds share one wake-up of the writer, and no refresh waits
-# long for its commit (at 10 ms, sixteen refreshes in flight spent most of their time waiting for it).
-GROUP_COMMIT_S = 0.002
-
 Refreshed = tuple[Connection, Secrets]
-
-# What a disk says when it will not take a save; the tokens it refused are kept to save again (not when the
-# connection is gone or its name taken: those are no disk's doing).
-DISK_REFUSALS = (StoreFull, StoreReadOnly, StoreBusy, StoreFailed, StoreDamaged)
 
 
 def checkpoint(name: str) -> None:
@@ -77,9 +64,10 @@ class Refresher:
         self._rng = rng or Random()  # noqa: S311 -- jitter, not a secret
         self._sleep = sleep
         self._now = now
-        self._flights: dict[str, asyncio.Task[Refreshed]] = {}
-        # By connection id: tokens a vendor issued that the store would not take (a full or busy disk), with the
-        # stored state they were asked with. The vendor may have retired the stored refresh token already.
+        self._flights: dict[str, asyncio.Task[Refreshed | None]] = {}
+        # By connection id: tokens a vendor issued that are not known to be stored (the store refused them: a full
+        # or busy disk), with the stored state they were asked with. The vendor may have retired the stored
+        # refresh token already.
         self._unsaved: dict[str, tuple[Connection, TokenSet]] = {}
         self.retries = 0  # retries made so far, for logs and figures
 
@@ -94,9 +82,20 @@ class Refresher:
         stored tokens differ from it by the time the lock is ours, another process refreshed meanwhile, and its
         tokens are returned without asking the vendor. Cancelling a caller never cancels the refresh itself.
         """
+        refreshed = await self._join(name, basis, wait=True)
+        if refreshed is None:  # the refresh joined did not wait for a lock held elsewhere: this caller does
+            return await self.refresh(name, basis=basis)
+        return refreshed
+
+    async def try_refresh(self, name: str, *, basis: Connection | None = None) -> Refreshed | None:
+        """As `refresh`, but None at once if another process (or machine) holds the connection's lock: it is
+        being refreshed there (a scheduler leaves it to that one)."""
+        return await self._join(name, basis, wait=False)
+
+    async def _join(self, name: str, basis: Connection | None, *, wait: bool) -> Refreshed | None:
         flight = self._flights.get(name)
         if flight is None:
-            flight = asyncio.ensure_future(self._fly(name, basis))
+            flight = asyncio.ensure_future(self._fly(name, basis, wait=wait))
             self._flights[name] = flight
             flight.add_done_callback(lambda done: self._landed(name, done))
         return await asyncio.shield(flight)
@@ -109,37 +108,49 @@ class Refresher:
             log.warning("%s: its newest tokens could not be saved; it may need signing in again", basis.name)
 
     def unsaved(self, connection: Connection) -> TokenSet | None:
-        """The tokens issued for `connection` as stored that the disk refused: the ones its vendor knows now."""
+        """The tokens issued for `connection` as stored that are not known to be stored: the ones its vendor
+        knows now."""
         kept = self._unsaved.get(connection.id)
         return kept[1] if kept is not None and _generation(kept[0]) == _generation(connection) else None
 
     def forget(self, connection_id: str) -> None:
-        """The connection was revoked or removed: tokens the disk refused for it are of no more use."""
+        """The connection was revoked or removed: tokens the store refused for it are of no more use."""
         self._unsaved.pop(connection_id, None)
 
-    def _landed(self, name: str, flight: asyncio.Task[Refreshed]) -> None:
+    def _landed(self, name: str, flight: asyncio.Task[Refreshed | None]) -> None:
         if self._flights.get(name) is flight:
             del self._flights[name]
         if not flight.cancelled():
             flight.exception()  # every waiting caller has it; marked as seen for callers that were cancelled
 
-    async def _fly(self, name: str, basis: Connection | None) -> Refreshed:
-        await self._store.unlock()
-        current = self._store.get(name)
-        seen = basis or current
+    async def _fly(self, name: str, basis: Connection | None, *, wait: bool) -> Refreshed | None:
+        seen = basis or await self._store.get(name)
         checkpoint("locking")
-        async with connection_lock(self._store.home, current.id):
-            connection, secrets = read_stored(self._store, name)
-            unsaved = self.unsaved(connection)
-            if unsaved is not None:
-                log.info("%s: saving the tokens an earlier save could not keep, then refreshing with them", name)
-                connection, secrets = await self._commit(connection, secrets, unsaved)
-            elif _generation(connection) != _generation(seen) and connection.status is Status.CONNECTED:
-                log.info("%s was refreshed elsewhere meanwhile; using those tokens", name)
-                return connection, secrets
-            return await self._refresh_locked(connection, secrets)
+        try:
+            async with self._store.locked(seen) if wait else self._store.try_locked(seen) as held:
+                if held is None:
+                    log.info("%s is being refreshed elsewhere; leaving it to that", name)
+                    return None
+                unsaved = self.unsaved(held.connection)
+                if unsaved is not None:
+                    log.info("%s: saving the tokens an earlier save could not keep, then refreshing with them", name)
+                    await self._commit(held, unsaved)
+                elif _generation(held.connection) != _generation(seen) and held.connection.status is Status.CONNECTED:
+                    log.info("%s was refreshed elsewhere meanwhile; using those tokens", name)
+                    return _known_to_the_log(held)
+                refreshed = await self._refresh_held(held)
+        except StoreRefused:
+            raise  # what the vendor issued stays kept, for the next refresh to save first
+        except BaseException:
+            self._unsaved.pop(seen.id, None)  # no store refused it: nothing to save again
+            raise
+        self._unsaved.pop(seen.id, None)  # the lock let go of without a failure: stored
+        checkpoint("saved")
+        return refreshed
 
-    async def _refresh_locked(self, connection: Connection, secrets: Secrets) -> Refreshed:
+    async def _refresh_held(self, held: HeldConnection) -> Refreshed:
+        """The refresh itself, with the connection locked: only here is a refresh token spent."""
+        connection, secrets = _known_to_the_log(held)
         provider = saved_provider(self._catalog, connection, secrets.fields)
         if connection.status is Status.REVOKED:
             raise GrantError(provider.vendor, "this connection was revoked", "connect it again to use it")
@@ -150,24 +161,31 @@ class Refresher:
                 request, self._policy, rng=self._rng, sleep=self._sleep, on_retry=self._count_retry
             )
         except GrantError as error:
-            return await self._rejected(connection, secrets, error)
+            return await self._rejected(held, error)
         # The new tokens exist only in memory: queued for the commit before anything else can run.
         checkpoint("answered")
-        return await self._commit(connection, secrets, fresh)
+        return await self._commit(held, fresh)
 
-    async def _commit(self, connection: Connection, secrets: Secrets, fresh: TokenSet) -> Refreshed:
-        gather_s = GROUP_COMMIT_S if len(self._flights) > 1 else 0.0
-        try:
-            saved = await committed(self._store, lambda: self._save(connection, secrets, fresh), gather_s=gather_s)
-        except DISK_REFUSALS:
-            # Kept for the next refresh of this connection (the scheduler's retry, or the person's "try again"),
-            # which saves them before anything else: asking with the stored refresh token could end the grant.
-            self._unsaved[connection.id] = (connection, fresh)
-            raise
-        # Dropped only now: a refresh cancelled while saving kept tokens still has them kept if that save fails.
-        self._unsaved.pop(connection.id, None)
-        checkpoint("saved")
-        return saved
+    async def _commit(self, held: HeldConnection, fresh: TokenSet) -> Refreshed:
+        """The new tokens onto the connection as held, if it is still stored so (the usual case); else onto what
+        is stored now (a `check` may have renamed the account). Kept as unsaved until the lock is let go of
+        without a failure: only then are they known to be stored."""
+        asked_with = held.connection
+        self._unsaved[asked_with.id] = (asked_with, fresh)
+        kept = Secrets(fresh.access_token, fresh.refresh_token, fresh.id_token, held.secrets.fields)
+        while True:
+            updated = held.connection.with_tokens(fresh, now=self._now())
+            if await held.save(updated, kept, audit=AuditAction.REFRESH):
+                return updated, kept
+            stored = held.connection  # what is stored now, as the failed save read it
+            if _generation(stored) != _generation(asked_with):
+                # New tokens arrived meanwhile by another road (a new sign-in, a revoke): they are the newer word.
+                log.warning("%s changed while it was being refreshed; keeping that change", stored.name)
+                return _known_to_the_log(held)
+            if Binding.of(stored) != Binding.of(asked_with):
+                # connmgr changes these only with new tokens: they were changed outside it, and sealing the new
+                # tokens with them would make them look like connmgr's own.
+                raise SecretsUnreadable(stored.name, SETTINGS_CHANGED)
 
     def _request(
         self, connection: Connection, tokens: TokenSet | None, provider: Provider
@@ -199,58 +217,56 @@ class Refresher:
     def _count_retry(self, _error: ConnmgrError, _wait: float) -> None:
         self.retries += 1
 
-    def _save(self, connection: Connection, secrets: Secrets, fresh: TokenSet) -> Refreshed:
-        """A transaction body: the new tokens onto the connection as read, if it is still stored so (the usual
-        case: one statement); else onto what is stored now (a `check` may have renamed the account)."""
-        kept = Secrets(fresh.access_token, fresh.refresh_token, fresh.id_token, secrets.fields)
-        updated = connection.with_tokens(fresh, now=self._now())
-        if self._store.save_if_unchanged(connection, updated, kept):
-            return updated, kept
-        stored = self._store.get(connection.name)
-        if _generation(stored) != _generation(connection):
-            # New tokens arrived meanwhile by another road (a new sign-in, a revoke): they are the newer word.
-            log.warning("%s changed while it was being refreshed; keeping that change", connection.name)
-            return read_stored(self._store, connection.name)
-        if Binding.of(stored) != Binding.of(connection):
-            # connmgr changes these only with new tokens: they were changed outside it, and sealing the new tokens
-            # with them would make them look like connmgr's own.
-            raise SecretsUnreadable(connection.name, SETTINGS_CHANGED)
-        updated = stored.with_tokens(fresh, now=self._now())
-        self._store.save(updated, kept)
-        return updated, kept
-
-    async def _rejected(self, connection: Connection, secrets: Secrets, error: GrantError) -> Refreshed:
+    async def _rejected(self, held: HeldConnection, error: GrantError) -> Refreshed:
         """After the vendor refused the grant: the stored tokens if another process rotated them meanwhile; else
         the connection is marked "Needs sign-in" with the error's sentence, and the error is raised."""
-        successor = await self.needs_sign_in(connection, secrets, error)
+        successor = await self._mark_needs_sign_in(held, _tokens_sent(held.connection, held.secrets), error)
         if successor is None:
             raise error
-        log.info("%s: the refused refresh token had already been replaced; using its successor", connection.name)
+        log.info("%s: the refused refresh token had already been replaced; using its successor", successor[0].name)
         return successor
 
     async def needs_sign_in(self, connection: Connection, secrets: Secrets, error: ConnmgrError) -> Refreshed | None:
         """The vendor refused these tokens: the connection is marked "Needs sign-in" with the error's sentence, and
         None returned; unless they were replaced meanwhile (another process refreshed, a new sign-in), then the
-        stored state is returned instead, unmarked."""
-        return await committed(self._store, lambda: self._mark_needs_sign_in(connection, secrets, error))
+        stored state is returned instead, unmarked. Waits for a refresh of it in flight, here or elsewhere."""
+        async with self._store.locked(connection) as held:
+            return await self._mark_needs_sign_in(held, _tokens_sent(connection, secrets), error)
 
-    def _mark_needs_sign_in(self, connection: Connection, secrets: Secrets, error: ConnmgrError) -> Refreshed | None:
-        """A transaction body: the stored state if its tokens are no longer the refused ones; else None, and the
-        connection is marked "Needs sign-in"."""
-        stored, stored_secrets = read_stored(self._store, connection.name)
-        refused = (connection.id, secrets.access_token, secrets.refresh_token)
-        if (stored.id, stored_secrets.access_token, stored_secrets.refresh_token) != refused:
-            return stored, stored_secrets
-        marked = replace(stored, status=Status.NEEDS_SIGN_IN, status_detail=error.sentence, updated_at=self._now())
-        self._store.save_metadata(marked)
-        return None
+    async def _mark_needs_sign_in(
+        self, held: HeldConnection, refused: tuple[object, ...], error: ConnmgrError
+    ) -> Refreshed | None:
+        """The stored state if its tokens are no longer the refused ones; else None, and the connection is marked
+        "Needs sign-in"."""
+        while _tokens_sent(held.connection, held.secrets) == refused:
+            marked = replace(
+                held.connection, status=Status.NEEDS_SIGN_IN, status_detail=error.sentence, updated_at=self._now()
+            )
+            if await held.save(marked, held.secrets):
+                return None
+        return _known_to_the_log(held)
 
 
-def read_stored(store: ConnectionStore, name: str) -> Refreshed:
+async def read_stored(store: ConnectionStore, name: str) -> Refreshed:
     """A stored connection and its secrets, each secret known to the log filter before anything can log it."""
-    connection, secrets = store.read(name)
-    redact(secrets.access_token, secrets.refresh_token, secrets.id_token, *secrets.fields.values())
+    connection, secrets = await store.read(name)
+    _redacted(secrets)
     return connection, secrets
+
+
+def _known_to_the_log(held: HeldConnection) -> Refreshed:
+    """The held connection and its secrets, each secret known to the log filter before anything can log it."""
+    _redacted(held.secrets)
+    return held.connection, held.secrets
+
+
+def _redacted(secrets: Secrets) -> None:
+    redact(secrets.access_token, secrets.refresh_token, secrets.id_token, *secrets.fields.values())
+
+
+def _tokens_sent(connection: Connection, secrets: Secrets) -> tuple[object, ...]:
+    """Which tokens these are, to tell them from their successors."""
+    return connection.id, secrets.access_token, secrets.refresh_token
 
 
 def _generation(connection: Connection) -> tuple[object, ...]:

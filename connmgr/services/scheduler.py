@@ -5,7 +5,9 @@ that are due, at most `concurrency` at once, and naps until the next one is due,
 asyncio's timers run on the monotonic clock, which stands still while the machine sleeps, so a long nap could end
 hours after the token did. A wake-up whose wall-clock and monotonic deltas disagree (a sleep, a clock change)
 re-plans everything from the present; `reevaluate()` does the same at once, for the GUI's system-resume signal.
-Refreshes themselves go through the `Refresher`, so they join any refresh already running for the connection.
+Refreshes themselves go through the `Refresher`, so they join any refresh already running for the connection; one
+whose lock another process (or machine) holds is left to that one, without waiting, and looked at again once
+its stored state changes (the store tells of every change) or after `HELD_RETRY_S`.
 Each connection's last refresh here is remembered, with how many in a row brought tokens dead on arrival, so
 that a vendor answering with such tokens is not asked again at once (see `domain.schedule`).
 """
@@ -24,12 +26,13 @@ from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.schedule import is_dead_on_arrival, refresh_due, retry_due
 from connmgr.services.refresher import Refresher
 from connmgr.storage.errors import ConnectionNotFound, StorageError
-from connmgr.storage.store import ConnectionStore
+from connmgr.storage.interface import Change, ConnectionStore, Subscription
 
 log = logging.getLogger("connmgr.services")
 
 TICK_S = 30.0  # the longest nap, so a wake from sleep is noticed within this much monotonic time
 JUMP_TOLERANCE_S = 5.0  # wall and monotonic deltas further apart than this mean a sleep or a clock change
+HELD_RETRY_S = 15.0  # a connection refreshed elsewhere whose state did not change meanwhile: looked at again
 
 
 @dataclass(frozen=True)
@@ -76,20 +79,32 @@ class RefreshScheduler:
         self._wake = asyncio.Event()
         self._replan = False
         self._loop_task: asyncio.Task[None] | None = None
+        self._subscription: Subscription | None = None
 
     def start(self) -> None:
         if self._loop_task is None:
             self._loop_task = asyncio.ensure_future(self._run())
+            self._subscription = self._store.subscribe(self._on_change)
 
     async def stop(self) -> None:
         """Stop planning and firing, then wait for refreshes in flight: one is never cut between the vendor's
         answer and the save."""
         tasks = [t for t in (self._loop_task, *self._running.values()) if t is not None]
         self._loop_task = None
+        if self._subscription is not None:
+            self._subscription.close()
+            self._subscription = None
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._refresher.settle()
+
+    def _on_change(self, change: Change) -> None:
+        """Planned again from what is stored whenever that changes (connected, refreshed or removed elsewhere);
+        not for a refresh of its own, whose end plans it with what it brought."""
+        names = {c.name for c in (change.before, change.after) if c is not None}
+        if not names & self._running.keys():
+            self._wake.set()
 
     def reevaluate(self) -> None:
         """Re-plan every connection from the present at once: after a system resume, or a new or changed one."""
@@ -103,7 +118,7 @@ class RefreshScheduler:
     async def _run(self) -> None:
         while True:
             try:
-                self._fire_due()
+                await self._fire_due()
             except StorageError as error:  # a busy or failing disk: try again at the next wake-up
                 log.warning("the refresh scheduler cannot read the connections: %s", error.sentence)
             wall_before, monotonic_before = self._wall(), self._monotonic()
@@ -126,10 +141,10 @@ class RefreshScheduler:
                 waking.cancel()
         self._wake.clear()
 
-    def _fire_due(self) -> None:
+    async def _fire_due(self) -> None:
+        connections = await self._store.list_connections()
         now, replan = self._wall(), self._replan
         self._replan = False
-        connections = self._store.list_connections()
         self._plans = {c.name: self._plan(c, now, replan) for c in connections}
         self._refreshed = {name: last for name, last in self._refreshed.items() if name in self._plans}
         for connection in connections:
@@ -161,7 +176,7 @@ class RefreshScheduler:
         name = connection.name
         try:
             async with self._slots:
-                refreshed, _ = await self._refresher.refresh(name, basis=connection)
+                outcome = await self._refresher.try_refresh(name, basis=connection)
         except ConnectionNotFound:
             pass  # removed meanwhile: the next plan has no place for it
         except ConnmgrError as error:
@@ -172,8 +187,11 @@ class RefreshScheduler:
             log.exception("refreshing %s failed unexpectedly", name)
             self._failed(name)
         else:
-            self._note_refreshed(refreshed)
-            self._on_refreshed(refreshed)
+            if outcome is None:
+                self._held_elsewhere(name)
+            else:
+                self._note_refreshed(outcome[0])
+                self._on_refreshed(outcome[0])
         finally:
             del self._running[name]
             self._wake.set()  # plan again from what is stored now
@@ -190,6 +208,12 @@ class RefreshScheduler:
                 "%s: the vendor answered with a token that runs out in %.0f s (%d in a row); asking less often",
                 connection.name, max(0.0, left), dead,
             )  # fmt: skip
+
+    def _held_elsewhere(self, name: str) -> None:
+        """Refreshed by another process right now: its save will change the stored state, and that plans anew."""
+        plan = self._plans.get(name)
+        if plan is not None:
+            self._plans[name] = _Plan(plan.generation, self._wall() + HELD_RETRY_S, plan.failures)
 
     def _failed(self, name: str) -> None:
         """Try again later, later after each failure in a row, unless the stored state changes meanwhile (a

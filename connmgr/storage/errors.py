@@ -103,7 +103,8 @@ class ConnectionNotFound(StorageError):
 class ConnectionDamaged(StorageError):
     """A row holds a value no connmgr writes at this schema version: edited outside connmgr, or damaged."""
 
-    def __init__(self, name: str, reason: str) -> None:
+    def __init__(self, connection_id: str, name: str, reason: str) -> None:
+        self.connection_id = connection_id  # a damaged row can still be removed: its id and name are sound
         super().__init__(
             STORE,
             f"the saved connection {clip(name)!r} is damaged ({reason})",
@@ -129,14 +130,20 @@ class SecretsUnreadable(StorageError):
         )
 
 
-class StoreFull(StorageError):
+class StoreRefused(StorageError):
+    """The store could not be read or written (a full, read-only, locked or damaged disk; an unreachable server).
+    What the refused write would have saved is still the caller's to keep: nothing was changed (or, for a store
+    across a network, whether it was is not known), and the same write may succeed later."""
+
+
+class StoreFull(StoreRefused):
     def __init__(self, home: Path) -> None:
         super().__init__(
             STORE, f"the disk holding {home} is full", f"free some space and try again; {_NOTHING_CHANGED}"
         )
 
 
-class StoreReadOnly(StorageError):
+class StoreReadOnly(StoreRefused):
     def __init__(self, home: Path, detail: str) -> None:
         super().__init__(
             STORE,
@@ -145,7 +152,7 @@ class StoreReadOnly(StorageError):
         )
 
 
-class StoreBusy(StorageError):
+class StoreBusy(StoreRefused):
     retryable = True
 
     def __init__(self, home: Path) -> None:
@@ -156,7 +163,7 @@ class StoreBusy(StorageError):
         )
 
 
-class StoreDamaged(StorageError):
+class StoreDamaged(StoreRefused):
     def __init__(self, path: Path) -> None:
         super().__init__(
             STORE, f"{path} is damaged or not a connmgr database", "restore it from a backup, or move it aside"
@@ -172,7 +179,7 @@ class StoreTooNew(StorageError):
         )
 
 
-class StoreFailed(StorageError):
+class StoreFailed(StoreRefused):
     def __init__(self, home: Path, detail: str) -> None:
         super().__init__(
             STORE,

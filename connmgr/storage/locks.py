@@ -32,8 +32,10 @@ _WAITERS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="connmgr-lock-w
 
 
 @asynccontextmanager
-async def connection_lock(home: Path, connection_id: str) -> AsyncIterator[None]:
-    """Hold the connection's lock for the block, waiting (off the loop's thread) while another holder has it."""
+async def connection_lock(home: Path, connection_id: str, *, wait: bool = True) -> AsyncIterator[bool]:
+    """Hold the connection's lock for the block, waiting (off the loop's thread) while another holder has it; the
+    block gets True. Without `wait`, a lock held elsewhere is not waited for: the block gets False, holding
+    nothing."""
     with reported_as_storage_errors(home):
         fd = _open(os.path.join(home, LOCKS_DIR), f"{connection_id}.lock")
         try:
@@ -41,6 +43,10 @@ async def connection_lock(home: Path, connection_id: str) -> AsyncIterator[None]
         except BaseException:
             _release(fd)
             raise
+    if not taken and not wait:
+        _release(fd)
+        yield False
+        return
     if not taken:
         waiting = asyncio.get_running_loop().run_in_executor(_WAITERS, _acquire, fd)
         try:
@@ -51,7 +57,7 @@ async def connection_lock(home: Path, connection_id: str) -> AsyncIterator[None]
             waiting.add_done_callback(lambda _: _release(fd))
             raise
     try:
-        yield
+        yield True
     finally:
         _release(fd)
 

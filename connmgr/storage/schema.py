@@ -50,6 +50,27 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TABLE sealed_in_format_1 (id TEXT PRIMARY KEY NOT NULL)",
         "INSERT INTO sealed_in_format_1 SELECT id FROM connections",
     ),
+    (
+        # The audit log (storage.audit): appended to, never changed. The triggers stop connmgr itself from
+        # changing it; the hash chain shows whoever changed it by other means.
+        """
+        CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            connection_id TEXT NOT NULL,
+            connection_name TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX audit_by_connection ON audit (connection_id)",
+        "CREATE TRIGGER audit_is_not_changed BEFORE UPDATE ON audit BEGIN"
+        " SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+        "CREATE TRIGGER audit_is_not_deleted BEFORE DELETE ON audit BEGIN"
+        " SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    ),
 )
 
 

@@ -8,10 +8,10 @@ are rendered from. Whoever can edit the stored settings but not read the data ke
 administrator) cannot point a refresh at an endpoint of their own: the secrets no longer open, and nothing is
 sent. The name, the account and the status are not bound: renaming or marking a connection needs no data key.
 
-Format 2: the associated data is the envelope's header and a canonical encoding of the binding (a label, then
-each string as its 4-byte big-endian length and its UTF-8 bytes: id, template, flow, the number of values, then
-each key and value, sorted by key), so no two bindings encode alike. Format 1, before settings were bound, bound
-the id alone; a store opens such envelopes only to seal them again in format 2 (`open_format_1`).
+Format 2: the associated data is the envelope's header and the canonical encoding (`canonical`) of the binding:
+id, template, flow, the number of values, then each key and value, sorted by key; so no two bindings encode
+alike. Format 1, before settings were bound, bound the id alone; a store opens such envelopes only to seal them
+again in format 2 (`open_format_1`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain
+from typing import Protocol
 
 from connmgr.domain.connection import Connection, Secrets
+from connmgr.storage.canonical import canonical
 from connmgr.storage.envelope import EnvelopeUnreadable, open_envelope, seal, version_of
 
 FORMAT = 2
@@ -45,33 +47,44 @@ class Binding:
         """The canonical encoding; ValueError for a value that is not text (only a row edited by hand has one)."""
         items = sorted(self.values.items())
         texts = (self.connection_id, self.template_id, self.flow, str(len(items)), *chain.from_iterable(items))
-        return _LABEL + b"".join(map(_length_prefixed, texts))
+        return canonical("connmgr secrets", texts)
 
 
-def _length_prefixed(text: object) -> bytes:
-    if not isinstance(text, str):
-        raise ValueError("not text")
-    raw = text.encode("utf-8", "surrogatepass")  # a lone surrogate (JSON allows one) still encodes, and differs
-    return len(raw).to_bytes(4, "big") + raw
+class SecretCodec(Protocol):
+    """Seals a connection's secrets under a key, bound to a `Binding`, and opens them again: the one thing a store
+    does with a key. Today's is the data key of one home (`DataKeyCodec`); a team workspace's key is another.
+    Neither call blocks (no keyring, no disk): a store fetches its key first, off the event loop."""
+
+    def seal(self, binding: Binding, secrets: Secrets) -> bytes:
+        """An envelope that opens only under this key, for this binding."""
+
+    def open(self, binding: Binding, envelope: bytes) -> Secrets:
+        """The secrets sealed in `envelope` for `binding`; `EnvelopeUnreadable`, saying why in words fit to show,
+        when it was sealed under another key or for another binding, or changed since."""
 
 
-_LABEL = _length_prefixed("connmgr secrets")
+class DataKeyCodec:
+    """Format 2 under one home's data key. (A plain class: the window makes its store before its first paint, and
+    a dataclass costs that a few tenths of a millisecond to define.)"""
 
+    __slots__ = ("key",)
 
-def seal_secrets(key: bytes, binding: Binding, secrets: Secrets) -> bytes:
-    return seal(key, json.dumps(secrets.to_json()).encode(), binding.encoded(), version=FORMAT)
+    def __init__(self, key: bytes) -> None:
+        self.key = key
 
+    def seal(self, binding: Binding, secrets: Secrets) -> bytes:
+        return seal(self.key, json.dumps(secrets.to_json()).encode(), binding.encoded(), version=FORMAT)
 
-def open_secrets(key: bytes, binding: Binding, envelope: bytes) -> Secrets:
-    if version_of(envelope) == 1:
-        # Only a store's upgrade opens these (see `open_format_1`); one met later was put back from before it,
-        # perhaps to slip in settings it never bound.
-        raise EnvelopeUnreadable(f"{SETTINGS_CHANGED} (an envelope of an older connmgr was put in its place)")
-    try:
-        context = binding.encoded()
-    except ValueError:
-        raise EnvelopeUnreadable(SETTINGS_CHANGED) from None
-    return _secrets(open_envelope(key, envelope, context, version=FORMAT, changed=SETTINGS_CHANGED))
+    def open(self, binding: Binding, envelope: bytes) -> Secrets:
+        if version_of(envelope) == 1:
+            # Only a store's upgrade opens these (see `open_format_1`); one met later was put back from before it,
+            # perhaps to slip in settings it never bound.
+            raise EnvelopeUnreadable(f"{SETTINGS_CHANGED} (an envelope of an older connmgr was put in its place)")
+        try:
+            context = binding.encoded()
+        except ValueError:
+            raise EnvelopeUnreadable(SETTINGS_CHANGED) from None
+        return _secrets(open_envelope(self.key, envelope, context, version=FORMAT, changed=SETTINGS_CHANGED))
 
 
 def open_format_1(key: bytes, connection_id: str, envelope: bytes) -> Secrets:

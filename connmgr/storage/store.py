@@ -1,4 +1,5 @@
-"""Saved connections: metadata in SQLite, secrets sealed under the data key in the same row.
+"""The database of one home: connections' metadata in SQLite, their secrets sealed under the data key in the same
+row, and the audit log; read and written synchronously (`LocalStore` is the asynchronous store over it).
 
 Listing and `get` read metadata only and never ask for the data key. A row whose
 secrets cannot be opened is kept: reading its secrets raises a typed error, and
@@ -29,11 +30,13 @@ from connmgr.storage.envelope import EnvelopeUnreadable
 from connmgr.storage.errors import ConnectionNotFound, DataKeyLost, NameTaken, SecretsUnreadable, StoreFailed
 from connmgr.storage.rows import METADATA_COLUMNS, SETTINGS_COLUMNS, connection_from_row, metadata_row
 from connmgr.storage.schema import migrate
-from connmgr.storage.sealing import Binding, open_format_1, open_secrets, seal_secrets
+from connmgr.storage.sealing import Binding, DataKeyCodec, SecretCodec, open_format_1
 from connmgr.storage.writer import GroupWriter
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from connmgr.storage.audit import AuditAction, AuditEntry
 
 log = logging.getLogger("connmgr.storage")
 
@@ -44,6 +47,7 @@ _COLUMNS = ", ".join(METADATA_COLUMNS)
 _SELECT = f"SELECT {_COLUMNS} FROM connections"  # noqa: S608
 _SELECT_WITH_SECRETS = f"SELECT {_COLUMNS}, secrets FROM connections"  # noqa: S608
 _READ = f"{_SELECT_WITH_SECRETS} WHERE name = ?"
+_READ_BY_ID = f"{_SELECT_WITH_SECRETS} WHERE id = ?"
 _READ_MANY = f"{_SELECT_WITH_SECRETS} WHERE name IN (SELECT value FROM json_each(?))"  # noqa: S608
 _READ_FORMAT_1 = f"{_SELECT_WITH_SECRETS} JOIN sealed_in_format_1 USING (id)"
 _UPSERT = (
@@ -56,20 +60,29 @@ _SET_METADATA = ", ".join(f"{c} = :{c}" for c in METADATA_COLUMNS if c not in SE
 _UPDATE_METADATA = f"UPDATE connections SET {_SET_METADATA} WHERE id = :id"  # noqa: S608
 _STILL_STORED = " AND ".join(f"{c} IS :was_{c}" for c in METADATA_COLUMNS)
 _NAME_CLASH = "UNIQUE constraint failed: connections.name"
+_AUDIT_COLUMNS = "seq, at, actor, action, connection_id, connection_name, detail, hash"
+_SELECT_AUDIT = f"SELECT {_AUDIT_COLUMNS} FROM audit"  # noqa: S608
+_APPEND_AUDIT = (
+    f"INSERT INTO audit ({_AUDIT_COLUMNS}) VALUES ({', '.join(':' + c for c in _AUDIT_COLUMNS.split(', '))})"  # noqa: S608
+)
+# The highest number given (SQLite keeps it, even for entries since removed) and the last entry's hash.
+_LAST_AUDIT = (
+    "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'audit'), (SELECT hash FROM audit ORDER BY seq DESC LIMIT 1)"
+)
 
 
-class ConnectionStore:
+class ConnectionDatabase:
     """The connections of one home, safe to share between threads and with other processes on the same home.
 
-    The data key is fetched at most once per store; on an asyncio loop, `await unlock()` first, since fetching
-    it may block (keyring round trip or scrypt) and is refused on the loop's thread.
+    The data key is fetched at most once per database object; on an asyncio loop, `await unlock()` first, since
+    fetching it may block (keyring round trip or scrypt) and is refused on the loop's thread.
     """
 
     def __init__(self, home: Path, keys: DataKeySource, *, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
         _check_belongs(keys, home)
         self.home = home
         self._keys = keys
-        self._key: bytes | None = None
+        self._codec: SecretCodec | None = None  # once the data key is loaded
         self._lock = threading.RLock()  # the writing connection, shared by the GUI thread and workers
         self._writing: int | None = None  # the thread in a transaction, whose reads must see its own writes
         self._db = open_database(home, busy_timeout)
@@ -82,7 +95,7 @@ class ConnectionStore:
             raise
         self._writer = GroupWriter(self.transaction, lambda: StoreFailed(home, "the store is closed"))
 
-    def __enter__(self) -> ConnectionStore:
+    def __enter__(self) -> ConnectionDatabase:
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -112,7 +125,7 @@ class ConnectionStore:
 
     def save(self, connection: Connection, secrets: Secrets) -> None:
         """Insert, or replace the connection with the same id, metadata and secrets in one commit."""
-        envelope = seal_secrets(self._data_key(), Binding.of(connection), secrets)
+        envelope = self._sealer().seal(Binding.of(connection), secrets)
         self._write(_UPSERT, {**metadata_row(connection), "secrets": envelope})
 
     def save_if_unchanged(self, expected: Connection, updated: Connection, secrets: Secrets) -> bool:
@@ -125,7 +138,7 @@ class ConnectionStore:
         changed = [c for c in METADATA_COLUMNS if now[c] != was[c]]
         assignments = ", ".join(f"{c} = :{c}" for c in (*changed, "secrets"))
         parameters = {f"was_{c}": value for c, value in was.items()} | {c: now[c] for c in changed}
-        parameters["secrets"] = seal_secrets(self._data_key(), Binding.of(updated), secrets)
+        parameters["secrets"] = self._sealer().seal(Binding.of(updated), secrets)
         return self._write(f"UPDATE connections SET {assignments} WHERE {_STILL_STORED}", parameters) == 1  # noqa: S608
 
     def save_metadata(self, connection: Connection) -> None:
@@ -146,7 +159,12 @@ class ConnectionStore:
         rows = self._sealed_rows(_READ, (name,))
         if not rows:
             raise ConnectionNotFound(name)
-        return _open_row(self._data_key(), rows[0])
+        return _open_row(self._sealer(), rows[0])
+
+    def read_by_id(self, connection_id: str) -> tuple[Connection, Secrets] | None:
+        """As `read`, by id; None if there is no such connection."""
+        rows = self._sealed_rows(_READ_BY_ID, (connection_id,))
+        return _open_row(self._sealer(), rows[0]) if rows else None
 
     def read_many(self, names: Iterable[str]) -> dict[str, tuple[Connection, Secrets]]:
         """Each named connection's metadata and secrets, in the order asked, as one snapshot (one query) and with
@@ -159,15 +177,15 @@ class ConnectionStore:
                 raise ConnectionNotFound(name)
         if not wanted:
             return {}
-        key = self._data_key()
-        return {name: _open_row(key, by_name[name]) for name in wanted}
+        codec = self._sealer()
+        return {name: _open_row(codec, by_name[name]) for name in wanted}
 
     def _sealed_rows(self, sql: str, parameters: tuple[object, ...]) -> list[sqlite3.Row]:
         """Rows with their secrets, read again if that needed the data key loaded first: loading it may seal rows
         again (`_seal_format_1_again`). A name that is not there needs no key."""
         rows = self._query(sql, parameters)
-        if rows and self._key is None:
-            self._data_key()
+        if rows and self._codec is None:
+            self._sealer()
             rows = self._query(sql, parameters)
         return rows
 
@@ -195,31 +213,75 @@ class ConnectionStore:
         be cancelled. `work` runs again if another body in its group fails (its own writes rolled back)."""
         return self._writer.submit(work, gather_s)
 
+    def append_audit(
+        self, action: AuditAction, connections: Iterable[Connection], *, actor: str, at: float, detail: str = ""
+    ) -> None:
+        """An audit entry for each connection, each chained to the one before; in the caller's transaction (a
+        transaction body's), else in one of its own. Numbers follow the highest ever given (SQLite keeps it), so
+        that entries removed from the end leave a gap the next entry shows."""
+        from connmgr.storage.audit import GENESIS, AuditEntry, entry_hash  # not at the top: see `audit_entries`
+
+        with self.transaction(), reported_as_storage_errors(self.home):
+            seq, previous = self._db.execute(_LAST_AUDIT).fetchone()
+            seq = int(seq or 0)
+            previous = GENESIS if previous is None else str(previous)  # chained to what is there, even if changed
+            for connection in connections:
+                seq += 1
+                entry = AuditEntry(seq, at, actor, action.value, connection.id, connection.name, detail, "")
+                previous = entry_hash(previous, entry)
+                self._db.execute(_APPEND_AUDIT, {**vars(entry), "hash": previous})
+
+    def audit_entries(self, connection_id: str | None = None) -> list[AuditEntry]:
+        """The audit log in order: all of it, or the entries about one connection."""
+        # Imported here, not at the top: the window opens the database before its first paint, which the log's
+        # types would cost 2 ms.
+        from connmgr.storage.audit import AuditEntry
+
+        if connection_id is None:
+            rows = self._query(f"{_SELECT_AUDIT} ORDER BY seq")
+        else:
+            rows = self._query(f"{_SELECT_AUDIT} WHERE connection_id = ? ORDER BY seq", (connection_id,))
+        return [AuditEntry(*row) for row in rows]
+
+    def data_version(self) -> int | None:
+        """A number that changes whenever another connection to the file (another process's, or another database
+        object's) commits, and only then; None if the writing connection is busy right now (ask again later).
+        Never waits."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            with reported_as_storage_errors(self.home):
+                # On the writing connection: its own commits, unlike the reading connection's, do not count.
+                return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+        finally:
+            self._lock.release()
+
     def use_key_source(self, keys: DataKeySource) -> None:
         """Take the data key from `keys` instead, before any was loaded: where no keyring works, a passphrase
         the person chose. Everything holding this store follows, so nothing needs rebuilding."""
         _check_belongs(keys, self.home)
         with self._lock:
-            if self._key is not None:
+            if self._codec is not None:
                 raise RuntimeError("the data key is already loaded")
             self._keys = keys
 
     async def unlock(self) -> None:
         """Fetch the data key on a worker thread, so that later calls on the loop's thread need no keyring."""
-        if self._key is None:  # once loaded, no thread hop: every refresh calls this
+        if self._codec is None:  # once loaded, no thread hop: every refresh calls this
             import asyncio  # not at the top: the window imports the store before it paints
 
-            await asyncio.to_thread(self._data_key)
+            await asyncio.to_thread(self._sealer)
 
-    def _data_key(self) -> bytes:
-        key = self._key
-        if key is not None:
-            return key
+    def _sealer(self) -> SecretCodec:
+        """What seals and opens secrets here: the data key's codec, the key loaded first if need be."""
+        codec = self._codec
+        if codec is not None:
+            return codec
         _refuse_on_event_loop()
         key = self._keys.load() or self._first_key()
         self._seal_format_1_again(key)
-        self._key = key
-        return key
+        self._codec = codec = DataKeyCodec(key)
+        return codec
 
     def _seal_format_1_again(self, key: bytes) -> None:
         """Seal the secrets an older connmgr left in format 1 (bound to the id alone) in format 2, with their
@@ -232,7 +294,7 @@ class ConnectionStore:
             for row in self._query(_READ_FORMAT_1):
                 try:
                     secrets = open_format_1(key, row["id"], row["secrets"])
-                    envelope = seal_secrets(key, Binding.of(connection_from_row(row)), secrets)
+                    envelope = DataKeyCodec(key).seal(Binding.of(connection_from_row(row)), secrets)
                 except (EnvelopeUnreadable, ValueError, TypeError) as exc:
                     # Unreadable before, so unreadable after: its reads say so (left in format 1).
                     log.warning("the secrets of %r stay as they were: %s", row["name"], exc)
@@ -274,11 +336,11 @@ def _check_belongs(keys: DataKeySource, home: Path) -> None:
         raise ValueError(f"the data key source belongs to {keys.home}, not to {home}")
 
 
-def _open_row(key: bytes, row: sqlite3.Row) -> tuple[Connection, Secrets]:
+def _open_row(codec: SecretCodec, row: sqlite3.Row) -> tuple[Connection, Secrets]:
     """The row's connection and its secrets, opened with the settings stored beside them."""
     connection = connection_from_row(row)
     try:
-        return connection, open_secrets(key, Binding.of(connection), row["secrets"])
+        return connection, codec.open(Binding.of(connection), row["secrets"])
     except EnvelopeUnreadable as exc:
         raise SecretsUnreadable(row["name"], exc.reason) from exc
 
@@ -291,4 +353,4 @@ def _refuse_on_event_loop() -> None:
         asyncio.get_running_loop()
     except RuntimeError:
         return
-    raise RuntimeError("fetching the data key would block the event loop; await ConnectionStore.unlock() first")
+    raise RuntimeError("fetching the data key would block the event loop; await ConnectionDatabase.unlock() first")

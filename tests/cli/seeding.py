@@ -4,7 +4,7 @@ import asyncio
 
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
-from connmgr.storage import ConnectionStore, KeyringDataKey
+from connmgr.storage import KeyringDataKey, LocalStore
 from connmgr.templates import load_catalog
 from tests.engine.conftest import provider_for
 from tests.simulators.fixtures import PASSWORD, USERNAME
@@ -18,7 +18,7 @@ def seed_connection(home, template_id, seeded, name):
 
     async def run():
         home.mkdir(parents=True, exist_ok=True)
-        store = ConnectionStore(home, KeyringDataKey(home))
+        store = LocalStore(home, KeyringDataKey(home))
         try:
             async with OAuthClient() as client:
                 connections = Connections(store, load_catalog().catalog, client)

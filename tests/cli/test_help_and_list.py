@@ -10,7 +10,8 @@ from connmgr.cli import build_parser
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.domain.dialect import Flow
 from connmgr.listing import Column, ConnectionRows
-from connmgr.storage import ConnectionStore, KeyringDataKey
+from connmgr.storage import KeyringDataKey
+from connmgr.storage.store import ConnectionDatabase
 from connmgr.templates import load_catalog
 
 DAY = 86400.0
@@ -42,7 +43,7 @@ def test_list_and_the_window_say_the_same_of_every_connection(connmgr, qapp):
         "failing": {"expires_at": now + 5 * DAY, "status": Status.ERROR},
     }
     connmgr.home.mkdir(parents=True)
-    with ConnectionStore(connmgr.home, KeyringDataKey(connmgr.home)) as store:
+    with ConnectionDatabase(connmgr.home, KeyringDataKey(connmgr.home)) as store:
         for name, state in states.items():
             row = Connection(id=name, name=name, template_id="docbyte", flow="client_credentials", values={},
                              account=f"{name}@acme", issued_at=now - 5 * DAY, **state)  # fmt: skip
@@ -64,7 +65,7 @@ def test_list_and_the_window_say_the_same_of_every_connection(connmgr, qapp):
 
 def test_a_damaged_row_is_one_sentence_and_the_connection_can_still_be_removed(connmgr):
     connmgr.home.mkdir(parents=True, mode=0o700)  # private, as connmgr makes it: no warning
-    with ConnectionStore(connmgr.home, KeyringDataKey(connmgr.home)) as store:
+    with ConnectionDatabase(connmgr.home, KeyringDataKey(connmgr.home)) as store:
         row = Connection(id="a", name="Acme", template_id="docbyte", flow=Flow.CLIENT_CREDENTIALS, values={})
         store.save(row, Secrets(access_token="staged"))
     with closing(sqlite3.connect(connmgr.home / "connections.db")) as db, db:

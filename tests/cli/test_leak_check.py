@@ -23,7 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from connmgr.storage import ConnectionStore, KeyringDataKey
+from connmgr.storage import KeyringDataKey
+from connmgr.storage.store import ConnectionDatabase
 from tests.cli.conftest import ConnmgrCommand, Result
 from tests.simulators.fixtures import CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAME
 from tests.simulators.vcita import USERINFO_PATH
@@ -89,7 +90,7 @@ class Walk:
         """Every secret the store holds now: tokens, id tokens and secret fields."""
 
         async def read() -> list[str]:
-            store = ConnectionStore(self.connmgr.home, KeyringDataKey(self.connmgr.home))
+            store = ConnectionDatabase(self.connmgr.home, KeyringDataKey(self.connmgr.home))
             try:
                 await store.unlock()
                 held = [store.secrets(c.name) for c in store.list_connections()]

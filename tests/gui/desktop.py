@@ -21,7 +21,7 @@ from connmgr.gui.connect import ConnectDialog
 from connmgr.gui.wiring import Assembled, assemble
 from connmgr.listing import Column
 from connmgr.oauth.client import OAuthClient
-from connmgr.storage import ConnectionStore
+from connmgr.storage import LocalStore
 from tests.gui.connect_driver import Driver
 from tests.gui.webdriver import PageDriver
 from tests.storage.fakes import FixedDataKey
@@ -152,7 +152,7 @@ def desktop(qtbot, qasync_loop, tmp_path) -> Iterator[Desktop]:
     asyncio.set_event_loop(qasync_loop)
     home = tmp_path / "home"
     home.mkdir()
-    store = ConnectionStore(home, FixedDataKey(home))
+    store = LocalStore(home, FixedDataKey(home))
     client = OAuthClient()
     assembled = assemble(store, client)
     # Not qtbot.addWidget: pytest-qt deletes those before fixture teardown, which still needs the window.

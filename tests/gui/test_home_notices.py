@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from connmgr.gui.launch import build_window
-from connmgr.storage import ConnectionStore, prepare_home
+from connmgr.storage import LocalStore, prepare_home
 from tests.storage.fakes import FixedDataKey
 
 
@@ -15,7 +15,7 @@ def test_the_window_says_its_home_was_open_to_others(qtbot, tmp_path: Path) -> N
     shared.mkdir()
     shared.chmod(0o755)
     home = prepare_home(shared)
-    with ConnectionStore(home.path, FixedDataKey(home.path)) as store:
+    with LocalStore(home.path, FixedDataKey(home.path)) as store:
         window = build_window(store, home.notices)
         qtbot.addWidget(window)
         assert window.statusBar().currentMessage() == (

@@ -268,7 +268,7 @@ def test_f2_renames_the_selected_connection_and_refuses_a_name_that_could_drive_
     assert desktop.message() == "Renamed Workplace to Workplace prod."
     assert [c.name for c in desktop.model.rows.connections()] == ["Workplace prod"]
     assert desktop.window.selected_connections()[0].name == "Workplace prod"
-    assert desktop.app.controller.connections.store.get("Workplace prod").account == "alice@example.com"
+    assert desktop.app.controller.connections.store.database.get("Workplace prod").account == "alice@example.com"
 
 
 def test_the_countdown_moves(desktop, workplace):

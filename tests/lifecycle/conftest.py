@@ -18,7 +18,7 @@ from connmgr.oauth.transport import new_http_client
 from connmgr.services.connections import Connections
 from connmgr.services.refresher import Refresher
 from connmgr.services.retry import RetryPolicy
-from connmgr.storage import ConnectionStore
+from connmgr.storage import LocalStore
 from tests.engine.conftest import CATALOG, provider_for
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.storage.fakes import FixedDataKey
@@ -41,8 +41,8 @@ class RecordedSleep:
 
 
 @pytest.fixture
-def store(home: Path) -> Iterator[ConnectionStore]:
-    with ConnectionStore(home, FixedDataKey(home)) as opened:
+def store(home: Path) -> Iterator[LocalStore]:
+    with LocalStore(home, FixedDataKey(home)) as opened:
         yield opened
 
 
@@ -58,7 +58,7 @@ def sleep() -> RecordedSleep:
 
 
 def connections_for(
-    store: ConnectionStore,
+    store: LocalStore,
     client: OAuthClient,
     sleep: RecordedSleep,
     *,
@@ -70,7 +70,7 @@ def connections_for(
 
 
 @pytest.fixture
-def connections(store: ConnectionStore, client: OAuthClient, sleep: RecordedSleep) -> Connections:
+def connections(store: LocalStore, client: OAuthClient, sleep: RecordedSleep) -> Connections:
     return connections_for(store, client, sleep)
 
 

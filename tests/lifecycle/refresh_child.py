@@ -19,7 +19,7 @@ from pathlib import Path
 from connmgr.oauth.client import OAuthClient
 from connmgr.services import refresher
 from connmgr.services.connections import Connections
-from connmgr.storage import ConnectionStore
+from connmgr.storage import LocalStore
 from connmgr.templates import load_catalog
 from tests.storage.fakes import FixedDataKey
 
@@ -42,10 +42,10 @@ def pause_at(point: str | None):
 
 async def main(home: Path, name: str) -> None:
     refresher.checkpoint = pause_at(os.environ.get(PAUSE_VARIABLE))
-    with ConnectionStore(home, FixedDataKey(home)) as store:
+    with LocalStore(home, FixedDataKey(home)) as store:
         async with OAuthClient() as client:
             connections = Connections(store, load_catalog().catalog, client)
-            basis = store.get(name)
+            basis = await store.get(name)
             print("ready", flush=True)
             await asyncio.to_thread(sys.stdin.readline)
             _, secrets = await connections.refresher.refresh(name, basis=basis)

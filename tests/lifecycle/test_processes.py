@@ -89,7 +89,7 @@ async def test_two_processes_refreshing_at_once_make_one_request(home, connectio
 
     assert len(sim.requests_to(TOKEN_PATH)) - before == 1
     assert "at sending" not in second.lines  # it found the refresh done and asked nothing
-    stored = store.secrets("Acme")
+    stored = store.database.secrets("Acme")
     assert tokens == [digest(stored.access_token)] * 2
     assert sim.refresh_tokens.find(stored.refresh_token) is not None
     assert await connections.check("Acme") == "alice@example.com"
@@ -109,21 +109,21 @@ async def test_a_refresh_killed_at_any_point_leaves_a_working_or_a_needs_sign_in
 ):
     sim, store = ioffice_sim.sim, connections.store
     await connect_ioffice(connections, ioffice_sim, "Acme")
-    signed_in = store.secrets("Acme")
+    signed_in = store.database.secrets("Acme")
     child = await Child.start(home, "Acme", pause_at=point)
     child.go_on()
     await child.expect(f"paused {point}")
     await child.kill()
-    assert (store.secrets("Acme") != signed_in) == (point == "saved")  # only a finished save changed anything
+    assert (store.database.secrets("Acme") != signed_in) == (point == "saved")  # only a finished save changed anything
 
     try:
         refreshed = await connections.refresh("Acme")  # the lock died with the child: this does not wait
     except GrantError:
-        assert store.get("Acme").status is Status.NEEDS_SIGN_IN
+        assert store.database.get("Acme").status is Status.NEEDS_SIGN_IN
         found = "needs sign-in"
     else:
         assert refreshed.status is Status.CONNECTED
-        assert sim.refresh_tokens.find(store.secrets("Acme").refresh_token) is not None
+        assert sim.refresh_tokens.find(store.database.secrets("Acme").refresh_token) is not None
         assert await connections.check("Acme") == "alice@example.com"
         found = "works"
     assert found == outcome

@@ -11,11 +11,12 @@ import pytest
 from connmgr.domain.connection import Status
 from connmgr.domain.errors import ConfigError, GrantError, ServiceUnavailable
 from connmgr.services import refresher
-from connmgr.services.committed import committed
 from connmgr.services.refresher import Refresher, read_stored
 from connmgr.storage.errors import ConnectionNotFound, StoreFull
+from connmgr.storage.local import LocalHeld
 from tests.lifecycle.conftest import CATALOG, connect_ioffice, connections_for
 from tests.simulators.ioffice import TOKEN_PATH
+from tests.storage.contract.child import StoreChild
 
 
 async def test_fifty_concurrent_callers_share_one_http_refresh(connections, ioffice_sim):
@@ -27,7 +28,7 @@ async def test_fifty_concurrent_callers_share_one_http_refresh(connections, ioff
 
     assert len(sim.requests_to(TOKEN_PATH)) - before == 1
     assert all(r is results[0] for r in results)  # one refresh, awaited by all (not fifty that found it done)
-    stored = connections.store.secrets("Acme")
+    stored = connections.store.database.secrets("Acme")
     assert sim.refresh_tokens.find(stored.refresh_token) is not None
     assert await connections.check("Acme") == "alice@example.com"
     assert connections.refresher.refreshing() == frozenset()
@@ -36,7 +37,7 @@ async def test_fifty_concurrent_callers_share_one_http_refresh(connections, ioff
 async def test_every_kind_of_caller_joins_the_refresh_in_flight(connections, ioffice_sim, sleep):
     sim = ioffice_sim.sim
     await connect_ioffice(connections, ioffice_sim, "Acme")
-    expiring = connections.store.get("Acme")
+    expiring = connections.store.database.get("Acme")
     connections.now = lambda: expiring.expires_at - 30  # inside the hand-out margin: access_token refreshes first
     sim.inject(TOKEN_PATH, status=503)  # keeps the first refresh in flight across a retry
     before = len(sim.requests_to(TOKEN_PATH))
@@ -49,7 +50,7 @@ async def test_every_kind_of_caller_joins_the_refresh_in_flight(connections, iof
     )
 
     assert len(sim.requests_to(TOKEN_PATH)) - before == 2  # the 503 and its retry, nothing more
-    assert token == connections.store.secrets("Acme").access_token
+    assert token == connections.store.database.secrets("Acme").access_token
     assert timer[1].access_token == token
     assert len(sleep.waits) == 1
 
@@ -57,7 +58,7 @@ async def test_every_kind_of_caller_joins_the_refresh_in_flight(connections, iof
 async def test_a_cancelled_caller_does_not_cancel_the_refresh(connections, ioffice_sim):
     sim = ioffice_sim.sim
     await connect_ioffice(connections, ioffice_sim, "Acme")
-    old = connections.store.secrets("Acme").refresh_token
+    old = connections.store.database.secrets("Acme").refresh_token
     sim.inject(TOKEN_PATH, status=503)
     caller = asyncio.ensure_future(connections.refresh("Acme"))
     await asyncio.sleep(0)
@@ -66,14 +67,14 @@ async def test_a_cancelled_caller_does_not_cancel_the_refresh(connections, ioffi
     await connections.refresher.settle()
 
     assert caller.cancelled()
-    fresh = connections.store.secrets("Acme").refresh_token
+    fresh = connections.store.database.secrets("Acme").refresh_token
     assert fresh != old and sim.refresh_tokens.find(fresh) is not None
 
 
 async def test_a_refused_grant_means_needs_sign_in_and_is_not_retried(connections, ioffice_sim, sleep):
     sim = ioffice_sim.sim
     await connect_ioffice(connections, ioffice_sim, "Acme")
-    sim.refresh_tokens.revoke(connections.store.secrets("Acme").refresh_token)  # revoked at the vendor's side
+    sim.refresh_tokens.revoke(connections.store.database.secrets("Acme").refresh_token)  # revoked at the vendor's side
     before = len(sim.requests_to(TOKEN_PATH))
 
     with pytest.raises(GrantError) as refused:
@@ -81,7 +82,7 @@ async def test_a_refused_grant_means_needs_sign_in_and_is_not_retried(connection
 
     assert len(sim.requests_to(TOKEN_PATH)) - before == 1
     assert sleep.waits == []
-    stored = connections.store.get("Acme")
+    stored = connections.store.database.get("Acme")
     assert stored.status is Status.NEEDS_SIGN_IN
     assert stored.status_detail == refused.value.sentence
     assert refused.value.sentence.startswith("iOFFICE: the token endpoint no longer accepts this grant")
@@ -98,13 +99,14 @@ async def test_a_refusal_after_another_process_rotated_returns_its_tokens(store,
 
     async def rotate_elsewhere_while_waiting(seconds):
         sleep.waits.append(seconds)
-        await other._refresh_locked(*read_stored(store, "Acme"))  # the refresh of a process that took no lock
+        unlocked = LocalHeld(store, *await read_stored(store, "Acme"))  # as if locked, by a process that took no lock
+        await other._refresh_held(unlocked)
 
     connections.refresher._sleep = rotate_elsewhere_while_waiting
     connection, secrets = await connections.refresher.refresh("Acme")
 
     assert connection.status is Status.CONNECTED
-    assert secrets == store.secrets("Acme")
+    assert secrets == store.database.secrets("Acme")
     assert sim.refresh_tokens.find(secrets.refresh_token) is not None
     assert await connections.check("Acme") == "alice@example.com"
 
@@ -112,15 +114,15 @@ async def test_a_refusal_after_another_process_rotated_returns_its_tokens(store,
 async def test_retries_give_up_and_keep_the_stored_tokens(connections, ioffice_sim, sleep):
     sim = ioffice_sim.sim
     await connect_ioffice(connections, ioffice_sim, "Acme")
-    kept = connections.store.secrets("Acme")
+    kept = connections.store.database.secrets("Acme")
     sim.inject(TOKEN_PATH, status=503, headers={"Retry-After": "2"}, times=4)
 
     with pytest.raises(ServiceUnavailable):
         await connections.refresh("Acme")
 
     assert len(sleep.waits) == 3 and min(sleep.waits) >= 2.0  # Retry-After is the least wait
-    assert connections.store.get("Acme").status is Status.CONNECTED
-    assert connections.store.secrets("Acme") == kept
+    assert connections.store.database.get("Acme").status is Status.CONNECTED
+    assert connections.store.database.secrets("Acme") == kept
     assert sim.refresh_tokens.find(kept.refresh_token) is not None
 
 
@@ -133,7 +135,7 @@ async def test_a_revoked_connection_is_not_refreshed(connections, ioffice_sim):
         await connections.refresh("Acme")
 
     assert len(ioffice_sim.sim.requests_to(TOKEN_PATH)) == before
-    assert connections.store.get("Acme").status is Status.REVOKED
+    assert connections.store.database.get("Acme").status is Status.REVOKED
 
 
 async def test_the_event_loop_never_runs_a_commit(connections, ioffice_sim):
@@ -141,11 +143,11 @@ async def test_the_event_loop_never_runs_a_commit(connections, ioffice_sim):
     await connect_ioffice(connections, ioffice_sim, "Acme")
     await connect_ioffice(connections, ioffice_sim, "Zeta")
     ran_on: list[tuple[int, str]] = []
-    connections.store._db.set_trace_callback(lambda sql: ran_on.append((threading.get_ident(), sql)))
+    connections.store.database._db.set_trace_callback(lambda sql: ran_on.append((threading.get_ident(), sql)))
     try:
         await asyncio.gather(connections.refresh("Acme"), connections.refresh("Zeta"))
     finally:
-        connections.store._db.set_trace_callback(None)
+        connections.store.database._db.set_trace_callback(None)
 
     assert any(sql == "COMMIT" for _, sql in ran_on)
     assert [sql for thread, sql in ran_on if thread == threading.get_ident()] == []
@@ -155,7 +157,7 @@ async def test_a_refresh_cancelled_once_answered_still_saves_the_rotated_token(c
     """The vendor has rotated the refresh token: its successor exists only in memory, and must reach the disk."""
     sim = ioffice_sim.sim
     await connect_ioffice(connections, ioffice_sim, "Acme")
-    old = connections.store.secrets("Acme").refresh_token
+    old = connections.store.database.secrets("Acme").refresh_token
 
     def cancel_when_answered(name: str) -> None:
         if name == "answered":
@@ -164,9 +166,10 @@ async def test_a_refresh_cancelled_once_answered_still_saves_the_rotated_token(c
     monkeypatch.setattr(refresher, "checkpoint", cancel_when_answered)
     with pytest.raises(asyncio.CancelledError):
         await connections.refresh("Acme")
-    await committed(connections.store, lambda: None)  # queued after the save: done once the save is committed
+    # Queued after the save: done once the save is committed.
+    await asyncio.wrap_future(connections.store.database.commit_soon(lambda: None))
 
-    fresh = connections.store.secrets("Acme").refresh_token
+    fresh = connections.store.database.secrets("Acme").refresh_token
     # Judged first and asserted by name: pytest would print the tokens of a failing comparison.
     rotated, issued = fresh != old, sim.refresh_tokens.find(fresh) is not None
     assert rotated, "the stored refresh token is still the one used"
@@ -180,7 +183,7 @@ async def refused_by_a_full_disk(connections, monkeypatch) -> None:
     def full(*_):
         raise StoreFull(store.home)  # how the store reports SQLITE_FULL or ENOSPC (tests/storage/test_disk_faults)
 
-    monkeypatch.setattr(store, "_write", full)
+    monkeypatch.setattr(store.database, "_write", full)
     with pytest.raises(StoreFull):
         await connections.refresh("Acme")
     monkeypatch.undo()
@@ -192,18 +195,18 @@ async def test_a_rotated_token_a_full_disk_refused_is_saved_by_the_next_try(conn
     sim = ioffice_sim.sim
     store = connections.store
     await connect_ioffice(connections, ioffice_sim, "Acme")
-    stored_before = store.secrets("Acme")
+    stored_before = store.database.secrets("Acme")
     before = len(sim.requests_to(TOKEN_PATH))
 
     await refused_by_a_full_disk(connections, monkeypatch)
-    unchanged = store.secrets("Acme") == stored_before  # judged first: pytest would print the tokens
+    unchanged = store.database.secrets("Acme") == stored_before  # judged first: pytest would print the tokens
     assert unchanged, "the failed save changed the store"
     await connections.refresh("Acme")
 
     assert len(sim.requests_to(TOKEN_PATH)) - before == 2  # the refused save's refresh, then one with its token
-    issued = sim.refresh_tokens.find(store.secrets("Acme").refresh_token) is not None
+    issued = sim.refresh_tokens.find(store.database.secrets("Acme").refresh_token) is not None
     assert issued, "the stored refresh token is not one iOFFICE issued"
-    assert store.get("Acme").status is Status.CONNECTED
+    assert store.database.get("Acme").status is Status.CONNECTED
     assert await connections.check("Acme") == "alice@example.com"
 
 
@@ -211,7 +214,7 @@ async def test_revoking_also_revokes_the_tokens_a_full_disk_refused(connections,
     sim = ioffice_sim.sim
     await connect_ioffice(connections, ioffice_sim, "Acme")
     await refused_by_a_full_disk(connections, monkeypatch)
-    kept = connections.refresher.unsaved(connections.store.get("Acme"))
+    kept = connections.refresher.unsaved(connections.store.database.get("Acme"))
     assert kept is not None
 
     await connections.revoke("Acme")
@@ -226,7 +229,7 @@ async def test_tokens_of_a_connection_removed_meanwhile_are_not_kept(connections
 
     def remove_when_answered(name: str) -> None:
         if name == "answered":
-            connections.store.remove("Acme")  # from another window or the command line
+            connections.store.database.remove("Acme")  # from another window or the command line
 
     monkeypatch.setattr(refresher, "checkpoint", remove_when_answered)
     with pytest.raises(ConnectionNotFound):
@@ -242,26 +245,49 @@ async def test_an_account_renamed_during_the_refresh_is_kept(connections, ioffic
 
     async def rename_while_waiting(seconds):
         sleep.waits.append(seconds)
-        store.save_metadata(replace(store.get("Acme"), account="bob@example.com"))
+        store.database.save_metadata(replace(store.database.get("Acme"), account="bob@example.com"))
 
     connections.refresher._sleep = rename_while_waiting
     refreshed = await connections.refresh("Acme")
 
     assert len(sleep.waits) == 1
     assert refreshed.account == "bob@example.com"
-    assert store.get("Acme") == refreshed
-    issued = sim.refresh_tokens.find(store.secrets("Acme").refresh_token) is not None  # judged first: no token printed
+    assert store.database.get("Acme") == refreshed
+    issued = sim.refresh_tokens.find(store.database.secrets("Acme").refresh_token) is not None  # judged first
     assert issued, "not a token iOFFICE issued"
 
 
 async def test_refreshing_a_lasting_token_without_a_refresh_token_leaves_it_connected(connections, ioffice_sim):
     await connect_ioffice(connections, ioffice_sim, "Acme")
-    stored, secrets = read_stored(connections.store, "Acme")
+    stored, secrets = await read_stored(connections.store, "Acme")
     lasting = replace(stored, has_refresh_token=False)  # as vcita issues them: years, and nothing to refresh with
-    await committed(connections.store, lambda: connections.store.save(lasting, replace(secrets, refresh_token=None)))
+    await connections.store.save(lasting, replace(secrets, refresh_token=None))
 
     with pytest.raises(ConfigError) as caught:
         await connections.refresh("Acme")
 
     assert "gave no refresh token" in caught.value.sentence
-    assert connections.store.get("Acme").status is Status.CONNECTED
+    assert connections.store.database.get("Acme").status is Status.CONNECTED
+
+
+async def test_trying_leaves_a_refresh_to_the_process_holding_the_lock_and_waiting_joins_it(
+    connections, ioffice_sim
+):
+    sim, store = ioffice_sim.sim, connections.store
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    before = len(sim.requests_to(TOKEN_PATH))
+    other = await StoreChild.start("local", str(store.home))
+    try:
+        assert await other.ask("hold Acme") == "held"
+        # Both at once: the waiting caller joins the try, which does not wait; then it waits by itself.
+        tried = asyncio.ensure_future(connections.refresher.try_refresh("Acme"))
+        waiting = asyncio.ensure_future(connections.refresh("Acme"))
+        assert await tried is None
+        assert not waiting.done() and len(sim.requests_to(TOKEN_PATH)) == before
+        await other.go_on()
+        refreshed = await waiting
+    finally:
+        await other.finish()
+
+    assert len(sim.requests_to(TOKEN_PATH)) - before == 1
+    assert refreshed == store.database.get("Acme")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from connmgr.services.committed import committed
-from connmgr.storage.locks import connection_lock
 from tests.lifecycle.conftest import connect_ioffice
 
 
@@ -14,15 +12,15 @@ async def test_a_rename_waits_for_a_refresh_holding_the_lock_and_keeps_what_it_s
     connection = await connect_ioffice(connections, ioffice_sim, "Acme")
     store = connections.store
 
-    async with connection_lock(store.home, connection.id):  # as a refresh in another process holds it
+    async with store.locked(connection) as held:  # as a refresh in another process holds it
         renaming = asyncio.ensure_future(connections.rename("Acme", "Acme prod"))
         done, _ = await asyncio.wait({renaming}, timeout=0.5)
-        assert not done and store.exists("Acme") and not store.exists("Acme prod")
+        assert not done and store.database.exists("Acme") and not store.database.exists("Acme prod")
         # That refresh saves its new tokens under the name it knows.
-        refreshed = replace(store.get("Acme"), expires_at=connection.expires_at + 600, updated_at=1.0)
-        await committed(store, lambda: store.save_metadata(refreshed))
+        refreshed = replace(held.connection, expires_at=connection.expires_at + 600, updated_at=1.0)
+        assert await held.save(refreshed, held.secrets)
 
     renamed = await renaming
     assert (renamed.name, renamed.id, renamed.expires_at) == ("Acme prod", connection.id, refreshed.expires_at)
-    assert store.get("Acme prod") == renamed and not store.exists("Acme")
+    assert store.database.get("Acme prod") == renamed and not store.database.exists("Acme")
     assert await connections.check("Acme prod") == "alice@example.com"  # its tokens came along

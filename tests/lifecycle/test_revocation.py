@@ -32,7 +32,7 @@ async def test_a_revoked_vcita_token_needs_sign_in_and_is_not_handed_out(connect
     sim = vcita_sim.sim
     await connect_vcita(connections, vcita_sim)
     assert await connections.check("Front desk") == "alice@example.com"
-    assert sim.revoke_token(connections.store.secrets("Front desk").access_token)
+    assert sim.revoke_token(connections.store.database.secrets("Front desk").access_token)
 
     with pytest.raises(TokenRejected) as refused:
         await connections.check("Front desk")
@@ -40,7 +40,7 @@ async def test_a_revoked_vcita_token_needs_sign_in_and_is_not_handed_out(connect
     sentence = refused.value.sentence
     assert "The access token is invalid, expired or revoked." in sentence  # vcita's own words
     assert "revoked at the vendor" in sentence and leaked(sim.issued_secrets(), sentence) == []
-    stored = connections.store.get("Front desk")
+    stored = connections.store.database.get("Front desk")
     assert stored.status is Status.NEEDS_SIGN_IN and stored.status_detail == sentence
     assert health(stored, connections.now()) is Health.NEEDS_SIGN_IN
     with pytest.raises(GrantError, match="needs signing in again"):
@@ -55,23 +55,23 @@ async def test_a_revoked_access_token_with_a_live_refresh_token_is_refreshed_onc
 ):
     sim = ioffice_sim.sim
     await connect_ioffice(connections, ioffice_sim, "Acme")
-    signed_in = connections.store.secrets("Acme")
+    signed_in = connections.store.database.secrets("Acme")
     sim.access_tokens.revoke(signed_in.access_token)
     before = len(sim.requests_to(TOKEN_PATH))
 
     assert await connections.check("Acme") == "alice@example.com"
 
     assert len(sim.requests_to(TOKEN_PATH)) - before == 1  # one refresh, then asked again
-    now = connections.store.secrets("Acme")
+    now = connections.store.database.secrets("Acme")
     assert now.refresh_token != signed_in.refresh_token and sim.refresh_tokens.find(now.refresh_token) is not None
-    assert connections.store.get("Acme").status is Status.CONNECTED
+    assert connections.store.database.get("Acme").status is Status.CONNECTED
     assert await connections.access_token("Acme") == now.access_token
 
 
 async def test_a_revoked_grant_ends_in_needs_sign_in_with_the_token_endpoints_words(connections, ioffice_sim):
     sim = ioffice_sim.sim
     await connect_ioffice(connections, ioffice_sim, "Acme")
-    stored = connections.store.secrets("Acme")
+    stored = connections.store.database.secrets("Acme")
     sim.access_tokens.revoke(stored.access_token)
     sim.refresh_tokens.revoke(stored.refresh_token)
     me_before = len(sim.requests_to(ME_PATH))
@@ -81,21 +81,21 @@ async def test_a_revoked_grant_ends_in_needs_sign_in_with_the_token_endpoints_wo
 
     assert "The refresh token is invalid, revoked or already used." in refused.value.sentence
     assert len(sim.requests_to(ME_PATH)) - me_before == 1  # not asked again with the tokens it refused
-    assert connections.store.get("Acme").status is Status.NEEDS_SIGN_IN
+    assert connections.store.database.get("Acme").status is Status.NEEDS_SIGN_IN
     with pytest.raises(GrantError, match="needs signing in again"):
         await connections.access_token("Acme")
 
 
 async def test_tokens_replaced_meanwhile_are_not_marked_for_a_refusal_of_their_predecessors(connections, ioffice_sim):
     await connect_ioffice(connections, ioffice_sim, "Acme")
-    old = connections.store.get("Acme"), connections.store.secrets("Acme")
+    old = connections.store.database.get("Acme"), connections.store.database.secrets("Acme")
     await connections.refresh("Acme")  # elsewhere, while the old token's who-am-I call was out
     refusal = TokenRejected("iOFFICE", "the API refused the access token", "sign in again")
 
     successor = await connections.refresher.needs_sign_in(*old, refusal)
 
-    assert successor is not None and successor[1] == connections.store.secrets("Acme")
-    assert connections.store.get("Acme").status is Status.CONNECTED
+    assert successor is not None and successor[1] == connections.store.database.secrets("Acme")
+    assert connections.store.database.get("Acme").status is Status.CONNECTED
 
 
 async def test_a_machine_token_refused_by_userinfo_is_not_taken_for_a_revocation(connections, oidc_server):
@@ -105,5 +105,5 @@ async def test_a_machine_token_refused_by_userinfo_is_not_taken_for_a_revocation
     with pytest.raises(TokenRejected, match="not verified"):
         await connections.check("Machine")
 
-    assert connections.store.get("Machine").status is Status.CONNECTED
-    assert await connections.access_token("Machine") == connections.store.secrets("Machine").access_token
+    assert connections.store.database.get("Machine").status is Status.CONNECTED
+    assert await connections.access_token("Machine") == connections.store.database.secrets("Machine").access_token

@@ -50,10 +50,10 @@ async def test_a_thousand_refresh_cycles_lose_no_token(connections, ioffice_sim,
 
     for cycle in range(CYCLES):
         injected += inject_faults(sim, rng, cycle)
-        before = {name: connections.store.secrets(name).refresh_token for name in names}
+        before = {name: connections.store.database.secrets(name).refresh_token for name in names}
         refreshed = await asyncio.gather(*(connections.refresh(name) for name in names))
         assert all(c.status is Status.CONNECTED for c in refreshed)
-        stored = connections.store.read_many(names)
+        stored = connections.store.database.read_many(names)
         for name in names:
             token = stored[name][1].refresh_token
             assert token != before[name], f"{name} was not refreshed in cycle {cycle}"

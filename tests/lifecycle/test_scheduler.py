@@ -16,11 +16,12 @@ from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.domain.errors import ServiceUnavailable
 from connmgr.oauth.client import OAuthClient
 from connmgr.oauth.transport import new_http_client
-from connmgr.services.scheduler import TICK_S, RefreshScheduler
+from connmgr.services.scheduler import HELD_RETRY_S, TICK_S, RefreshScheduler
 from tests.engine.conftest import docbyte
 from tests.lifecycle.conftest import TEST_TIMEOUT, connect_ioffice, connections_for
 from tests.lifecycle.test_schedule import connection as scheduled_connection
 from tests.simulators.ioffice import TOKEN_PATH
+from tests.storage.contract.child import StoreChild
 from tests.support.oidc_fixtures import ACME, VAULT_SERVICE
 
 HOUR = 3600.0
@@ -92,7 +93,7 @@ class GatedRefresher:
         self.gate = asyncio.Event()
         self.entered = asyncio.Event()
 
-    async def refresh(self, name: str, *, basis: Connection | None = None) -> tuple[Connection, Secrets]:
+    async def try_refresh(self, name: str, *, basis: Connection | None = None) -> tuple[Connection, Secrets]:
         self.calls.append(name)
         self.running += 1
         self.most_at_once = max(self.most_at_once, self.running)
@@ -102,8 +103,8 @@ class GatedRefresher:
         finally:
             self.running -= 1
         now = self.clock.wall()
-        fresh = replace(self.store.get(name), issued_at=now, expires_at=now + HOUR)
-        self.store.save_metadata(fresh)
+        fresh = replace(self.store.database.get(name), issued_at=now, expires_at=now + HOUR)
+        self.store.database.save_metadata(fresh)
         return fresh, Secrets()
 
     async def settle(self) -> None:
@@ -121,13 +122,13 @@ class Outcomes:
 
 def seed(store, name: str, issued_at: float, lifetime: float | None, **kw) -> Connection:
     connection = scheduled_connection(lifetime, issued_at=issued_at, **({"id": name, "name": name} | kw))
-    store.save(connection, Secrets(access_token=f"access-{name}", refresh_token=f"refresh-{name}"))
+    store.database.save(connection, Secrets(access_token=f"access-{name}", refresh_token=f"refresh-{name}"))
     return connection
 
 
 @pytest.fixture
 async def clock(store) -> FakeClock:
-    await store.unlock()  # so that `seed` may save on the loop's thread
+    await store.database.unlock()  # so that `seed` may save on the loop's thread
     return FakeClock(time.time())
 
 
@@ -244,7 +245,7 @@ async def test_a_failed_refresh_is_retried_later_not_at_once(store, clock, sched
         refresher.calls.append(name)
         raise outage
 
-    refresher.refresh = failing
+    refresher.try_refresh = failing
     scheduler = await scheduled(refresher, outcomes)
     assert await outcomes.failed.get() == ("Acme", outage)
 
@@ -259,7 +260,7 @@ async def test_a_rotating_connection_is_refreshed_for_real_when_due(store, clock
     async with new_http_client(timeout=TEST_TIMEOUT) as http:
         connections = connections_for(store, OAuthClient(http, now=clock.wall), sleep, now=clock.wall)
         await connect_ioffice(connections, ioffice_sim, "Acme")
-        signed_in = store.secrets("Acme")
+        signed_in = store.database.secrets("Acme")
         outcomes = Outcomes()
         scheduler = await scheduled(connections.refresher, outcomes)
         before = len(ioffice_sim.sim.requests_to(TOKEN_PATH))
@@ -269,7 +270,7 @@ async def test_a_rotating_connection_is_refreshed_for_real_when_due(store, clock
 
         assert len(ioffice_sim.sim.requests_to(TOKEN_PATH)) - before == 1
         assert refreshed.issued_at == clock.wall()
-        assert store.secrets("Acme").refresh_token != signed_in.refresh_token
+        assert store.database.secrets("Acme").refresh_token != signed_in.refresh_token
         assert await connections.check("Acme") == "alice@example.com"
 
 
@@ -277,7 +278,7 @@ async def test_a_client_credentials_connection_is_refreshed_when_due(store, cloc
     async with new_http_client(timeout=TEST_TIMEOUT) as http:
         connections = connections_for(store, OAuthClient(http, now=clock.wall), sleep, now=clock.wall)
         await connections.connect_directly("Vault", docbyte(oidc_server, VAULT_SERVICE, "client_credentials"))
-        first = store.secrets("Vault").access_token
+        first = store.database.secrets("Vault").access_token
         outcomes = Outcomes()
         scheduler = await scheduled(connections.refresher, outcomes)
         assert 180 <= scheduler.due_times()["Vault"] - clock.wall() <= 204
@@ -286,7 +287,7 @@ async def test_a_client_credentials_connection_is_refreshed_when_due(store, cloc
         refreshed = await outcomes.refreshed.get()
 
         assert refreshed.flow == "client_credentials" and refreshed.issued_at == clock.wall()
-        assert store.secrets("Vault").access_token != first
+        assert store.database.secrets("Vault").access_token != first
         assert await connections.check("Vault") == ACME
 
 
@@ -344,7 +345,33 @@ async def test_once_the_vendor_issues_good_tokens_again_they_are_refreshed_as_us
             await clock.advance(await next_wait(scheduler, clock, sim))
         sim.access_token_ttl_ms = 3_600_000
         await next_wait(scheduler, clock, sim)
-        healthy = store.get("Acme")
+        healthy = store.database.get("Acme")
 
     assert healthy.expires_at - healthy.issued_at == HOUR
     assert healthy.issued_at + 2655 <= scheduler.due_times()["Acme"] <= healthy.issued_at + 3009
+
+
+async def test_a_connection_another_process_is_refreshing_is_left_to_it(store, clock, scheduled, ioffice_sim, sleep):
+    async with new_http_client(timeout=TEST_TIMEOUT) as http:
+        connections = connections_for(store, OAuthClient(http, now=clock.wall), sleep, now=clock.wall)
+        await connect_ioffice(connections, ioffice_sim, "Acme")
+        outcomes = Outcomes()
+        scheduler = await scheduled(connections.refresher, outcomes)
+        before = len(ioffice_sim.sim.requests_to(TOKEN_PATH))
+        other = await StoreChild.start("local", str(store.home))
+        try:
+            assert await other.ask("hold Acme") == "held"  # its refresh is under way
+            await clock.advance(scheduler.due_times()["Acme"] - clock.wall())
+            await clock.until(lambda: scheduler.due_times()["Acme"] > clock.wall())
+
+            assert scheduler.due_times()["Acme"] - clock.wall() == HELD_RETRY_S  # looked at again later
+            assert len(ioffice_sim.sim.requests_to(TOKEN_PATH)) == before  # not asked, nor waited for
+            assert outcomes.refreshed.empty() and outcomes.failed.empty()
+            await other.go_on()  # it ended without saving: nothing changed, so the later look refreshes
+            await clock.advance(HELD_RETRY_S)
+            refreshed = await outcomes.refreshed.get()
+        finally:
+            await other.finish()
+
+    assert len(ioffice_sim.sim.requests_to(TOKEN_PATH)) - before == 1
+    assert refreshed.issued_at == clock.wall()

@@ -35,6 +35,6 @@ async def test_settings_changed_during_a_refresh_are_not_sealed_with_its_tokens(
 
     assert len(sim.requests_to(TOKEN_PATH)) == before + 1  # asked with the settings it was sealed with
     assert "its settings or its secrets were changed outside connmgr" in error.value.sentence
-    assert store.get("Acme").values["token_url"] == decoy
+    assert store.database.get("Acme").values["token_url"] == decoy
     with pytest.raises(SecretsUnreadable):  # the change was not made to look like connmgr's own
-        store.read("Acme")
+        store.database.read("Acme")

@@ -27,7 +27,7 @@ from connmgr.services.loopback import (
     loopback_address,
     sign_in_with_system_browser,
 )
-from connmgr.storage import ConnectionStore
+from connmgr.storage import LocalStore
 from tests.engine.conftest import CATALOG, docbyte
 from tests.storage.fakes import FixedDataKey
 from tests.support.oidc_fixtures import ACME, ALICE, APP_REDIRECT_URI, VAULT_DESKTOP
@@ -59,7 +59,7 @@ async def listening(redirect_uri: str = APP_REDIRECT_URI) -> AsyncIterator[Loopb
 @pytest.fixture
 async def connections(home):
     async with OAuthClient() as client:
-        with ConnectionStore(home, FixedDataKey(home)) as store:
+        with LocalStore(home, FixedDataKey(home)) as store:
             yield Connections(store, CATALOG, client)
 
 
@@ -121,7 +121,7 @@ async def test_denied_at_the_consent_page(connections, oidc_server):
     result = await sign_in_with_system_browser(connections, "Vault", vault, browser.open, timeout=30)
 
     assert isinstance(result, Denied)
-    assert not connections.store.exists("Vault")
+    assert not connections.store.database.exists("Vault")
     page = await browser.last_page()
     assert "error=access_denied" in page.url
     assert "The sign-in to Docbyte Vault did not complete." in page.text

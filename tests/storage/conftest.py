@@ -9,7 +9,8 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
-from connmgr.storage import ConnectionStore, DataKeySource, KeyringDataKey
+from connmgr.storage import DataKeySource, KeyringDataKey
+from connmgr.storage.store import ConnectionDatabase
 from tests.storage.fakes import MemoryKeyring
 
 
@@ -36,16 +37,16 @@ def memory_keyring(use_keyring: Callable[[KeyringBackend], None]) -> MemoryKeyri
     return backend
 
 
-StoreOpener = Callable[..., ConnectionStore]
+StoreOpener = Callable[..., ConnectionDatabase]
 
 
 @pytest.fixture
 def open_store(home: Path) -> Iterator[StoreOpener]:
     """Opens stores (by default on `home` with the active keyring) and closes them after the test."""
-    opened: list[ConnectionStore] = []
+    opened: list[ConnectionDatabase] = []
 
-    def opener(keys: DataKeySource | None = None) -> ConnectionStore:
-        store = ConnectionStore(keys.home if keys else home, keys or KeyringDataKey(home))
+    def opener(keys: DataKeySource | None = None) -> ConnectionDatabase:
+        store = ConnectionDatabase(keys.home if keys else home, keys or KeyringDataKey(home))
         opened.append(store)
         return store
 

@@ -14,17 +14,18 @@ from pathlib import Path
 
 import secretstorage
 
-from connmgr.storage import ConnectionStore, KeyringDataKey
+from connmgr.storage import KeyringDataKey
 from connmgr.storage.errors import KeyringLocked
+from connmgr.storage.store import ConnectionDatabase
 from tests.storage.samples import connection, secrets
 
 
 def main(home: Path) -> None:
-    with ConnectionStore(home, KeyringDataKey(home)) as store:
+    with ConnectionDatabase(home, KeyringDataKey(home)) as store:
         store.save(connection(), secrets())
     with closing(secretstorage.dbus_init()) as bus:
         secretstorage.get_default_collection(bus).lock()
-    with ConnectionStore(home, KeyringDataKey(home)) as store:
+    with ConnectionDatabase(home, KeyringDataKey(home)) as store:
         try:
             store.secrets("Acme")
         except KeyringLocked as error:

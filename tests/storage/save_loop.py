@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from connmgr.domain.connection import Connection, Secrets
-from connmgr.storage import ConnectionStore
+from connmgr.storage.store import ConnectionDatabase
 from tests.storage.fakes import FixedDataKey
 from tests.storage.samples import connection
 
@@ -34,7 +34,7 @@ def round_of(saved: Connection) -> int:
 
 
 def main(home: Path, first_round: int) -> None:
-    with ConnectionStore(home, FixedDataKey(home)) as store:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store:
         store._db.set_trace_callback(lambda sql: print("sql", sql.split()[0], flush=True))  # a test-only window
         for round_ in itertools.count(first_round):
             for name in NAMES:

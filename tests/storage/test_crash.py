@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from connmgr.storage import ConnectionStore
+from connmgr.storage.store import ConnectionDatabase
 from tests.storage.fakes import FixedDataKey
 from tests.storage.save_loop import NAMES, round_of, state
 
@@ -67,7 +67,7 @@ def test_killing_a_saving_process_at_many_points_loses_no_saved_state(home: Path
             current[name] = int(round_text)
         in_flight = _next_save(saves[-1][0], int(saves[-1][1])) if saves else (NAMES[0], first_round)
 
-        with ConnectionStore(home, FixedDataKey(home)) as store:
+        with ConnectionDatabase(home, FixedDataKey(home)) as store:
             found = {c.name: c for c in store.list_connections()}
             assert set(found) <= set(NAMES)
             for name in NAMES:

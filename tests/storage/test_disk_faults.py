@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from connmgr.domain.connection import Secrets, Status
-from connmgr.storage import ConnectionStore, resolve_home
+from connmgr.storage import resolve_home
 from connmgr.storage.database import DB_NAME, storage_error
 from connmgr.storage.errors import StoreDamaged, StoreFull, StoreReadOnly
+from connmgr.storage.store import ConnectionDatabase
 from tests.storage.conftest import ReadOnly, StoreOpener
 from tests.storage.fakes import FixedDataKey
 from tests.storage.samples import connection, secrets
@@ -19,7 +20,7 @@ from tests.storage.samples import connection, secrets
 BIG = Secrets(access_token="t" * 20_000, refresh_token="r" * 20_000)
 
 
-def _fill_the_disk(store: ConnectionStore) -> None:
+def _fill_the_disk(store: ConnectionDatabase) -> None:
     """SQLite's own limit on the file's size: past it, writes fail exactly as on a full disk (SQLITE_FULL)."""
     db = store._db  # the limit is a setting of the store's own connection
     (pages,) = db.execute("PRAGMA page_count").fetchone()
@@ -45,21 +46,21 @@ def test_a_full_disk_is_reported_and_loses_nothing(open_store: StoreOpener, home
 
 
 def test_an_unwritable_home_is_reported_and_loses_nothing(home: Path, read_only: ReadOnly) -> None:
-    with ConnectionStore(home, FixedDataKey(home)) as store:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store:
         store.save(connection("Acme"), secrets("Acme"))
     # Closed: the WAL is checkpointed into connections.db and removed, as between two runs of connmgr.
     read_only.freeze(home / DB_NAME)
     read_only.freeze(home)
 
     with pytest.raises(StoreReadOnly) as error:
-        ConnectionStore(home, FixedDataKey(home)).save(connection("Zeta"), secrets("Zeta"))
+        ConnectionDatabase(home, FixedDataKey(home)).save(connection("Zeta"), secrets("Zeta"))
     assert error.value.sentence.startswith(f"Connection store: {home} cannot be written (")
     assert error.value.sentence.endswith(
         "); make it writable or choose another directory with --home or CONNMGR_HOME; nothing was changed."
     )
 
     read_only.thaw()
-    with ConnectionStore(home, FixedDataKey(home)) as store:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store:
         assert store.list_connections() == [connection("Acme")]
         assert store.secrets("Acme") == secrets("Acme")
 
@@ -87,7 +88,7 @@ def test_os_errors_map_like_sqlite_errors(home: Path, failure: OSError, expected
 def test_a_file_that_is_not_a_database(home: Path) -> None:
     (home / DB_NAME).write_bytes(b"this is not SQLite" * 100)
     with pytest.raises(StoreDamaged) as error:
-        ConnectionStore(home, FixedDataKey(home))
+        ConnectionDatabase(home, FixedDataKey(home))
     assert error.value.sentence == (
         f"Connection store: {home / DB_NAME} is damaged or not a connmgr database; restore it from a backup, or move"
         " it aside."

@@ -13,7 +13,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
 
-from connmgr.storage import ConnectionStore, KeyringDataKey, KeySourceKind, recorded_key_source
+from connmgr.storage import KeyringDataKey, KeySourceKind, recorded_key_source
 from connmgr.storage.errors import (
     DataKeyInvalid,
     DataKeyLost,
@@ -22,6 +22,7 @@ from connmgr.storage.errors import (
     KeyringTimeout,
     KeyringUnavailable,
 )
+from connmgr.storage.store import ConnectionDatabase
 from tests.storage.conftest import StoreOpener
 from tests.storage.fakes import ForgetfulKeyring, HungKeyring, MemoryKeyring, RaisingKeyring
 from tests.storage.samples import connection, secrets
@@ -202,13 +203,13 @@ async def test_unlock_fetches_the_key_off_the_loop(open_store: StoreOpener, memo
 async def test_fetching_the_key_on_the_loop_is_refused(open_store: StoreOpener, memory_keyring: MemoryKeyring) -> None:
     store = open_store()
     calls = memory_keyring.calls
-    with pytest.raises(RuntimeError, match=r"await ConnectionStore.unlock\(\) first"):
+    with pytest.raises(RuntimeError, match=r"await ConnectionDatabase.unlock\(\) first"):
         store.save(connection(), secrets())
     assert memory_keyring.calls == calls
 
 
 async def test_unlock_times_out(open_store: StoreOpener, hung_keyring: HungKeyring, home: Path) -> None:
-    store: ConnectionStore = open_store(KeyringDataKey(home, timeout=0.2))
+    store: ConnectionDatabase = open_store(KeyringDataKey(home, timeout=0.2))
     with pytest.raises(KeyringTimeout):
         await store.unlock()
     assert store.list_connections() == []

@@ -14,12 +14,11 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from connmgr.domain.connection import Secrets, Status
-from connmgr.storage import ConnectionStore
 from connmgr.storage.database import DB_NAME, open_database
-from connmgr.storage.envelope import EnvelopeUnreadable
 from connmgr.storage.errors import SecretsUnreadable, StoreTooNew
 from connmgr.storage.schema import MIGRATIONS, migrate, schema_version
-from connmgr.storage.sealing import Binding, open_secrets, seal_secrets
+from connmgr.storage.sealing import Binding
+from connmgr.storage.store import ConnectionDatabase
 from tests.storage.fakes import FixedDataKey
 from tests.storage.samples import connection, secrets
 
@@ -43,7 +42,7 @@ def _envelope(home: Path, name: str = "Acme") -> bytes:
 
 
 def _saved(home: Path) -> None:
-    with ConnectionStore(home, FixedDataKey(home)) as store:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store:
         store.save(connection("Acme"), secrets("Acme"))
         store.save(connection("Zeta"), secrets("Zeta"))
 
@@ -65,7 +64,7 @@ def test_a_bound_setting_changed_outside_connmgr_makes_them_unreadable(home: Pat
     sql, value = edit
     _edit(home, f"{sql} WHERE name = 'Acme'", value)
 
-    with ConnectionStore(home, FixedDataKey(home)) as store:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store:
         for reading in (lambda: store.read("Acme"), lambda: store.secrets("Acme"), lambda: store.read_many(["Acme"])):
             with pytest.raises(SecretsUnreadable) as error:
                 reading()
@@ -90,7 +89,7 @@ UNBOUND = {
 def test_what_does_not_decide_where_secrets_go_is_not_bound(home: Path, column: str, value: object) -> None:
     _saved(home)
     _edit(home, f"UPDATE connections SET {column} = ? WHERE name = 'Acme'", value)
-    with ConnectionStore(home, FixedDataKey(home)) as store:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store:
         (name,) = {c.name for c in store.list_connections()} - {"Zeta"}
         assert store.secrets(name) == secrets("Acme")
 
@@ -98,7 +97,7 @@ def test_what_does_not_decide_where_secrets_go_is_not_bound(home: Path, column: 
 def test_saving_metadata_renames_without_sealing_and_never_changes_the_settings(home: Path) -> None:
     _saved(home)
     before = _envelope(home)
-    with ConnectionStore(home, FixedDataKey(home)) as store:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store:
         stored = store.get("Acme")
         store.save_metadata(
             replace(
@@ -123,7 +122,7 @@ def test_saving_metadata_renames_without_sealing_and_never_changes_the_settings(
 
 def test_every_save_seals_the_settings_it_stores(home: Path) -> None:
     _saved(home)
-    with ConnectionStore(home, FixedDataKey(home)) as store:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store:
         moved = replace(store.get("Acme"), values={"issuer": "https://new.example", "client_id": "new"})
         store.save(moved, secrets("saved"))
         assert store.read("Acme") == (moved, secrets("saved"))
@@ -135,17 +134,9 @@ def test_every_save_seals_the_settings_it_stores(home: Path) -> None:
 def test_an_envelope_moved_to_another_row_does_not_open(home: Path) -> None:
     _saved(home)
     _edit(home, "UPDATE connections SET secrets = ? WHERE name = 'Acme'", _envelope(home, "Zeta"))
-    with ConnectionStore(home, FixedDataKey(home)) as store, pytest.raises(SecretsUnreadable) as error:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store, pytest.raises(SecretsUnreadable) as error:
         store.secrets("Acme")
     assert error.value.sentence == UNREADABLE
-
-
-def test_another_data_key_is_told_apart_from_a_change() -> None:
-    binding = Binding.of(connection("Acme"))
-    envelope = seal_secrets(KEY, binding, secrets())
-    with pytest.raises(EnvelopeUnreadable) as error:
-        open_secrets(os.urandom(32), binding, envelope)
-    assert error.value.reason == "it was sealed with another data key"
 
 
 def test_the_binding_is_encoded_canonically() -> None:
@@ -197,7 +188,7 @@ def _format_1_store(home: Path) -> None:
 def test_a_store_of_an_older_connmgr_is_sealed_again_with_its_settings(home: Path) -> None:
     _format_1_store(home)
 
-    with ConnectionStore(home, FixedDataKey(home)) as store:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store:
         with closing(sqlite3.connect(home / DB_NAME)) as db:
             assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)  # marked before any key
             assert db.execute("SELECT count(*) FROM sealed_in_format_1").fetchone()[0] == 2
@@ -212,7 +203,7 @@ def test_a_store_of_an_older_connmgr_is_sealed_again_with_its_settings(home: Pat
     # From now on a change to its settings is caught, as for a connection saved by this connmgr.
     sql, value = TAMPERING["token endpoint added"]
     _edit(home, f"{sql} WHERE name = 'Acme'", value)
-    with ConnectionStore(home, FixedDataKey(home)) as store:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store:
         with pytest.raises(SecretsUnreadable) as error:
             store.secrets("Acme")
         assert error.value.sentence == UNREADABLE
@@ -222,18 +213,18 @@ def test_a_store_of_an_older_connmgr_is_sealed_again_with_its_settings(home: Pat
 def test_a_format_1_envelope_put_back_later_is_refused(home: Path) -> None:
     _format_1_store(home)
     old = _envelope(home)  # a copy from before the upgrade
-    with ConnectionStore(home, FixedDataKey(home)) as store:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store:
         assert store.secrets("Acme") == secrets("Acme")
     _edit(home, "UPDATE connections SET secrets = ?, field_values = '{}' WHERE name = 'Acme'", old)
 
-    with ConnectionStore(home, FixedDataKey(home)) as store, pytest.raises(SecretsUnreadable) as error:
+    with ConnectionDatabase(home, FixedDataKey(home)) as store, pytest.raises(SecretsUnreadable) as error:
         store.secrets("Acme")
     assert "an envelope of an older connmgr was put in its place" in error.value.sentence
 
 
 def test_an_older_connmgr_refuses_the_upgraded_file_as_a_whole(home: Path) -> None:
     _format_1_store(home)
-    ConnectionStore(home, FixedDataKey(home)).close()
+    ConnectionDatabase(home, FixedDataKey(home)).close()
     with closing(open_database(home)) as db:
         with pytest.raises(StoreTooNew):
             migrate(db, home, MIGRATIONS[:1])  # what the older connmgr knows

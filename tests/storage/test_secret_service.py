@@ -19,8 +19,9 @@ import keyring.errors
 import pytest
 
 from connmgr.domain.connection import Secrets
-from connmgr.storage import ConnectionStore, KeyringDataKey, resolve_home
+from connmgr.storage import KeyringDataKey, resolve_home
 from connmgr.storage.errors import KeyringLocked
+from connmgr.storage.store import ConnectionDatabase
 from tests.storage.samples import connection
 
 pytestmark = [
@@ -48,10 +49,10 @@ def test_the_default_backend_is_the_secret_service() -> None:
 
 
 def test_round_trip_through_the_real_keyring(home: Path) -> None:
-    with ConnectionStore(home, KeyringDataKey(home)) as store:
+    with ConnectionDatabase(home, KeyringDataKey(home)) as store:
         store.save(connection(), BUNDLE)
 
-    with ConnectionStore(home, KeyringDataKey(home)) as store:
+    with ConnectionDatabase(home, KeyringDataKey(home)) as store:
         assert store.secrets("Acme") == BUNDLE
     stored_key = keyring.get_password(f"connmgr:{home}", "data-key")
     assert stored_key is not None and len(stored_key) == 44

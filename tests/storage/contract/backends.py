@@ -1,0 +1,136 @@
+"""The stores the contract suite runs against, each behind one small class (the shape of keyring's backend tests).
+
+A backend opens store objects over one set of stored data (each as another process would open it: no state
+shared in memory), names that data for a child process (`child.py`), and does what only raw access to its
+storage can: change what the store keeps behind its back, as a database administrator or another program
+could. A workspace on PostgreSQL is added here as one more class and one more name in `BACKENDS`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from abc import ABC, abstractmethod
+from contextlib import closing
+from pathlib import Path
+
+from connmgr.storage import LocalStore, resolve_home
+from connmgr.storage.database import DB_NAME
+from connmgr.storage.interface import ConnectionStore
+from tests.storage.fakes import FixedDataKey
+
+
+class Backend(ABC):
+    """One set of stored data, and the store objects opened over it for a test."""
+
+    name: str
+
+    @abstractmethod
+    def open(self) -> ConnectionStore:
+        """A new store object over the data (closed by `close_all`)."""
+
+    @abstractmethod
+    def close_all(self) -> None:
+        """Close every store object opened."""
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """What `open_in_child` needs to open the same data in another process."""
+
+    @staticmethod
+    @abstractmethod
+    def open_in_child(location: str) -> ConnectionStore:
+        """In a child process: a store over the data at `location`."""
+
+    @staticmethod
+    @abstractmethod
+    def close_in_child(store: ConnectionStore) -> None: ...
+
+    @abstractmethod
+    def set_settings(self, connection_id: str, *, template_id: str | None = None, values_json: str | None = None
+                     ) -> None:  # fmt: skip
+        """Change a stored connection's template or field values (JSON) behind the store's back."""
+
+    @abstractmethod
+    def swap_secrets(self, first_id: str, second_id: str) -> None:
+        """Swap two stored connections' sealed secrets behind the store's back."""
+
+    @abstractmethod
+    def change_audit(self, seq: int, column: str, value: object) -> None:
+        """Change one column of one audit entry behind the store's back (past whatever guards the log)."""
+
+    @abstractmethod
+    def delete_audit(self, seq: int) -> None:
+        """Delete one audit entry behind the store's back (past whatever guards the log)."""
+
+    @abstractmethod
+    def raw_contents(self) -> bytes:
+        """Everything the backend keeps, as bytes: what someone who copies its storage can read."""
+
+
+class LocalBackend(Backend):
+    """The local store: a home directory, with the test's fixed data key."""
+
+    name = "local"
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self._opened: list[LocalStore] = []
+
+    def open(self) -> LocalStore:
+        store = LocalStore(self.home, FixedDataKey(self.home))
+        self._opened.append(store)
+        return store
+
+    def close_all(self) -> None:
+        while self._opened:
+            self._opened.pop().close()
+
+    @property
+    def location(self) -> str:
+        return str(self.home)
+
+    @staticmethod
+    def open_in_child(location: str) -> LocalStore:
+        home = resolve_home(Path(location))
+        return LocalStore(home, FixedDataKey(home))
+
+    @staticmethod
+    def close_in_child(store: ConnectionStore) -> None:
+        assert isinstance(store, LocalStore)
+        store.close()
+
+    def set_settings(self, connection_id: str, *, template_id: str | None = None, values_json: str | None = None
+                     ) -> None:  # fmt: skip
+        with self._raw() as db:
+            if template_id is not None:
+                db.execute("UPDATE connections SET template_id = ? WHERE id = ?", (template_id, connection_id))
+            if values_json is not None:
+                db.execute("UPDATE connections SET field_values = ? WHERE id = ?", (values_json, connection_id))
+
+    def swap_secrets(self, first_id: str, second_id: str) -> None:
+        with self._raw() as db:
+            blobs = dict(db.execute("SELECT id, secrets FROM connections WHERE id IN (?, ?)", (first_id, second_id)))
+            for one, other in ((first_id, second_id), (second_id, first_id)):
+                db.execute("UPDATE connections SET secrets = ? WHERE id = ?", (blobs[other], one))
+
+    def change_audit(self, seq: int, column: str, value: object) -> None:
+        with self._raw() as db:
+            db.execute("DROP TRIGGER IF EXISTS audit_is_not_changed")  # what stops connmgr, not someone with the file
+            db.execute(f"UPDATE audit SET {column} = ? WHERE seq = ?", (value, seq))
+
+    def delete_audit(self, seq: int) -> None:
+        with self._raw() as db:
+            db.execute("DROP TRIGGER IF EXISTS audit_is_not_deleted")
+            db.execute("DELETE FROM audit WHERE seq = ?", (seq,))
+
+    def raw_contents(self) -> bytes:
+        return b"".join(path.read_bytes() for path in sorted(self.home.glob(f"{DB_NAME}*")))
+
+    def _raw(self) -> closing[sqlite3.Connection]:
+        db = sqlite3.connect(self.home / DB_NAME, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 5000")
+        return closing(db)
+
+
+BACKENDS: dict[str, type[Backend]] = {LocalBackend.name: LocalBackend}
