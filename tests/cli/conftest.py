@@ -1,43 +1,9 @@
 import os
-import subprocess
-import sys
-from dataclasses import dataclass
 
 import pytest
 
+from tests.cli.command import ConnmgrCommand
 from tests.support.token_endpoint import TokenEndpoint
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-class ConnmgrCommand:
-    """`connmgr` run the way a person or a script runs it: a separate process, its own home."""
-
-    def __init__(self, home, env, options=()):
-        self.home = home
-        self.env = env
-        self.options = tuple(options)  # before every command, such as -v
-        self.log: list[Result] = []
-
-    def __call__(self, *args, env=None, input_text=None):
-        run_env = {**self.env, **(env or {})}
-        done = subprocess.run(
-            [sys.executable, "-m", "connmgr", *self.options, *args],
-            env=run_env,
-            capture_output=True,
-            text=True,
-            input=input_text,
-            timeout=60,
-            check=False,
-        )
-        result = Result(done.returncode, done.stdout, done.stderr)
-        self.log.append(result)
-        return result
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
 from connmgr.storage import KeyringDataKey, LocalStore
 from connmgr.templates import load_catalog
-from tests.engine.conftest import provider_for
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.support.flows import browse_to_callback
+from tests.support.providers import provider_for
 
 CONSENT_BUTTONS = {"vaultre": "Confirm", "vcita": "Allow"}
 

@@ -25,7 +25,7 @@ import pytest
 
 from connmgr.storage import KeyringDataKey
 from connmgr.storage.store import ConnectionDatabase
-from tests.cli.conftest import ConnmgrCommand, Result
+from tests.cli.command import ConnmgrCommand, Result
 from tests.simulators.fixtures import CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAME
 from tests.simulators.vcita import USERINFO_PATH
 from tests.support.oidc_fixtures import ACME, ALICE, GENERIC_APP, LOOPBACK_REDIRECT_URI, VAULT_DESKTOP, VAULT_SERVICE

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import pytest
 
 from connmgr.domain.callback import CodeReceived, parse_callback
-from tests.engine.conftest import CATALOG
 from tests.gui.redirect_host import OtherHosts, other_hosts_stand_in
 from tests.gui.webdriver import TIMEOUT_MS
+from tests.support.providers import CATALOG
 
 APP_HOST = "app.connmgr.test"  # the redirect host; the stand-in answers for it
 CONTROL_HOST = "elsewhere.connmgr.test"  # another host, which shows that the stand-in does see what is sent

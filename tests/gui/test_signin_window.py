@@ -19,11 +19,11 @@ from connmgr.domain.callback import Denied
 from connmgr.domain.provider import Provider, resolve_provider
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.signin import Connected, SignIn, finish_sign_in, start_sign_in
-from tests.engine.conftest import CATALOG, provider_for
 from tests.gui.webdriver import TIMEOUT_MS, PageDriver
 from tests.simulators.fixtures import PASSWORD, REDIRECT_URI, USERNAME
 from tests.simulators.ioffice import LOGIN_PATH
 from tests.support.oidc_fixtures import ACME, ALICE, APP_REDIRECT_URI, VAULT_DESKTOP
+from tests.support.providers import CATALOG, provider_for
 
 SCREENSHOT = Path("/tmp/signin.png")
 

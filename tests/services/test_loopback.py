@@ -28,9 +28,9 @@ from connmgr.services.loopback import (
     sign_in_with_system_browser,
 )
 from connmgr.storage import LocalStore
-from tests.engine.conftest import CATALOG, docbyte
 from tests.storage.fakes import FixedDataKey
 from tests.support.oidc_fixtures import ACME, ALICE, APP_REDIRECT_URI, VAULT_DESKTOP
+from tests.support.providers import CATALOG, docbyte
 from tests.support.signin import Page
 from tests.support.system_browser import browse_as
 

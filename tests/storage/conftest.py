@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,6 +10,8 @@ from keyring.backend import KeyringBackend
 from connmgr.storage import DataKeySource, KeyringDataKey
 from connmgr.storage.store import ConnectionDatabase
 from tests.storage.fakes import MemoryKeyring
+from tests.storage.opener import StoreOpener
+from tests.storage.read_only import ReadOnly
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -37,9 +37,6 @@ def memory_keyring(use_keyring: Callable[[KeyringBackend], None]) -> MemoryKeyri
     return backend
 
 
-StoreOpener = Callable[..., ConnectionDatabase]
-
-
 @pytest.fixture
 def open_store(home: Path) -> Iterator[StoreOpener]:
     """Opens stores (by default on `home` with the active keyring) and closes them after the test."""
@@ -53,30 +50,6 @@ def open_store(home: Path) -> Iterator[StoreOpener]:
     yield opener
     for store in opened:
         store.close()
-
-
-class ReadOnly:
-    """Makes files and directories unwritable for real: by mode bits, or for root (whom mode bits do not stop)
-    with the immutable attribute."""
-
-    def __init__(self) -> None:
-        self._undo: list[Callable[[], object]] = []
-
-    def freeze(self, path: Path) -> None:
-        if os.name != "posix":
-            pytest.skip("needs POSIX file modes")
-        if os.geteuid() != 0:
-            mode = path.stat().st_mode
-            path.chmod(0o500 if path.is_dir() else 0o400)
-            self._undo.append(lambda: path.chmod(mode))
-        elif subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0:
-            self._undo.append(lambda: subprocess.run(["chattr", "-i", str(path)], check=True))
-        else:
-            pytest.skip("running as root on a file system without the immutable attribute")
-
-    def thaw(self) -> None:
-        while self._undo:
-            self._undo.pop()()
 
 
 @pytest.fixture

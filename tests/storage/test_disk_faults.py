@@ -13,8 +13,9 @@ from connmgr.storage import resolve_home
 from connmgr.storage.database import DB_NAME, storage_error
 from connmgr.storage.errors import StoreDamaged, StoreFull, StoreReadOnly
 from connmgr.storage.store import ConnectionDatabase
-from tests.storage.conftest import ReadOnly, StoreOpener
 from tests.storage.fakes import FixedDataKey
+from tests.storage.opener import StoreOpener
+from tests.storage.read_only import ReadOnly
 from tests.storage.samples import connection, secrets
 
 BIG = Secrets(access_token="t" * 20_000, refresh_token="r" * 20_000)

@@ -23,8 +23,8 @@ from connmgr.storage.errors import (
     KeyringUnavailable,
 )
 from connmgr.storage.store import ConnectionDatabase
-from tests.storage.conftest import StoreOpener
 from tests.storage.fakes import ForgetfulKeyring, HungKeyring, MemoryKeyring, RaisingKeyring
+from tests.storage.opener import StoreOpener
 from tests.storage.samples import connection, secrets
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

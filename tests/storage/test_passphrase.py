@@ -10,8 +10,8 @@ import pytest
 from connmgr.storage import KeyringDataKey, KeySourceKind, PassphraseDataKey, recorded_key_source
 from connmgr.storage.errors import KeySourceInvalid, KeySourceMismatch, WrongPassphrase
 from connmgr.storage.keysource import RECORD_NAME
-from tests.storage.conftest import StoreOpener
 from tests.storage.fakes import MemoryKeyring
+from tests.storage.opener import StoreOpener
 from tests.storage.samples import connection, secrets
 
 

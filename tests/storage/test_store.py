@@ -16,8 +16,8 @@ from connmgr.storage.audit import AuditAction
 from connmgr.storage.database import DB_NAME
 from connmgr.storage.errors import ConnectionDamaged, StoreBusy
 from connmgr.storage.store import ConnectionDatabase
-from tests.storage.conftest import StoreOpener
 from tests.storage.fakes import MemoryKeyring
+from tests.storage.opener import StoreOpener
 from tests.storage.samples import connection, secrets
 
 

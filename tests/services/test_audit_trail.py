@@ -8,7 +8,7 @@ import pytest
 
 from connmgr.domain.errors import GrantError
 from connmgr.storage.audit import first_broken_link
-from tests.lifecycle.conftest import connect_ioffice
+from tests.support.refreshing import connect_ioffice
 from tests.support.secrets import leaked
 
 

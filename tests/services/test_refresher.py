@@ -14,9 +14,10 @@ from connmgr.services import refresher
 from connmgr.services.refresher import Refresher, read_stored
 from connmgr.storage.errors import ConnectionNotFound, StoreFull
 from connmgr.storage.local import LocalHeld
-from tests.lifecycle.conftest import CATALOG, connect_ioffice, connections_for
 from tests.simulators.ioffice import TOKEN_PATH
 from tests.storage.contract.child import StoreChild
+from tests.support.providers import CATALOG
+from tests.support.refreshing import connect_ioffice, connections_for
 
 
 async def test_fifty_concurrent_callers_share_one_http_refresh(connections, ioffice_sim):

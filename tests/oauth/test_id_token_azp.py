@@ -16,9 +16,9 @@ from joserfc.jwk import KeySet, RSAKey
 from connmgr.domain.errors import IdTokenError
 from connmgr.domain.provider import resolve_provider
 from connmgr.domain.tokens import TokenSet
-from tests.engine.conftest import CATALOG
 from tests.simulators.server import LocalServer
 from tests.simulators.wire import Response
+from tests.support.providers import CATALOG
 
 CLIENT_ID = "desk-app"
 KEY = RSAKey.generate_key(2048, parameters={"kid": "k1", "alg": "RS256", "use": "sig"}, private=True)

@@ -15,9 +15,9 @@ import pytest
 
 from connmgr.domain.connection import Status
 from connmgr.domain.errors import GrantError
-from tests.lifecycle.conftest import connect_ioffice
-from tests.lifecycle.refresh_child import PAUSE_VARIABLE, digest
+from tests.services.refresh_child import PAUSE_VARIABLE, digest
 from tests.simulators.ioffice import TOKEN_PATH
+from tests.support.refreshing import connect_ioffice
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WORD_TIMEOUT_S = 60.0  # a child that never says the expected word fails the test rather than hanging it
@@ -36,7 +36,7 @@ class Child:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.lifecycle.refresh_child",
+            "tests.services.refresh_child",
             str(home),
             name,
             cwd=PROJECT_ROOT,

@@ -27,9 +27,9 @@ from connmgr.oauth.client import OAuthClient
 from connmgr.oauth.transport import new_http_client
 from connmgr.services.signin import connect_with_password, finish_sign_in, start_sign_in
 from connmgr.templates import load_catalog
-from tests.engine.conftest import CATALOG, provider_for
 from tests.simulators.fixtures import CLIENT_ID, PASSWORD, REDIRECT_URI, USERNAME
 from tests.support.flows import browse_to_callback, sign_in
+from tests.support.providers import CATALOG, provider_for
 from tests.support.secrets import leaked
 
 TOKEN_PATH = "/external/api/oauth2/token"

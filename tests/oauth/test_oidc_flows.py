@@ -10,7 +10,6 @@ from connmgr.domain.errors import CallbackError, GrantError, IdTokenError, Token
 from connmgr.domain.provider import resolve_provider
 from connmgr.domain.tokens import TokenSet
 from connmgr.services.signin import Connected, connect_client_credentials, finish_sign_in, start_sign_in
-from tests.engine.conftest import CATALOG, docbyte, generic_machine
 from tests.support.flows import browse_to_callback, sign_in
 from tests.support.oidc_fixtures import (
     ACME,
@@ -23,6 +22,7 @@ from tests.support.oidc_fixtures import (
     VAULT_SERVICE,
     VAULT_WEB,
 )
+from tests.support.providers import CATALOG, docbyte, generic_machine
 from tests.support.secrets import leaked
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from tests.lifecycle.conftest import connect_ioffice
+from tests.support.refreshing import connect_ioffice
 
 
 async def test_a_rename_waits_for_a_refresh_holding_the_lock_and_keeps_what_it_saved(connections, ioffice_sim):

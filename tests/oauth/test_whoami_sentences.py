@@ -8,9 +8,9 @@ import pytest
 
 from connmgr.domain.errors import TokenRejected, VendorError
 from connmgr.services.signin import finish_sign_in, start_sign_in
-from tests.engine.conftest import provider_for
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.support.flows import browse_to_callback, sign_in
+from tests.support.providers import provider_for
 from tests.support.secrets import leaked
 
 WRONG_KEY = "apikey-not-the-one-4711"

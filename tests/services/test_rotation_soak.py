@@ -12,8 +12,8 @@ import time
 from random import Random
 
 from connmgr.domain.connection import Status
-from tests.lifecycle.conftest import connect_ioffice
 from tests.simulators.ioffice import TOKEN_PATH
+from tests.support.refreshing import connect_ioffice
 
 CONNECTIONS = 20
 CYCLES = 50

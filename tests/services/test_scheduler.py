@@ -17,12 +17,12 @@ from connmgr.domain.errors import ServiceUnavailable
 from connmgr.oauth.client import OAuthClient
 from connmgr.oauth.transport import new_http_client
 from connmgr.services.scheduler import HELD_RETRY_S, TICK_S, RefreshScheduler
-from tests.engine.conftest import docbyte
-from tests.lifecycle.conftest import TEST_TIMEOUT, connect_ioffice, connections_for
-from tests.lifecycle.test_schedule import connection as scheduled_connection
+from tests.domain.test_schedule import connection as scheduled_connection
 from tests.simulators.ioffice import TOKEN_PATH
 from tests.storage.contract.child import StoreChild
 from tests.support.oidc_fixtures import ACME, VAULT_SERVICE
+from tests.support.providers import docbyte
+from tests.support.refreshing import TEST_TIMEOUT, connect_ioffice, connections_for
 
 HOUR = 3600.0
 

@@ -5,9 +5,9 @@ import pytest
 from connmgr.domain.callback import Denied
 from connmgr.domain.errors import GrantError, TokenRejected, VendorError
 from connmgr.services.signin import Connected, connect_with_password, finish_sign_in, start_sign_in
-from tests.engine.conftest import provider_for
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.support.flows import browse_to_callback, sign_in
+from tests.support.providers import provider_for
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Child process for the cross-process and kill tests: refreshes one connection when told to.
 
-    CONNMGR_TEST_PAUSE_AT=answered python -m tests.lifecycle.refresh_child HOME NAME
+    CONNMGR_TEST_PAUSE_AT=answered python -m tests.services.refresh_child HOME NAME
 
 It reads the connection's stored state (the state it will judge stale), prints `ready` and waits for a line on
 stdin, so that two children can start from the same state. During the refresh it prints `at POINT` at each of the

@@ -1,18 +1,11 @@
-import pytest
+"""Providers pointed at the running simulators and oidc-provider, through each template's own fields."""
 
 from connmgr.domain.provider import resolve_provider
-from connmgr.oauth.client import OAuthClient
 from connmgr.templates import load_catalog
 from tests.simulators.fixtures import CLIENT_ID, REDIRECT_URI
 from tests.support.oidc_fixtures import ACME, APP_REDIRECT_URI, GENERIC_SERVICE
 
 CATALOG = load_catalog().catalog
-
-
-@pytest.fixture
-async def client():
-    async with OAuthClient() as c:
-        yield c
 
 
 def provider_for(template_id, seeded, flow=None, **values):
@@ -48,4 +41,3 @@ def generic_machine(oidc_server):
         "scope": "openid",
     }
     return resolve_provider(CATALOG.get("oidc"), values, "client_credentials")
-

@@ -14,11 +14,11 @@ import pytest
 from connmgr.domain.connection import Status
 from connmgr.domain.errors import GrantError, TokenRejected
 from connmgr.domain.health import Health, health
-from tests.engine.conftest import generic_machine, provider_for
-from tests.lifecycle.conftest import connect_ioffice
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.simulators.ioffice import ME_PATH, TOKEN_PATH
 from tests.support.flows import browse_to_callback
+from tests.support.providers import generic_machine, provider_for
+from tests.support.refreshing import connect_ioffice
 from tests.support.secrets import leaked
 
 

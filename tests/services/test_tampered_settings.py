@@ -11,8 +11,8 @@ import pytest
 from connmgr.services import refresher
 from connmgr.storage.database import DB_NAME
 from connmgr.storage.errors import SecretsUnreadable
-from tests.lifecycle.conftest import connect_ioffice
 from tests.simulators.ioffice import TOKEN_PATH
+from tests.support.refreshing import connect_ioffice
 
 
 async def test_settings_changed_during_a_refresh_are_not_sealed_with_its_tokens(

@@ -17,9 +17,9 @@ from connmgr.domain.errors import (
 )
 from connmgr.services.retry import RetryPolicy, ceiling, next_wait, with_retries
 from connmgr.services.signin import connect_with_password
-from tests.engine.conftest import provider_for
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.simulators.ioffice import REVOKE_PATH
+from tests.support.providers import provider_for
 
 POLICY = RetryPolicy(attempts=4, base_s=0.5, cap_s=30.0, budget_s=90.0)
 
