@@ -91,4 +91,6 @@ def _word(row: sqlite3.Row, column: str, words: Mapping[str, Word]) -> Word:
     try:
         return words[row[column]]
     except KeyError:
-        raise ConnectionDamaged(row["id"], row["name"], f"its {column} {clip(str(row[column]), 40)!r} is unknown") from None
+        raise ConnectionDamaged(
+            row["id"], row["name"], f"its {column} {clip(str(row[column]), 40)!r} is unknown"
+        ) from None
