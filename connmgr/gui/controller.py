@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QToolButton, QWidget
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
+from connmgr.domain.claims import token_claims
 from connmgr.domain.connection import Connection
 from connmgr.domain.dialect import Flow
 from connmgr.domain.durations import countdown, in_words
@@ -38,7 +39,7 @@ from connmgr.gui.sign_in_flow import SignInOutcome, sign_in
 from connmgr.listing import REFRESHING
 from connmgr.services.connections import Connections
 from connmgr.services.envwriter import git_exposure
-from connmgr.services.inspection import endpoints_of, id_token_claims, same_identity
+from connmgr.services.inspection import endpoints_of, same_identity
 from connmgr.services.loopback import SIGN_IN_TIMEOUT_S
 from connmgr.services.signin import Connected, finish_sign_in
 from connmgr.storage import LocalStore, PassphraseDataKey, recorded_key_source
@@ -321,8 +322,9 @@ class Controller(QObject):
         return None
 
     async def reveal(self, name: str) -> None:
-        secrets = await self.connections.reveal(name)
-        self.window.details.reveal(name, secrets, id_token_claims(secrets))
+        connection, secrets = await self.connections.reveal(name)
+        claims = token_claims(secrets.id_token, secrets.access_token, connection.expires_at)
+        self.window.details.reveal(name, secrets, claims)
 
     def _on_selection_changed(self) -> None:
         selected = self.window.selected_connections()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from connmgr.domain.claims import TokenClaims
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.domain.durations import countdown, in_words
 from connmgr.domain.health import Health
@@ -48,6 +49,7 @@ ENDPOINT_LABELS = {
 }
 TOKEN_LABELS = {"access_token": "Access token", "refresh_token": "Refresh token", "id_token": "Id token"}
 HIDDEN = "Tokens and keys are read from the keyring when you press Show."
+_TIME_CLAIMS = ("exp", "iat", "nbf")
 
 
 def _when(epoch: float, now: float) -> str:
@@ -58,6 +60,24 @@ def _when(epoch: float, now: float) -> str:
     if local.date() == datetime.fromtimestamp(now).astimezone().date():
         return f"{relative}, at {local:%H:%M:%S}"
     return f"{relative}, {local:%Y-%m-%d %H:%M}"
+
+
+def _claim_text(key: str, value: object, now: float) -> str:
+    """A claim as a person reads it: its times also as times, everything else as the token holds it."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    if key in _TIME_CLAIMS and isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return f"{text} ({_when(value, now)})"
+        except (OverflowError, ValueError, OSError):  # a time no clock reaches: said as it is
+            return text
+    return text
+
+
+def _claims_view() -> QPlainTextEdit:
+    view = QPlainTextEdit()
+    view.setReadOnly(True)
+    view.setMaximumHeight(160)
+    return view
 
 
 def _full(epoch: float) -> str:
@@ -108,9 +128,9 @@ class DetailsPane(QWidget):
         self.show_button = QPushButton("Show")
         self.show_button.setToolTip("Reveal the tokens and keys (read from the keyring)")
         self.show_button.clicked.connect(self._on_show_clicked)
-        self.claims = QPlainTextEdit()
-        self.claims.setReadOnly(True)
-        self.claims.setMaximumHeight(160)
+        self.claims = _claims_view()  # the id token's
+        self.access_claims = _claims_view()  # the access token's, when it is a JWT
+        self.expiry_note = _value_label("")
 
         top = QHBoxLayout()
         top.addWidget(self.icon)
@@ -131,8 +151,12 @@ class DetailsPane(QWidget):
         secret_column.addLayout(self.secrets)
         secret_column.addWidget(self.show_button, 0, Qt.AlignmentFlag.AlignLeft)
         self._claims_title = QLabel("Id-token claims (decoded for display, not trusted)")
-        secret_column.addWidget(self._claims_title)
-        secret_column.addWidget(self.claims)
+        self._access_claims_title = QLabel("Access-token claims (decoded for display, not trusted)")
+        self._claim_widgets = (
+            self._claims_title, self.claims, self._access_claims_title, self.access_claims, self.expiry_note
+        )  # fmt: skip
+        for widget in self._claim_widgets:
+            secret_column.addWidget(widget)
         column.addWidget(self._secrets_box)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -259,8 +283,10 @@ class DetailsPane(QWidget):
         while self.secrets.rowCount():
             self.secrets.removeRow(0)
         self.claims.clear()
-        self._claims_title.hide()
-        self.claims.hide()
+        self.access_claims.clear()
+        self.expiry_note.clear()
+        for widget in self._claim_widgets:
+            widget.hide()
         self.hidden_note.setText(HIDDEN)
         self.hidden_note.show()
         self._revealed = False
@@ -273,7 +299,7 @@ class DetailsPane(QWidget):
         elif self._connection is not None:
             self.reveal_requested.emit(self._connection.name)
 
-    def reveal(self, name: str, secrets: Secrets, claims: dict[str, Any]) -> None:
+    def reveal(self, name: str, secrets: Secrets, claims: TokenClaims) -> None:
         """Show the secrets the controller read, if the same connection is still selected: those it holds only."""
         if self._connection is None or self._connection.name != name:
             return
@@ -289,10 +315,19 @@ class DetailsPane(QWidget):
                 self.secrets.addRow(label, self._secret_field(label, value))
         self.hidden_note.setText("It holds no token or key.")
         self.hidden_note.setVisible(self.secrets.rowCount() == 0)
-        if claims:
-            self.claims.setPlainText(json.dumps(claims, indent=2, sort_keys=True))
+        if claims.id_token:
+            self.claims.setPlainText(json.dumps(claims.id_token, indent=2, sort_keys=True))
             self._claims_title.show()
             self.claims.show()
+        if claims.access_token:
+            now = self._now()
+            self.access_claims.setPlainText(
+                "\n".join(f"{k}: {_claim_text(k, v, now)}" for k, v in claims.access_token.items())
+            )
+            self._access_claims_title.show()
+            self.access_claims.show()
+        self.expiry_note.setText(claims.expiry_note)
+        self.expiry_note.setVisible(bool(claims.expiry_note))
         self._revealed = True
         self.show_button.setText("Hide")
 

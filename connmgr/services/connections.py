@@ -161,11 +161,11 @@ class Connections:
         await self.store.record(AuditAction.COPY, [connection])
         return secrets.access_token or ""
 
-    async def reveal(self, name: str) -> Secrets:
-        """A connection's secrets, to show to the person (recorded: they may copy them from there)."""
+    async def reveal(self, name: str) -> tuple[Connection, Secrets]:
+        """A connection as stored and its secrets, to show to the person (recorded: they may copy them from there)."""
         connection, secrets = await self._read(name)
         await self.store.record(AuditAction.REVEAL, [connection])
-        return secrets
+        return connection, secrets
 
     async def _fit_for_use(self, connection: Connection, secrets: Secrets) -> tuple[Connection, Secrets]:
         """The stored tokens, refreshed first when they have expired or are about to."""

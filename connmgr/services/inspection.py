@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from connmgr.domain.connection import Connection, Secrets
+from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConnmgrError
-from connmgr.domain.identity import unverified_claims
 from connmgr.domain.provider import saved_provider
 from connmgr.domain.template import TemplateCatalog
 from connmgr.storage.interface import ConnectionStore
@@ -31,8 +29,3 @@ async def same_identity(store: ConnectionStore, template_id: str, account: str |
     if not account:
         return []
     return [c for c in await store.list_connections() if c.template_id == template_id and c.account == account]
-
-
-def id_token_claims(secrets: Secrets) -> dict[str, Any]:
-    """The id token's claims for display only (it was validated when it arrived)."""
-    return (unverified_claims(secrets.id_token) or {}) if secrets.id_token else {}

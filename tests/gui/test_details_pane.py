@@ -4,11 +4,13 @@ a revoked one, scopes granted or asked for, the template's labels, each endpoint
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QToolButton
 
+from connmgr.domain.claims import TokenClaims
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.domain.dialect import Flow
 from connmgr.domain.health import health
 from connmgr.services.inspection import endpoints_of
 from tests.gui.table_rows import CATALOG, T0, Clock, conn, model_with, window_over
+from tests.support.oidc_fixtures import ACME, VAULT_SERVICE
 
 VAULT_VALUES = {"client_id": "acme-app", "account": "acme", "environment": "prod", "tenant": "acme",
                 "redirect_uri": "https://app.example.com/cb"}  # fmt: skip
@@ -135,7 +137,7 @@ def test_only_the_secrets_it_holds_shown_in_fields_that_copy_then_hidden_again(q
     long_token = "eyJ" + "x" * 2000
     with qtbot.waitSignal(pane.reveal_requested) as asked:
         qtbot.mouseClick(pane.show_button, Qt.MouseButton.LeftButton)
-    pane.reveal(asked.args[0], Secrets(access_token=long_token, fields={"client_secret": "s3cret"}), {})
+    pane.reveal(asked.args[0], Secrets(access_token=long_token, fields={"client_secret": "s3cret"}), TokenClaims())
     held = rows(pane.secrets)
     assert list(held) == ["Access token", "Client secret"]  # no refresh token, no id token: it has none
     assert not pane.claims.isVisible()
@@ -149,3 +151,24 @@ def test_only_the_secrets_it_holds_shown_in_fields_that_copy_then_hidden_again(q
     qtbot.mouseClick(pane.show_button, Qt.MouseButton.LeftButton)
     assert pane.secrets.rowCount() == 0
     assert pane.show_button.text() == "Show"
+
+
+def test_a_jwt_access_token_shows_its_claims_beside_the_secrets(desktop, oidc_server):
+    """Docbyte's Keycloak issues JWT access tokens carrying the tenant: connected for real, then Show."""
+    d = desktop.start_connect()
+    d.choose_vendor("Docbyte Vault")
+    fields = {"account": "acme", "environment": "test", "tenant": ACME, "client_id": VAULT_SERVICE.client_id}
+    d.fill("Service", fields | {"client_secret": VAULT_SERVICE.client_secret},
+           advanced={"issuer": oidc_server.docbyte_issuer(ACME)})  # fmt: skip
+    d.qtbot.mouseClick(d.primary, Qt.MouseButton.LeftButton)
+    desktop.wait_for_row("Service")
+    desktop.select("Service")
+    pane = desktop.window.details
+    desktop.qtbot.mouseClick(pane.show_button, Qt.MouseButton.LeftButton)
+    desktop.qtbot.waitUntil(pane.access_claims.isVisible)
+    lines = dict(line.split(": ", 1) for line in pane.access_claims.toPlainText().splitlines())
+    assert lines["azp"] == VAULT_SERVICE.client_id
+    assert lines["tenant"] == ACME
+    assert lines["exp"].endswith(")") and "(in " in lines["exp"]  # a time, said as a time
+    assert not pane.claims.isVisible()  # client credentials: no id token
+    assert not pane.expiry_note.isVisible()  # the vendor's expires_in and the token's exp agree
