@@ -133,10 +133,17 @@ TOKEN_PLACEMENTS: Mapping[TokenIn, Callable[[Headers, Params, str, str], None]] 
 }
 
 
-def api_request(provider: Provider, url: str, access_token: str) -> httpx.Request:
-    """A GET to the vendor's API with the token sent the vendor's way (and its extra headers)."""
+def api_credentials(provider: Provider, access_token: str) -> tuple[Headers, Params]:
+    """What every call to the vendor's API carries: the token the vendor's way, and its extra headers (VaultRE's
+    API key); the headers, then the query parameters."""
     api = provider.template.api
-    headers = {"Accept": "application/json"} | {k: provider.render(v) for k, v in api.headers.items()}
+    headers = {k: provider.render(v) for k, v in api.headers.items()}
     query: Params = {}
     TOKEN_PLACEMENTS[api.token_in.kind](headers, query, api.token_in.name, access_token)
-    return httpx.Request("GET", url, headers=headers, params=query)
+    return headers, query
+
+
+def api_request(provider: Provider, url: str, access_token: str) -> httpx.Request:
+    """A GET to the vendor's API with the token sent the vendor's way (and its extra headers)."""
+    headers, query = api_credentials(provider, access_token)
+    return httpx.Request("GET", url, headers={"Accept": "application/json"} | headers, params=query)

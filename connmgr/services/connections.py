@@ -40,6 +40,7 @@ from connmgr.services.signin import (
     finish_sign_in,
     start_sign_in,
 )
+from connmgr.services.usage import TokenForm, token_in_form
 from connmgr.storage.audit import AuditAction
 from connmgr.storage.errors import ConnectionNotFound, NameTaken
 from connmgr.storage.interface import ConnectionStore
@@ -154,12 +155,19 @@ class Connections:
         return (await self.refresher.refresh(name))[0]
 
     async def access_token(self, name: str) -> str:
-        """A token fit to use now: refreshed first when it has expired or is about to; never one the vendor refused."""
+        return await self.token_as(name, TokenForm.TOKEN)
+
+    async def token_as(self, name: str, form: TokenForm, *, prefix: str | None = None) -> str:
+        """A token fit to use now, in `form`: refreshed first when it has expired or is about to; never one the
+        vendor refused. `prefix`: the variables' (`TokenForm.ENV`), the name's by default."""
         connection, secrets = await self._read(name)  # handing out a stored token needs no vendor
         _refuse_if_needs_sign_in(connection)
         connection, secrets = await self._fit_for_use(connection, secrets)
-        await self.store.record(AuditAction.COPY, [connection])
-        return secrets.access_token or ""
+        provider = saved_provider(self.catalog, connection, secrets.fields)
+        variables = self._variables(connection, secrets, prefix or env_prefix(name)) if form is TokenForm.ENV else {}
+        text = token_in_form(form, provider, connection, secrets.access_token or "", variables)
+        await self.store.record(AuditAction.COPY, [connection], detail=form.value)
+        return text
 
     async def reveal(self, name: str) -> tuple[Connection, Secrets]:
         """A connection as stored and its secrets, to show to the person (recorded: they may copy them from there)."""
@@ -167,10 +175,29 @@ class Connections:
         await self.store.record(AuditAction.REVEAL, [connection])
         return connection, secrets
 
-    async def _fit_for_use(self, connection: Connection, secrets: Secrets) -> tuple[Connection, Secrets]:
-        """The stored tokens, refreshed first when they have expired or are about to."""
+    async def variables_for_use(
+        self, names: Sequence[str], *, prefix: str | None = None, margin: float = HAND_OUT_MARGIN_S
+    ) -> dict[str, str]:
+        """What `export` would write for `names`, each token refreshed first when it expires within `margin`
+        seconds: for a command's environment (recorded as handed out)."""
+        _check_prefix_for(names, prefix)
+        variables: dict[str, str] = {}
+        used = []
+        for name in names:
+            connection, secrets = await self._read(name)
+            _refuse_if_needs_sign_in(connection)
+            connection, secrets = await self._fit_for_use(connection, secrets, margin=margin)
+            variables |= self._variables(connection, secrets, prefix or env_prefix(name))
+            used.append(connection)
+        await self.store.record(AuditAction.COPY, used, detail="exec")
+        return variables
+
+    async def _fit_for_use(
+        self, connection: Connection, secrets: Secrets, *, margin: float = HAND_OUT_MARGIN_S
+    ) -> tuple[Connection, Secrets]:
+        """The stored tokens, refreshed first when they have expired or expire within `margin` seconds."""
         expires_at = _tokens(connection, secrets).expires_at
-        if expires_at is not None and expires_at - self.now() < HAND_OUT_MARGIN_S:
+        if expires_at is not None and expires_at - self.now() < margin:
             return await self.refresher.refresh(connection.name, basis=connection)
         return connection, secrets
 
@@ -245,8 +272,7 @@ class Connections:
 
     async def export(self, names: Sequence[str], path: Path, prefix: str | None = None) -> ExportOutcome:
         """Write each connection's credentials into one .env file (merged, 0600, atomic)."""
-        if prefix is not None and len(names) > 1:
-            raise ConfigError("Export", "one --prefix cannot name several connections", "export them one by one")
+        _check_prefix_for(names, prefix)
         stored = await self.store.read_many(names)  # one snapshot: the settings the secrets were opened with
         assignments = await asyncio.to_thread(self._assignments, stored, prefix)  # a thousand templates rendered
         await self.store.record(AuditAction.EXPORT, [connection for connection, _ in stored.values()], detail=str(path))
@@ -274,6 +300,11 @@ class Connections:
             "CLIENT_ID": connection.values.get("client_id", ""),
         } | {key: provider.render(pattern) for key, pattern in template.export.items()}
         return {f"{prefix}_{key}": value for key, value in variables.items() if value or key != "REFRESH_TOKEN"}
+
+
+def _check_prefix_for(names: Sequence[str], prefix: str | None) -> None:
+    if prefix is not None and len(names) > 1:
+        raise ConfigError("Export", "one --prefix cannot name several connections", "export them one by one")
 
 
 def _tokens(connection: Connection, secrets: Secrets) -> TokenSet:
