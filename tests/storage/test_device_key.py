@@ -18,7 +18,7 @@ from connmgr.storage.errors import KeyringFailed, KeyringLocked
 from connmgr.storage.members.device import KeyringDeviceKey
 from connmgr.storage.members.errors import DeviceKeyInvalid
 from connmgr.storage.members.publickeys import fingerprint, parse_public_key
-from connmgr.storage.members.wrapping import WorkspaceKey
+from connmgr.storage.members.workspacekey import WorkspaceKey
 from tests.storage.fakes import ForgetfulKeyring, MemoryKeyring, RaisingKeyring
 from tests.storage.members import WORKSPACE
 

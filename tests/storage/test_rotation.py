@@ -11,7 +11,7 @@ from connmgr.storage.envelope import EnvelopeUnreadable
 from connmgr.storage.members.codec import WorkspaceCodec, generation_of
 from connmgr.storage.members.errors import WrappedKeyUnreadable
 from connmgr.storage.members.rotation import Member, Rotation, SharedSecrets, rotate
-from connmgr.storage.members.wrapping import WorkspaceKey
+from connmgr.storage.members.workspacekey import WorkspaceKey
 from connmgr.storage.sealing import Binding
 from tests.storage.members import WORKSPACE, device
 from tests.storage.samples import connection, secrets

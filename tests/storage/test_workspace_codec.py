@@ -3,7 +3,10 @@ sealed with, under the key generation that sealed them: a database admin who edi
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,7 +14,7 @@ from hypothesis import strategies as st
 
 from connmgr.storage.envelope import EnvelopeUnreadable
 from connmgr.storage.members.codec import WorkspaceCodec, generation_of
-from connmgr.storage.members.wrapping import WorkspaceKey
+from connmgr.storage.members.workspacekey import WorkspaceKey
 from connmgr.storage.sealing import SETTINGS_CHANGED, Binding, DataKeyCodec
 from tests.storage.members import WORKSPACE
 from tests.storage.samples import connection, secrets
@@ -100,3 +103,12 @@ def test_arbitrary_bytes_never_open_and_never_raise_anything_else(blob: bytes) -
 def test_every_single_byte_change_is_refused(index: int, mask: int) -> None:
     with pytest.raises(EnvelopeUnreadable):
         CODEC.open(BINDING, SEALED[:index] + bytes([SEALED[index] ^ mask]) + SEALED[index + 1 :])
+
+
+def test_importing_the_codec_leaves_cryptography_for_the_first_seal() -> None:
+    """A workspace store imports it before the window's first paint, which lists connections without a key."""
+    probe = "import sys, connmgr.storage.members.codec; print('cryptography' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True
+    )
+    assert result.stdout == "False\n", result.stderr

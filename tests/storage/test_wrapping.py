@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from connmgr.storage.members.errors import NotAPublicKey, WrappedKeyUnreadable
 from connmgr.storage.members.publickeys import fingerprint, parse_public_key
-from connmgr.storage.members.wrapping import WRAPPED_BYTES, WorkspaceKey, generation_of
+from connmgr.storage.members.workspacekey import WorkspaceKey
+from connmgr.storage.members.wrapping import WRAPPED_BYTES, generation_of
 from tests.storage.members import WORKSPACE, device
 
 ADMIN, MEMBER, OTHER = device(), device(), device()

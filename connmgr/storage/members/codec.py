@@ -16,15 +16,16 @@ from __future__ import annotations
 import json
 import os
 import struct
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING
 
 from connmgr.domain.connection import Secrets
 from connmgr.storage.canonical import canonical
 from connmgr.storage.envelope import EnvelopeUnreadable
-from connmgr.storage.members.wrapping import WorkspaceKey
+from connmgr.storage.members.workspacekey import WorkspaceKey
 from connmgr.storage.sealing import SETTINGS_CHANGED, Binding
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _FORMAT = 0x57
 _HEADER = struct.Struct(">BI")
@@ -40,9 +41,12 @@ class WorkspaceCodec:
     __slots__ = ("_aead", "_workspace", "generation")
 
     def __init__(self, workspace_id: str, key: WorkspaceKey) -> None:
+        # Imported on first use, as `envelope` does: listing connections never needs it.
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         self.generation = key.generation
         self._workspace = canonical(_LABEL, [workspace_id])
-        self._aead = AESGCM(key.key)
+        self._aead: AESGCM = AESGCM(key.key)
 
     def seal(self, binding: Binding, secrets: Secrets) -> bytes:
         header = _HEADER.pack(_FORMAT, self.generation)
@@ -62,6 +66,8 @@ class WorkspaceCodec:
             context = self._context(header, binding)
         except ValueError:  # a value that is not text: only a row edited outside connmgr has one
             raise EnvelopeUnreadable(SETTINGS_CHANGED) from None
+        from cryptography.exceptions import InvalidTag
+
         try:
             plaintext = self._aead.decrypt(nonce, envelope[_HEADER.size + _NONCE_BYTES :], context)
         except InvalidTag:

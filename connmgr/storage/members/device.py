@@ -21,7 +21,8 @@ from connmgr.storage.keyring_access import call_keyring, keyring_service, store_
 from connmgr.storage.keyring_thread import KeyringThread
 from connmgr.storage.members.errors import DeviceKeyInvalid
 from connmgr.storage.members.publickeys import fingerprint, public_bytes, public_key_text
-from connmgr.storage.members.wrapping import WorkspaceKey, unwrap, wrap
+from connmgr.storage.members.workspacekey import WorkspaceKey
+from connmgr.storage.members.wrapping import unwrap, wrap
 
 KEYRING_USERNAME = "device-key"
 _PRIVATE_BYTES = 32

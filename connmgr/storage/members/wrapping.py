@@ -20,10 +20,8 @@ used once (each wrap has a new ephemeral key); the header is the associated data
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Collection
-from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -34,9 +32,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from connmgr.storage.canonical import canonical
 from connmgr.storage.members.errors import NotAPublicKey, WrappedKeyUnreadable
 from connmgr.storage.members.publickeys import PUBLIC_KEY_BYTES, check_public_key, public_bytes
+from connmgr.storage.members.workspacekey import WORKSPACE_KEY_BYTES, WorkspaceKey
 
-WORKSPACE_KEY_BYTES = 32
-MAX_GENERATION = 2**32 - 1
 _FORMAT = 1
 _HEADER = struct.Struct(f">BI{PUBLIC_KEY_BYTES}s{PUBLIC_KEY_BYTES}s")
 _NONCE_BYTES = 12
@@ -44,26 +41,6 @@ _TAG_BYTES = 16
 WRAPPED_BYTES = _HEADER.size + WORKSPACE_KEY_BYTES + _TAG_BYTES
 _LABEL = "connmgr workspace key"
 _NOT_FOR_THIS_DEVICE = "it was sealed for another device, workspace or key generation, or changed since"
-
-
-@dataclass(frozen=True)
-class WorkspaceKey:
-    """One generation of a workspace's key: 1 when the workspace is created, one more at each rotation."""
-
-    generation: int
-    key: bytes = field(repr=False)
-
-    def __post_init__(self) -> None:
-        if len(self.key) != WORKSPACE_KEY_BYTES or not 1 <= self.generation <= MAX_GENERATION:
-            raise ValueError(f"a workspace key has 32 bytes and a generation from 1 to {MAX_GENERATION}")
-
-    @classmethod
-    def first(cls) -> WorkspaceKey:
-        return cls(1, os.urandom(WORKSPACE_KEY_BYTES))
-
-    def next(self) -> WorkspaceKey:
-        """A new random key of the following generation."""
-        return WorkspaceKey(self.generation + 1, os.urandom(WORKSPACE_KEY_BYTES))
 
 
 def wrap(workspace_id: str, key: WorkspaceKey, public_key: bytes, sender: X25519PrivateKey) -> bytes:
