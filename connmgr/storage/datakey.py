@@ -21,7 +21,7 @@ from pathlib import Path
 
 from connmgr.storage.envelope import KEY_BYTES, EnvelopeUnreadable, new_data_key, open_envelope, seal
 from connmgr.storage.errors import DataKeyInvalid, KeySourceMismatch, WrongPassphrase
-from connmgr.storage.keyring_access import call_keyring, keyring_service, store_and_check
+from connmgr.storage.keyring_access import KEYRING_TIMEOUT_S, call_keyring, keyring_service, store_and_check
 from connmgr.storage.keyring_thread import KeyringThread
 from connmgr.storage.keysource import (
     RECORD_NAME,
@@ -37,7 +37,6 @@ from connmgr.storage.keysource import (
     write_record,
 )
 
-KEYRING_TIMEOUT_S = 10.0
 KEYRING_USERNAME = "data-key"
 _SEALED_KEY_CONTEXT = b"data-key"
 

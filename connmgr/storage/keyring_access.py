@@ -18,6 +18,8 @@ log = logging.getLogger("connmgr.storage")
 
 T = TypeVar("T")
 
+KEYRING_TIMEOUT_S = 10.0
+
 
 def keyring_service(home: Path) -> str:
     """The service name of a home's entries: it holds the home's path, so two homes never share or overwrite

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from connmgr.storage.members.device import DeviceKeyPair
+from connmgr.storage.members.keypair import DeviceKeyPair
 
 WORKSPACE = "ws-0f3c"
 

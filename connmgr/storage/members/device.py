@@ -10,56 +10,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Collection
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from connmgr.storage.datakey import KEYRING_TIMEOUT_S
-from connmgr.storage.keyring_access import call_keyring, keyring_service, store_and_check
+from connmgr.storage.keyring_access import KEYRING_TIMEOUT_S, call_keyring, keyring_service, store_and_check
 from connmgr.storage.keyring_thread import KeyringThread
 from connmgr.storage.members.errors import DeviceKeyInvalid
-from connmgr.storage.members.publickeys import fingerprint, public_bytes, public_key_text
-from connmgr.storage.members.workspacekey import WorkspaceKey
-from connmgr.storage.members.wrapping import unwrap, wrap
+from connmgr.storage.members.keypair import DeviceKeyPair
 
 KEYRING_USERNAME = "device-key"
 _PRIVATE_BYTES = 32
-
-
-class DeviceKeyPair:
-    """A device's key pair. Its private half never leaves this object (no repr shows it)."""
-
-    __slots__ = ("_private", "public_key")
-
-    def __init__(self, private: X25519PrivateKey) -> None:
-        self._private = private
-        self.public_key = public_bytes(private)
-
-    def __repr__(self) -> str:
-        return f"DeviceKeyPair(fingerprint={self.fingerprint!r})"
-
-    @property
-    def public_text(self) -> str:
-        return public_key_text(self.public_key)
-
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint(self.public_key)
-
-    def wrap(self, workspace_id: str, key: WorkspaceKey, public_key: bytes) -> bytes:
-        """As an admin: `key` wrapped for the member whose public key is `public_key`."""
-        return wrap(workspace_id, key, public_key, self._private)
-
-    def unwrap(self, workspace_id: str, wrapped: bytes, trusted: Collection[bytes]) -> WorkspaceKey:
-        """The workspace key wrapped for this device by one of the `trusted` devices."""
-        return unwrap(workspace_id, wrapped, self._private, trusted)
-
-    def _keyring_text(self) -> str:
-        """The private half, for the keyring entry only."""
-        raw = self._private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        return base64.b64encode(raw).decode("ascii")
 
 
 class KeyringDeviceKey:
@@ -85,7 +46,7 @@ class KeyringDeviceKey:
         pair = self.load()
         if pair is None:
             pair = DeviceKeyPair(X25519PrivateKey.generate())
-            store_and_check(self._thread, "the device key", self.service, KEYRING_USERNAME, pair._keyring_text())
+            store_and_check(self._thread, "the device key", self.service, KEYRING_USERNAME, pair.private_text())
         return pair
 
     def _decode(self, text: str) -> DeviceKeyPair:

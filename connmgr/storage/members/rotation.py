@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from connmgr.storage.envelope import EnvelopeUnreadable
 from connmgr.storage.members.codec import WorkspaceCodec, generation_of
-from connmgr.storage.members.device import DeviceKeyPair
+from connmgr.storage.members.keypair import DeviceKeyPair
 from connmgr.storage.members.workspacekey import WorkspaceKey
 from connmgr.storage.sealing import Binding
 
