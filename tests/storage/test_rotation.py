@@ -138,3 +138,15 @@ def test_a_rotation_needs_a_later_generation_and_each_member_once(workspace: Wor
             shared=[],
             removed_generations=(),
         )
+
+
+def test_an_older_wrapped_key_put_back_is_refused_by_a_device_that_opened_a_newer_one(workspace: Workspace) -> None:
+    """The database put back bob's key from before carol was removed: what bob sealed under it, carol could read."""
+    rotation = workspace.remove("carol")
+    trusted = {workspace.admin.public_key}
+    newest = workspace.bob.unwrap(WORKSPACE, rotation.wrapped["bob"], trusted).generation
+
+    with pytest.raises(WrappedKeyUnreadable) as error:
+        workspace.bob.unwrap(WORKSPACE, workspace.wrapped["bob"], trusted, at_least=newest)
+    assert "(it holds generation 1, older than the generation 2 this device has opened)" in error.value.sentence
+    assert workspace.bob.unwrap(WORKSPACE, rotation.wrapped["bob"], trusted, at_least=newest) == rotation.key

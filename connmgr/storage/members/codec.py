@@ -4,7 +4,7 @@ Bound as the local store's are (`sealing.Binding`: the connection's id, template
 every endpoint override and the client id), and to the workspace's id: a database admin who edits `token_url`, or
 moves a blob to another connection, gets secrets that do not open, so nothing is ever sent to an endpoint of theirs.
 
-    format (1, 0x57: never a local envelope's version) | key generation (4, big-endian) | nonce (12)
+    format (1 byte: 0x57, never a local envelope's version) | key generation (4, big-endian) | nonce (12)
     | AES-256-GCM ciphertext of the secrets' JSON + tag (16)
 
 The generation says which workspace key sealed a blob: after a rotation, a blob of an older one is not opened

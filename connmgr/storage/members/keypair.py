@@ -38,9 +38,12 @@ class DeviceKeyPair:
         """As an admin: `key` wrapped for the member whose public key is `public_key`."""
         return wrap(workspace_id, key, public_key, self._private)
 
-    def unwrap(self, workspace_id: str, wrapped: bytes, trusted: Collection[bytes]) -> WorkspaceKey:
-        """The workspace key wrapped for this device by one of the `trusted` devices."""
-        return unwrap(workspace_id, wrapped, self._private, trusted)
+    def unwrap(
+        self, workspace_id: str, wrapped: bytes, trusted: Collection[bytes], *, at_least: int = 1
+    ) -> WorkspaceKey:
+        """The workspace key wrapped for this device by one of the `trusted` devices, of generation `at_least` (the
+        newest this device has opened) or later."""
+        return unwrap(workspace_id, wrapped, self._private, trusted, at_least=at_least)
 
     def private_text(self) -> str:
         """The private half, for the keyring entry only."""

@@ -4,8 +4,8 @@ and the member's; HKDF-SHA256 over both shared secrets; AES-256-GCM over the key
 
 Why authenticated: anyone can wrap a key for a public key, and the database holds every member's. Without the
 admin's key in the agreement, a database admin could hand a member a workspace key of their own choosing, and read
-every secret that member seals under it afterwards. So a member opens only what a device it trusts wrapped (the
-admin whose fingerprint it compared when it joined, or one that admin vouched for): `unwrap` is given that set.
+every secret that member seals under it afterwards. So a member opens only what a device it trusts wrapped: the
+admins whose fingerprints its person compared, which its store keeps where the database cannot change them.
 
 A wrapped key is 117 bytes, and nothing else parses:
 
@@ -59,11 +59,19 @@ def wrap(workspace_id: str, key: WorkspaceKey, public_key: bytes, sender: X25519
 
 
 def unwrap(
-    workspace_id: str, wrapped: bytes, private_key: X25519PrivateKey, trusted: Collection[bytes]
+    workspace_id: str, wrapped: bytes, private_key: X25519PrivateKey, trusted: Collection[bytes], *, at_least: int = 1
 ) -> WorkspaceKey:
     """The workspace key in `wrapped`, sealed for this device's `private_key` by one of the `trusted` devices'
-    public keys; `WrappedKeyUnreadable` otherwise."""
-    sender_public, ephemeral_public = _parse(wrapped)
+    public keys, of generation `at_least` or later; `WrappedKeyUnreadable` otherwise.
+
+    `at_least`: the newest generation this device has opened. An older wrapped key, authentic as it is, may have
+    been put back from before a member was removed, who holds it: what this device sealed under it, that member
+    could read."""
+    generation, sender_public, ephemeral_public = _parse(wrapped)
+    if generation < at_least:
+        raise WrappedKeyUnreadable(
+            f"it holds generation {generation}, older than the generation {at_least} this device has opened"
+        )
     if sender_public not in trusted:
         raise WrappedKeyUnreadable("it was sealed by a device this one was never shown to trust")
     try:
@@ -78,18 +86,16 @@ def unwrap(
         key = aead.decrypt(nonce, wrapped[_HEADER.size :], header)
     except InvalidTag:
         raise WrappedKeyUnreadable(_NOT_FOR_THIS_DEVICE) from None
-    return WorkspaceKey(generation_of(wrapped), key)
+    return WorkspaceKey(generation, key)
 
 
 def generation_of(wrapped: bytes) -> int:
     """The generation a wrapped key says it holds (unverified: only opening it proves it)."""
-    _parse(wrapped)
-    generation: int = _HEADER.unpack_from(wrapped)[1]
-    return generation
+    return _parse(wrapped)[0]
 
 
-def _parse(wrapped: bytes) -> tuple[bytes, bytes]:
-    """The sender's and the ephemeral public key of a blob of the right format and length."""
+def _parse(wrapped: bytes) -> tuple[int, bytes, bytes]:
+    """The generation, the sender's and the ephemeral public key of a blob of the right format and length."""
     if not wrapped:
         raise WrappedKeyUnreadable("it is empty")
     if wrapped[0] != _FORMAT:
@@ -99,7 +105,7 @@ def _parse(wrapped: bytes) -> tuple[bytes, bytes]:
     _, generation, sender_public, ephemeral_public = _HEADER.unpack_from(wrapped)
     if generation == 0:  # never wrapped (generations start at 1), so never authentic
         raise WrappedKeyUnreadable(_NOT_FOR_THIS_DEVICE)
-    return sender_public, ephemeral_public
+    return generation, sender_public, ephemeral_public
 
 
 def _cipher(shared: bytes, workspace_id: str, header: bytes, recipient_public: bytes) -> tuple[AESGCM, bytes]:
