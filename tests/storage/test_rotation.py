@@ -138,6 +138,16 @@ def test_a_rotation_needs_a_later_generation_and_each_member_once(workspace: Wor
             shared=[],
             removed_generations=(),
         )
+    with pytest.raises(ValueError, match="the admin who rotates the key remains a member"):
+        rotate(
+            WORKSPACE,
+            workspace.key,
+            workspace.key.next(),
+            admin=workspace.admin,
+            remaining=[workspace.members["bob"]],
+            shared=[],
+            removed_generations=(),
+        )
 
 
 def test_an_older_wrapped_key_put_back_is_refused_by_a_device_that_opened_a_newer_one(workspace: Workspace) -> None:

@@ -66,6 +66,8 @@ def rotate(
         raise ValueError("a rotation needs a new key of a later generation")
     if len({member.member_id for member in remaining}) != len(remaining):
         raise ValueError("each remaining member is named once")
+    if admin.public_key not in {member.public_key for member in remaining}:
+        raise ValueError("the admin who rotates the key remains a member (another admin removes this one)")
     old, sealer = WorkspaceCodec(workspace_id, current), WorkspaceCodec(workspace_id, new)
     resealed: dict[str, bytes] = {}
     unreadable: list[str] = []
