@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from connmgr.domain.connection import Secrets
 from connmgr.storage.envelope import EnvelopeUnreadable
 from connmgr.storage.members.codec import WorkspaceCodec, generation_of
 from connmgr.storage.members.workspacekey import WorkspaceKey
@@ -112,3 +113,23 @@ def test_importing_the_codec_leaves_cryptography_for_the_first_seal() -> None:
         [sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True
     )
     assert result.stdout == "False\n", result.stderr
+
+
+TEXT = st.text(max_size=40)
+
+
+@given(
+    values=st.dictionaries(TEXT, TEXT, max_size=5),
+    tokens=st.tuples(st.none() | TEXT, st.none() | TEXT),
+    fields=st.dictionaries(TEXT, TEXT, max_size=3),
+    other=st.dictionaries(TEXT, TEXT, max_size=5),
+)
+def test_any_secrets_open_for_their_settings_only(
+    values: dict[str, str], tokens: tuple[str | None, str | None], fields: dict[str, str], other: dict[str, str]
+) -> None:
+    binding = replace(BINDING, values=values)
+    sealed_secrets = Secrets(access_token=tokens[0], refresh_token=tokens[1], fields=fields)
+    sealed = CODEC.seal(binding, sealed_secrets)
+    assert CODEC.open(binding, sealed) == sealed_secrets
+    if other != values:
+        _settings_changed(replace(BINDING, values=other), sealed)
