@@ -15,23 +15,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
 
 from connmgr.storage.envelope import KEY_BYTES, EnvelopeUnreadable, new_data_key, open_envelope, seal
-from connmgr.storage.errors import (
-    DataKeyError,
-    DataKeyInvalid,
-    KeyringFailed,
-    KeyringLocked,
-    KeyringUnavailable,
-    KeySourceMismatch,
-    WrongPassphrase,
-)
+from connmgr.storage.errors import DataKeyInvalid, KeySourceMismatch, WrongPassphrase
+from connmgr.storage.keyring_access import KEYRING_TIMEOUT_S, call_keyring, keyring_service, store_and_check
 from connmgr.storage.keyring_thread import KeyringThread
 from connmgr.storage.keysource import (
     RECORD_NAME,
@@ -47,14 +37,6 @@ from connmgr.storage.keysource import (
     write_record,
 )
 
-if TYPE_CHECKING:
-    from keyring.backend import KeyringBackend
-
-log = logging.getLogger("connmgr.storage")
-
-T = TypeVar("T")
-
-KEYRING_TIMEOUT_S = 10.0
 KEYRING_USERNAME = "data-key"
 _SEALED_KEY_CONTEXT = b"data-key"
 
@@ -87,7 +69,7 @@ class KeyringDataKey(DataKeySource):
 
     def __init__(self, home: Path, timeout: float = KEYRING_TIMEOUT_S) -> None:
         super().__init__(home)
-        self.service = f"connmgr:{home.resolve()}"
+        self.service = keyring_service(home)
         self._thread = KeyringThread(timeout)
 
     @property
@@ -97,7 +79,7 @@ class KeyringDataKey(DataKeySource):
     def load(self) -> bytes | None:
         if isinstance(read_record(self.home), PassphraseRecord):
             raise KeySourceMismatch(self.home, recorded=KeySourceKind.PASSPHRASE)
-        text = self._keyring("reading the data key", lambda backend: backend.get_password(*self._entry))
+        text = call_keyring(self._thread, "reading the data key", lambda backend: backend.get_password(*self._entry))
         return None if text is None else self._decode(text)
 
     def create(self) -> bytes:
@@ -106,10 +88,7 @@ class KeyringDataKey(DataKeySource):
         # Recorded before the key is stored: a crash in between leaves a home that names the keyring and has no
         # key and no rows, from which the next save simply starts again.
         write_record(self.home, KeyringRecord())
-        self._keyring("storing the data key", lambda backend: backend.set_password(*self._entry, text))
-        # Some backends accept a write and keep nothing; find out before anything is sealed with this key.
-        if self._keyring("reading back the data key", lambda backend: backend.get_password(*self._entry)) != text:
-            raise KeyringFailed("storing the data key", "it was not there when read back")
+        store_and_check(self._thread, "the data key", *self._entry, text)
         return key
 
     @property
@@ -124,41 +103,6 @@ class KeyringDataKey(DataKeySource):
         if len(key) != KEY_BYTES:
             raise DataKeyInvalid(self.where)
         return key
-
-    def _keyring(self, action: str, operation: Callable[[KeyringBackend], T]) -> T:
-        """`operation` on the active backend, on the keyring thread, with keyring's failures as typed errors."""
-        # Imported here, not at the top: it costs ~80 ms, and listing connections (the window's start) never needs it.
-        import keyring
-        import keyring.errors
-
-        def on_active_backend() -> T:
-            # Looked up on the keyring thread: choosing a backend can itself make D-Bus calls.
-            backend = keyring.get_keyring()
-            _refuse_insecure(backend)
-            return operation(backend)
-
-        try:
-            return self._thread.call(on_active_backend)
-        except DataKeyError:
-            raise
-        except keyring.errors.KeyringLocked as exc:
-            raise KeyringLocked() from exc
-        except keyring.errors.NoKeyringError as exc:
-            raise KeyringUnavailable("no keyring backend is installed") from exc
-        except keyring.errors.InitError as exc:
-            log.warning("keyring could not start: %s", exc)
-            raise KeyringUnavailable("the keyring service could not be reached") from exc
-        except Exception as exc:  # a backend may raise anything (D-Bus errors, OS errors): report, never crash
-            log.warning("keyring failure while %s: %r", action, exc)
-            raise KeyringFailed(action, type(exc).__name__) from exc
-
-
-def _refuse_insecure(backend: KeyringBackend) -> None:
-    """keyring's own rule: a backend below priority 1 is not recommended. That covers `fail` (raises on every
-    call), `null` (keeps nothing, so a new key would be lost at once) and plaintext files."""
-    if backend.priority < 1:
-        name = f"{type(backend).__module__}.{type(backend).__qualname__}"
-        raise KeyringUnavailable(f"the active backend, {name}, does not keep secrets safely")
 
 
 class PassphraseDataKey(DataKeySource):
