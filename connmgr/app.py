@@ -1,16 +1,17 @@
-"""The `connmgr` entry point: the command line, with the desktop pieces it needs handed in.
+"""The `connmgr` entry point: its arguments parsed once, then the window, or the command line with the desktop
+pieces it needs handed in.
 
 The command line may not import Qt (it must run where there is no display), so
-what needs Qt — holding the clipboard — is reached through here.
+what needs Qt — the sign-in window, holding the clipboard — is reached through here.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from connmgr.cli.parser import build_parser
 from connmgr.domain.errors import ConfigError
 from connmgr.storage import keep_files_private, prepare_home
 
@@ -63,17 +64,15 @@ def _sign_in_window(
 
 
 def main() -> int:
-    argv = sys.argv[1:]
     keep_files_private()  # before anything is written: the database, its WAL, the window's settings
     if os.environ.get(CLIPBOARD_KEEPER_ENV):
         from connmgr.gui.clipboard_keeper import main as keep_clipboard
 
         return keep_clipboard()
-    window = _window_options(argv)
-    if window is not None:
-        window_home, verbose = window
+    args = build_parser().parse_args(sys.argv[1:])  # a usage error exits 2 here, with one sentence
+    if args.command is None:  # `connmgr` alone, or with global options only (--home, -v): the window
         try:
-            return _open_window(prepare_home(window_home or None), verbose=verbose)
+            return _open_window(prepare_home(args.home), verbose=args.verbose)
         except ImportError as exc:  # Qt's libraries need system ones this machine lacks: named in a sentence
             from connmgr.gui.system_libraries import after_failed_import
 
@@ -81,9 +80,10 @@ def main() -> int:
                 raise
             print(missing.sentence, file=sys.stderr)
             return 1
-    from connmgr import cli  # not on the window's path: its imports cost start-up time
+    from connmgr.cli.desktop import Desktop  # not on the window's path: the commands' imports cost start-up time
+    from connmgr.cli.main import main as run_command
 
-    return cli.main(argv, browser_sign_in=_sign_in_window, copy_to_clipboard=copy_with_keeper)
+    return run_command(args, Desktop(browser_sign_in=_sign_in_window, copy_to_clipboard=copy_with_keeper))
 
 
 def _open_window(home: Home, *, verbose: bool) -> int:
@@ -94,20 +94,6 @@ def _open_window(home: Home, *, verbose: bool) -> int:
     from connmgr.gui.launch import run  # Qt is imported only when the window opens
 
     return run(home.path, home.notices, verbose=verbose)
-
-
-def _window_options(argv: list[str]) -> tuple[Path | Literal[""], bool] | None:
-    """`connmgr` with no command (alone, or with only `--home DIR` and `-v`) opens the window: its home ("" for the
-    default) and whether to log verbosely; else None, for the command line."""
-    verbose = any(arg in ("-v", "--verbose") for arg in argv)
-    rest = [arg for arg in argv if arg not in ("-v", "--verbose")]
-    if not rest:
-        return "", verbose
-    if len(rest) == 2 and rest[0] == "--home":
-        return Path(rest[1]), verbose
-    if len(rest) == 1 and rest[0].startswith("--home="):
-        return Path(rest[0].removeprefix("--home=")), verbose
-    return None
 
 
 if __name__ == "__main__":

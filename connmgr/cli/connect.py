@@ -1,0 +1,97 @@
+"""`connmgr connect`: sign in at a vendor (connmgr's sign-in window, the system browser, or no browser at all for
+client credentials and password) and save the connection. Secret fields never come from argv."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import time
+import webbrowser
+from collections.abc import Sequence
+
+from connmgr.cli.desktop import Desktop
+from connmgr.cli.output import connection_json, print_json
+from connmgr.cli.store import open_store, run_operation
+from connmgr.cli.usage import UsageError
+from connmgr.domain.callback import AuthorizationFailed, Denied
+from connmgr.domain.connection import Connection
+from connmgr.domain.dialect import Flow
+from connmgr.domain.errors import ConfigError
+from connmgr.domain.names import for_terminal
+from connmgr.domain.template import ProviderTemplate
+from connmgr.services.loopback import sign_in_with_system_browser
+from connmgr.templates import load_catalog
+
+
+def _secret_from_env_or_prompt(label: str, name: str, *, required: bool) -> str:
+    variable = f"CONNMGR_{name.upper()}"
+    if variable in os.environ:
+        return os.environ[variable]
+    if sys.stdin.isatty():
+        return getpass.getpass(f"{label}: ")
+    if required:
+        raise ConfigError("connmgr", f"the {label} is needed and stdin is not a terminal", f"set {variable}")
+    return ""
+
+
+def _values(template: ProviderTemplate, flow: Flow, assignments: Sequence[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for assignment in assignments:
+        key, sep, value = assignment.partition("=")
+        if not sep:
+            raise UsageError(f"--set takes KEY=VALUE, not {assignment!r}")
+        spec = template.field(key)
+        if spec is not None and spec.secret:
+            raise UsageError(
+                f"{key} is a secret: pass it in CONNMGR_{key.upper()} or at the prompt, never as an argument"
+            )
+        values[key] = value
+    for spec in template.fields_for(flow):
+        if spec.secret and spec.name not in values:
+            secret = _secret_from_env_or_prompt(spec.label, spec.name, required=spec.required)
+            if secret:
+                values[spec.name] = secret
+    return values
+
+
+def cmd_connect(args: argparse.Namespace, desktop: Desktop) -> int:
+    catalog = load_catalog(args.home / "templates").catalog
+    template = catalog.get(args.template)
+    flow = Flow(args.flow) if args.flow else template.flows[0]
+    values = _values(template, flow, args.set)
+    result: Connection | Denied | AuthorizationFailed
+    if flow != Flow.AUTHORIZATION_CODE:
+        result = run_operation(
+            lambda c: c.connect_directly(
+                args.name,
+                c.new_provider(template.id, values, flow),
+                username=values.get("username", ""),
+                password=values.get("password", ""),
+            ),
+            args.home,
+        )
+    elif args.system_browser:
+        result = run_operation(
+            lambda c: sign_in_with_system_browser(
+                c, args.name, c.new_provider(template.id, values, flow), webbrowser.open
+            ),
+            args.home,
+        )
+    elif desktop.browser_sign_in is None:
+        raise ConfigError(template.name, "signing in needs the sign-in window", "pass --system-browser")
+    else:
+        with open_store(args.home) as store:
+            result = desktop.browser_sign_in(store, args.name, template.id, values)
+    if isinstance(result, Denied | AuthorizationFailed):
+        print(for_terminal(result.sentence), file=sys.stderr)
+        return 1
+    if args.json:
+        print_json(connection_json(result, time.time()))
+    else:
+        account = result.account or "an unnamed account"
+        print(for_terminal(f"Connected {result.name} as {account} ({template.name})."))
+    if result.status_detail:  # what could not be verified: said, not failed
+        print(for_terminal(f"Note: {result.status_detail}"), file=sys.stderr)
+    return 0

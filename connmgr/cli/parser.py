@@ -1,0 +1,142 @@
+"""The command line's arguments: the global options, and each command with its handler (`args.handler`).
+
+app.py parses them once, for the window too (`connmgr` with global options only), so the window's start-up pays
+for this module: it imports no command, and a command's handler is imported only when that command runs (the
+commands need the OAuth engine and the services, which the first paint does without).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from connmgr import __version__
+from connmgr.domain.dialect import Flow
+from connmgr.domain.envfile import VARIABLE_NAME
+from connmgr.domain.names import for_terminal
+from connmgr.storage import resolve_home
+from connmgr.templates import load_catalog
+
+if TYPE_CHECKING:
+    from connmgr.cli.desktop import Desktop
+
+CONNECT_DESCRIPTION = (
+    "Sign in at a vendor and save the connection. The authorization-code flow opens connmgr's sign-in window (or "
+    "the system browser); client credentials and password need no browser. Secret fields (client secret, API key, "
+    "password) come from CONNMGR_<FIELD> (CONNMGR_CLIENT_SECRET, ...) or a prompt that does not echo, never from "
+    "the command line."
+)
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A command's function, `connmgr.cli.<module>.<function>(args, desktop)` returning the exit status, imported
+    when the command runs."""
+
+    module: str
+    function: str
+
+    def __call__(self, args: argparse.Namespace, desktop: Desktop) -> int:
+        run: Callable[[argparse.Namespace, Desktop], int] = getattr(
+            import_module(f"connmgr.cli.{self.module}"), self.function
+        )
+        return run(args, desktop)
+
+
+def _variable_prefix(text: str) -> str:
+    if not VARIABLE_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"must be a variable name (letters, digits and '_', not first a digit): {text!r}"
+        )
+    return text
+
+
+class _ConnectHelp(argparse.HelpFormatter):
+    """`connect --help` ends with each template's flows, the default first: read only when help is asked for."""
+
+    def format_help(self) -> str:
+        catalog = load_catalog(resolve_home(None) / "templates").catalog
+        width = max(len(t.id) for t in catalog)
+        lines = [
+            f"  {t.id:<{width}}  {t.name}: {t.flows[0]} (default)" + "".join(f", {flow}" for flow in t.flows[1:])
+            for t in catalog
+        ]
+        return super().format_help() + "\ntemplates and their flows:\n" + "\n".join(lines) + "\n"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # argparse's own exit is 2 too; this keeps the message to one line
+        self.exit(2, for_terminal(f"connmgr: {message}") + "\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="connmgr", description="Connect client accounts at SaaS vendors through OAuth.")
+    parser.add_argument("--version", action="version", version=f"connmgr {__version__}")
+    parser.add_argument("--home", type=Path, help="keep all state in DIR (default: $CONNMGR_HOME or the data dir)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (secrets redacted)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = commands.add_parser("templates", help="list the vendor templates")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=Handler("templates", "cmd_templates"))
+    p = commands.add_parser(
+        "connect", help="connect an account", description=CONNECT_DESCRIPTION, formatter_class=_ConnectHelp
+    )
+    p.add_argument("template", help="the vendor's template, by id (the list below; connmgr templates)")
+    p.add_argument("--name", required=True, help="what to call the connection here; no other in this home has it")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a field's value, once for each field (client_id, redirect_uri, site, ...; connmgr templates --json "
+        "lists each template's fields); never a secret",
+    )
+    p.add_argument(
+        "--flow",
+        choices=[flow.value for flow in Flow],  # plain strings: argparse quotes a choice by its repr
+        help="how the token is obtained: "
+        + ", ".join(f"{flow} ({flow.summary})" for flow in Flow)
+        + "; default: the template's first, marked below",
+    )
+    p.add_argument(
+        "--system-browser",
+        action="store_true",
+        help="sign in in the system browser, not connmgr's window (the redirect comes back to a one-time local "
+        "address)",
+    )
+    p.add_argument("--json", action="store_true", help="print the saved connection as JSON")
+    p.set_defaults(handler=Handler("connect", "cmd_connect"))
+    p = commands.add_parser("list", help="list the connections")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=Handler("inspect", "cmd_list"))
+    p = commands.add_parser("token", help="print a connection's access token (refreshed first if needed)")
+    p.add_argument("name")
+    p.add_argument("--copy", action="store_true", help="copy it to the clipboard instead (clears in 30 seconds)")
+    p.set_defaults(handler=Handler("inspect", "cmd_token"))
+    p = commands.add_parser("refresh", help="refresh connections")
+    p.add_argument("names", nargs="*", metavar="NAME")
+    p.add_argument("--all", action="store_true")
+    p.set_defaults(handler=Handler("lifecycle", "cmd_refresh"))
+    for name, text, handler in (
+        ("revoke", "revoke at the vendor and forget the token", Handler("lifecycle", "cmd_revoke")),
+        ("remove", "forget a connection", Handler("lifecycle", "cmd_remove")),
+        ("check", "ask the vendor who the token belongs to", Handler("inspect", "cmd_check")),
+    ):
+        p = commands.add_parser(name, help=text)
+        p.add_argument("name")
+        p.set_defaults(handler=handler)
+    p = commands.add_parser("rename", help="give a connection another name")
+    p.add_argument("old", metavar="OLD")
+    p.add_argument("new", metavar="NEW")
+    p.set_defaults(handler=Handler("lifecycle", "cmd_rename"))
+    p = commands.add_parser("export", help="write credentials to a .env file")
+    p.add_argument("names", nargs="+", metavar="NAME")
+    p.add_argument("--env", required=True, metavar="FILE")
+    p.add_argument("--prefix", type=_variable_prefix)
+    p.set_defaults(handler=Handler("export", "cmd_export"))
+    return parser

@@ -1,0 +1,5 @@
+"""A mistake in the command itself, which exits with status 2."""
+
+
+class UsageError(Exception):
+    """A mistake in the command itself: exit status 2."""

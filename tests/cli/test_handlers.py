@@ -1,0 +1,35 @@
+"""Each command's handler is named by the parser and imported only when it runs (the window's start-up parses the
+same arguments): every one must exist, and a frozen build, which finds modules by following import statements
+from the entry point, must collect it."""
+
+import inspect
+import modulefinder
+from importlib import import_module
+from pathlib import Path
+
+from connmgr.cli.parser import build_parser
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _handlers():
+    (commands,) = build_parser()._subparsers._group_actions  # type: ignore[union-attr]
+    return {name: parser.get_default("handler") for name, parser in commands.choices.items()}
+
+
+def test_every_command_has_a_handler_that_takes_the_arguments_and_the_desktop():
+    handlers = _handlers()
+    assert set(handlers) == {
+        "templates", "connect", "list", "token", "refresh", "revoke", "remove", "rename", "check", "export",
+    }  # fmt: skip
+    for name, handler in handlers.items():
+        function = getattr(import_module(f"connmgr.cli.{handler.module}"), handler.function)
+        assert list(inspect.signature(function).parameters)[:1] == ["args"], name
+        assert len(inspect.signature(function).parameters) == 2, name
+
+
+def test_a_frozen_build_finds_every_commands_module_from_the_entry_point():
+    finder = modulefinder.ModuleFinder(path=[str(ROOT)])  # connmgr's own imports; libraries are not followed
+    finder.run_script(str(ROOT / "connmgr" / "__main__.py"))
+    for handler in _handlers().values():
+        assert f"connmgr.cli.{handler.module}" in finder.modules
