@@ -11,6 +11,7 @@ from connmgr.storage import DataKeySource, KeyringDataKey
 from connmgr.storage.store import ConnectionDatabase
 from tests.storage.fakes import MemoryKeyring
 from tests.storage.opener import StoreOpener
+from tests.storage.postgres_server import PostgresServer, remove_server, start_server
 from tests.storage.read_only import ReadOnly
 
 
@@ -57,3 +58,11 @@ def read_only() -> Iterator[ReadOnly]:
     frozen = ReadOnly()
     yield frozen
     frozen.thaw()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of the tests' own, for the whole run (each test takes a database of its own)."""
+    server = start_server()
+    yield server
+    remove_server(server)

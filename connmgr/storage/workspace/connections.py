@@ -1,0 +1,97 @@
+"""The server connections of one store object: each task takes one for its statement or transaction, so that a
+lock held (a transaction left open for a refresh) never keeps another task waiting; idle ones are kept for reuse.
+psycopg's errors become the store's typed ones (`reported`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING
+
+from connmgr.storage.workspace.errors import WorkspaceFailed, refused
+from connmgr.storage.workspace.password import Credentials
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from psycopg import AsyncConnection
+    from psycopg.rows import TupleRow
+
+    Db: TypeAlias = AsyncConnection[TupleRow]
+
+MAX_IDLE = 8
+
+
+class ServerConnections:
+    def __init__(self, credentials: Credentials) -> None:
+        self.credentials = credentials
+        self.where = credentials.address.shown
+        self.pids: set[int] = set()  # the server processes of this store's connections: its own notifications
+        self._idle: list[Db] = []
+        self._open: dict[Db, int] = {}  # each with its server process
+        self._closed = False
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Db]:
+        """A connection, idle and in autocommit, for the block; kept for the next block if it is still sound."""
+        connection = await self._take()
+        try:
+            with self.reported():
+                yield connection
+        finally:
+            self._give_back(connection)
+
+    @contextmanager
+    def reported(self) -> Iterator[None]:
+        """psycopg's failures as the store's typed errors."""
+        import psycopg
+
+        try:
+            yield
+        except psycopg.Error as error:
+            if self._closed:
+                raise WorkspaceFailed(self.where, "the store is closed") from None
+            raise refused(error, self.where, self.credentials.address.parameters.get("host", "")) from None
+
+    def close(self) -> None:
+        """Close every connection at once (no round trip): what was in flight fails, uncommitted."""
+        self._closed = True
+        for connection in self._open:
+            connection.pgconn.finish()
+        self._open.clear()
+        self._idle.clear()
+        self.pids.clear()
+
+    async def _take(self) -> Db:
+        from psycopg import pq
+
+        if self._closed:
+            raise WorkspaceFailed(self.where, "the store is closed")
+        while self._idle:
+            connection = self._idle.pop()
+            if not connection.closed and connection.info.transaction_status is pq.TransactionStatus.IDLE:
+                return connection
+            self._forget(connection)
+        connection = await self.credentials.connect()
+        if self._is_closed():  # closed while it connected
+            connection.pgconn.finish()
+            raise WorkspaceFailed(self.where, "the store is closed")
+        self._open[connection] = connection.info.backend_pid
+        self.pids.add(self._open[connection])
+        return connection
+
+    def _is_closed(self) -> bool:
+        return self._closed
+
+    def _give_back(self, connection: Db) -> None:
+        from psycopg import pq
+
+        sound = not connection.closed and connection.info.transaction_status is pq.TransactionStatus.IDLE
+        if sound and not self._closed and len(self._idle) < MAX_IDLE:
+            self._idle.append(connection)
+        else:
+            self._forget(connection)
+
+    def _forget(self, connection: Db) -> None:
+        self.pids.discard(self._open.pop(connection, -1))
+        connection.pgconn.finish()
