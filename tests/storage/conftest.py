@@ -13,6 +13,7 @@ from tests.storage.fakes import MemoryKeyring
 from tests.storage.opener import StoreOpener
 from tests.storage.postgres_server import PostgresServer, remove_server, start_server
 from tests.storage.read_only import ReadOnly
+from tests.storage.workspaces import Workspaces
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -66,3 +67,18 @@ def postgres() -> Iterator[PostgresServer]:
     server = start_server()
     yield server
     remove_server(server)
+
+
+@pytest.fixture
+def workspace_database(postgres: PostgresServer) -> Iterator[str]:
+    """A new database on the tests' server, dropped after the test."""
+    database = postgres.new_database()
+    yield database
+    postgres.psql(f'DROP DATABASE "{database}" WITH (FORCE)')
+
+
+@pytest.fixture
+def workspaces() -> Iterator[Workspaces]:
+    opened = Workspaces()
+    yield opened
+    opened.close_all()

@@ -102,7 +102,7 @@ def start_server() -> PostgresServer:
     socket_dir = folder / "socket"
     socket_dir.mkdir()
     data = folder / "data"
-    ca = _certificates(folder)
+    ca = certificates(folder)
     if os.geteuid() == 0:
         _server_user()
         shutil.chown(folder, SERVER_USER)
@@ -118,7 +118,7 @@ def start_server() -> PostgresServer:
     (data / "pg_hba.conf").write_text(
         "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 reject\n"
     )
-    server = PostgresServer(folder, socket_dir, _free_port(), ca)
+    server = PostgresServer(folder, socket_dir, free_port(), ca)
     server.start()
     server.psql(f"CREATE ROLE {PASSWORD_USER} LOGIN PASSWORD '{PASSWORD}'")
     return server
@@ -144,17 +144,17 @@ def _server_user() -> None:
         )  # fmt: skip
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def _certificates(folder: Path) -> Path:
+def certificates(folder: Path, ca_common_name: str = "connmgr test CA") -> Path:
     """A CA, and a server certificate it signed for 127.0.0.1 alone; the CA's path."""
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "connmgr test CA")])
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, ca_common_name)])
     ca = (
         x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())

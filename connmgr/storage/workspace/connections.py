@@ -63,13 +63,12 @@ class ServerConnections:
         self.pids.clear()
 
     async def _take(self) -> Db:
-        from psycopg import pq
 
         if self._closed:
             raise WorkspaceFailed(self.where, "the store is closed")
         while self._idle:
             connection = self._idle.pop()
-            if not connection.closed and connection.info.transaction_status is pq.TransactionStatus.IDLE:
+            if _still_open(connection):
                 return connection
             self._forget(connection)
         connection = await self.credentials.connect()
@@ -95,3 +94,18 @@ class ServerConnections:
     def _forget(self, connection: Db) -> None:
         self.pids.discard(self._open.pop(connection, -1))
         connection.pgconn.finish()
+
+
+def _still_open(connection: Db) -> bool:
+    """Whether an idle connection is still open, as far as can be told without waiting: a server that ended the
+    session (an admin, a restart) said so before closing it, and reading that costs no round trip."""
+    import psycopg
+    from psycopg import pq
+
+    if connection.closed or connection.info.transaction_status is not pq.TransactionStatus.IDLE:
+        return False
+    try:
+        connection.pgconn.consume_input()
+    except psycopg.OperationalError:
+        return False
+    return connection.pgconn.status is pq.ConnStatus.OK and not connection.pgconn.is_busy()

@@ -25,10 +25,13 @@ class WorkspaceUnreachable(StoreRefused):
 
 
 class WrongPassword(StoreRefused):
-    def __init__(self, where: str) -> None:
-        super().__init__(
-            WORKSPACE, f"the server of {where} refused the password", "type the password again or ask your admin"
-        )
+    def __init__(self, where: str, *, given: bool = True) -> None:
+        if given:
+            what, todo = f"the server of {where} refused the password", "type it again, or ask your admin"
+        else:
+            what = f"the server of {where} asks for a password"
+            todo = "set PGPASSWORD, put it in ~/.pgpass, or type it when connmgr asks"
+        super().__init__(WORKSPACE, what, todo)
 
 
 class CertificateRefused(StoreRefused):
@@ -68,19 +71,21 @@ class WorkspaceFailed(StoreFailed):
         )
 
 
-def refused(error: Exception, where: str, host: str) -> StoreRefused:
-    """The typed error for a psycopg failure talking to `where`."""
+def refused(error: Exception, where: str, host: str, *, connecting: bool = False) -> StoreRefused:
+    """The typed error for a psycopg failure talking to `where` (`connecting`: while opening a connection)."""
     import psycopg
 
     text = str(error)
     if isinstance(error, psycopg.OperationalError):
         if "does not match host name" in text:
             return CertificateRefused(where, host)
-        if "certificate verify failed" in text:
+        if "certificate verify failed" in text or "signature failure" in text:  # another CA (of the same name)
             return CertificateUntrusted(where)
-        if "password authentication failed" in text or "no password supplied" in text:
+        if "password authentication failed" in text:
             return WrongPassword(where)
-        if "Connection refused" in text or "could not connect" in text or "timeout expired" in text:
+        if "no password supplied" in text:
+            return WrongPassword(where, given=False)
+        if connecting or "Connection refused" in text or "timeout expired" in text:
             return WorkspaceUnreachable(where)
         if getattr(error, "sqlstate", None) is None:  # no answer from the server: the socket failed
             return ConnectionDropped(where)

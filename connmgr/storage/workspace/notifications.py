@@ -81,10 +81,16 @@ class ChangeListener:
                 await asyncio.sleep(wait)
 
     async def _answer(self) -> None:
+        failures = 0
         while True:
             await self._wanted.wait()
             self._wanted.clear()
             try:
                 await self._look_again()
-            except ConnmgrError as error:  # the next notification, or reconnection, looks again
-                log.warning("cannot look at the workspace's changes: %s", error.sentence)
+                failures = 0
+            except ConnmgrError as error:
+                wait = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
+                failures += 1
+                log.warning("cannot look at the workspace's changes (%s); again in %s s", error.sentence, wait)
+                await asyncio.sleep(wait)
+                self._wanted.set()

@@ -1,5 +1,6 @@
-"""A workspace's password, never on a command line: libpq's own `PGPASSWORD` or `~/.pgpass`, else the one kept in
-the keyring, else a prompt, whose answer is then kept in the keyring (once the server has taken it).
+"""A workspace's password, never on a command line: libpq's own `PGPASSWORD` or `~/.pgpass` (or none, where the
+server asks for none), else the one kept in the keyring, else a prompt, whose answer is then kept in the keyring
+once the server has taken it. The keyring is asked only when the server wants a password libpq did not have.
 
 The keyring entry is named by the address as shown (`WorkspaceAddress.shown`): user, host, port and database.
 """
@@ -7,8 +8,8 @@ The keyring entry is named by the address as shown (`WorkspaceAddress.shown`): u
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
@@ -27,13 +28,14 @@ KEYRING_TIMEOUT_S = 10.0
 Prompt = Callable[[str], Awaitable[str | None]]
 
 # Unless the address says otherwise: give up on a server that does not answer, and notice a connection that
-# died without a word (a laptop's network gone, a server's host down) within half a minute.
+# died without a word (a laptop's network gone, a server's host down) within half a minute, idle or not.
 _DEFAULTS = {
     "connect_timeout": "10",
     "keepalives": "1",
     "keepalives_idle": "10",
     "keepalives_interval": "5",
     "keepalives_count": "3",
+    "tcp_user_timeout": "30000",
     "application_name": "connmgr",
 }
 _keyring = KeyringThread(KEYRING_TIMEOUT_S)
@@ -45,32 +47,33 @@ class Credentials:
     def __init__(self, address: WorkspaceAddress, prompt: Prompt | None = None) -> None:
         self.address = address
         self._prompt = prompt
-        self._password: str | None = None
-        self._looked = bool(os.environ.get("PGPASSWORD"))  # libpq's own comes first: nothing to look up
+        self._password: str | None = None  # once one worked: libpq's own did not
 
     async def connect(self) -> Db:
         """A new autocommit connection; the typed `StoreRefused` if the server would not have one."""
-        import psycopg
-
-        if not self._looked:
-            self._password = await asyncio.to_thread(_kept, self.address.shown)
-            self._looked = True
         try:
             return await self._connect(self._password)
-        except psycopg.OperationalError as error:
-            failure = refused(error, self.address.shown, self._host)
-            if not isinstance(failure, WrongPassword) or self._prompt is None:
-                raise failure from None
-        password = await self._prompt(self.address.shown)
-        if not password:
-            raise WrongPassword(self.address.shown)
-        try:
-            connection = await self._connect(password)
-        except psycopg.OperationalError as error:
-            raise refused(error, self.address.shown, self._host) from None
-        self._password = password
-        await asyncio.to_thread(_keep, self.address.shown, password)
+        except WrongPassword as wrong:
+            self._password = None  # none was given, or the one that worked was changed since
+            refusal = wrong
+        kept = await asyncio.to_thread(_kept, self.address.shown)
+        if kept:
+            with contextlib.suppress(WrongPassword):  # changed since it was kept: ask
+                return await self._connect_with(kept)
+        asked = await self._asked()
+        if not asked:
+            raise refusal
+        connection = await self._connect_with(asked)
+        await asyncio.to_thread(_keep, self.address.shown, asked)
         return connection
+
+    async def _connect_with(self, password: str) -> Db:
+        connection = await self._connect(password)
+        self._password = password
+        return connection
+
+    async def _asked(self) -> str | None:
+        return None if self._prompt is None else await self._prompt(self.address.shown)
 
     @property
     def _host(self) -> str:
@@ -83,7 +86,10 @@ class Credentials:
         options = {key: value for key, value in _DEFAULTS.items() if key not in self.address.parameters}
         if password is not None:
             options["password"] = password
-        return await psycopg.AsyncConnection.connect(make_conninfo(self.address.uri, **options), autocommit=True)
+        try:
+            return await psycopg.AsyncConnection.connect(make_conninfo(self.address.uri, **options), autocommit=True)
+        except psycopg.OperationalError as error:
+            raise refused(error, self.address.shown, self._host, connecting=True) from None
 
 
 def _kept(shown: str) -> str | None:
