@@ -4,10 +4,14 @@ the keyring or a prompt and never from the address; every refusal one sentence, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
+import keyring
+import keyring.errors
 import pytest
 
 from connmgr.storage.interface import Change
@@ -237,3 +241,24 @@ async def test_changes_are_heard_again_once_the_listening_connection_is_back(
     await other.save(connection("Zeta"), secrets())
     change = await asyncio.wait_for(heard.get(), GUARD_S)
     assert change == Change(None, connection("Zeta"))
+
+
+@pytest.mark.secret_service
+@pytest.mark.skipif(
+    not os.environ.get("CONNMGR_TEST_SECRET_SERVICE"),
+    reason="set CONNMGR_TEST_SECRET_SERVICE=1 in a D-Bus session with an unlocked Secret Service",
+)
+async def test_a_typed_password_is_kept_in_the_secret_service(
+    postgres: PostgresServer, alices_database: str, workspaces: Workspaces, no_password_source: None
+) -> None:
+    uri, entry = postgres.tls_uri(alices_database), shown(postgres, alices_database)
+    asked, prompt = asking(PASSWORD)
+    try:
+        await workspaces.open(uri, prompt=prompt).list_connections()
+        assert keyring.get_password(KEYRING_SERVICE, entry) == PASSWORD
+        never_asked, never = asking(None)
+        await workspaces.open(uri, prompt=never).list_connections()
+        assert (len(asked), never_asked) == (1, [])
+    finally:
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            keyring.delete_password(KEYRING_SERVICE, entry)
