@@ -187,9 +187,10 @@ async def test_an_unreachable_server_is_one_sentence(workspaces: Workspaces) -> 
 
 
 def end_sessions(postgres: PostgresServer, database: str) -> None:
-    """The server ends every session on `database` (an admin's doing, a restart, a network gone)."""
+    """The server ends every session on `database` (an admin's doing, a restart, a network gone); returns once
+    they have ended."""
     ended = postgres.psql(
-        f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{database}'"
+        f"SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE datname = '{database}'"
         " AND pid <> pg_backend_pid()"
     )
     assert int(ended) > 0

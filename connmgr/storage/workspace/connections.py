@@ -1,9 +1,12 @@
 """The server connections of one store object: each task takes one for its statement or transaction, so that a
 lock held (a transaction left open for a refresh) never keeps another task waiting; idle ones are kept for reuse.
-psycopg's errors become the store's typed ones (`reported`)."""
+At most `MAX_OPEN` at a time, so that a few windows and command lines stay within a server's connection limit
+(PostgreSQL's default is 100): a task beyond waits for one to be given back. psycopg's errors become the store's
+typed ones (`reported`)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING
@@ -19,7 +22,8 @@ if TYPE_CHECKING:
 
     Db: TypeAlias = AsyncConnection[TupleRow]
 
-MAX_IDLE = 8
+MAX_OPEN = 10
+MAX_IDLE = 4
 
 
 class ServerConnections:
@@ -30,16 +34,18 @@ class ServerConnections:
         self._idle: list[Db] = []
         self._open: dict[Db, int] = {}  # each with its server process
         self._closed = False
+        self._slots = asyncio.Semaphore(MAX_OPEN)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[Db]:
         """A connection, idle and in autocommit, for the block; kept for the next block if it is still sound."""
-        connection = await self._take()
-        try:
-            with self.reported():
-                yield connection
-        finally:
-            self._give_back(connection)
+        async with self._slots:
+            connection = await self._take()
+            try:
+                with self.reported():
+                    yield connection
+            finally:
+                self._give_back(connection)
 
     @contextmanager
     def reported(self) -> Iterator[None]:
@@ -85,7 +91,7 @@ class ServerConnections:
     def _give_back(self, connection: Db) -> None:
         from psycopg import pq
 
-        sound = not connection.closed and connection.info.transaction_status is pq.TransactionStatus.IDLE
+        sound = not connection.closed and connection.info.transaction_status == pq.TransactionStatus.IDLE
         if sound and not self._closed and len(self._idle) < MAX_IDLE:
             self._idle.append(connection)
         else:
@@ -97,15 +103,18 @@ class ServerConnections:
 
 
 def _still_open(connection: Db) -> bool:
-    """Whether an idle connection is still open, as far as can be told without waiting: a server that ended the
-    session (an admin, a restart) said so before closing it, and reading that costs no round trip."""
+    """Whether an idle connection is still open, as far as can be told without a round trip: a server that ended
+    the session (an admin, a restart) said so, then closed it; reading what it already sent tells."""
+    import select
+
     import psycopg
     from psycopg import pq
 
-    if connection.closed or connection.info.transaction_status is not pq.TransactionStatus.IDLE:
+    if connection.closed or connection.info.transaction_status != pq.TransactionStatus.IDLE:
         return False
     try:
-        connection.pgconn.consume_input()
-    except psycopg.OperationalError:
+        while select.select([connection.pgconn.socket], [], [], 0)[0]:
+            connection.pgconn.consume_input()  # raises at the end of the stream
+    except (psycopg.OperationalError, OSError):
         return False
-    return connection.pgconn.status is pq.ConnStatus.OK and not connection.pgconn.is_busy()
+    return connection.pgconn.status == pq.ConnStatus.OK
