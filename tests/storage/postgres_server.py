@@ -48,6 +48,8 @@ class PostgresServer:
     port: int
     ca: Path  # the CA that signed the server's certificate (for 127.0.0.1 only)
     _spares: queue.Queue[str] | None = None
+    _maker: threading.Thread | None = None
+    _numbers = itertools.count(1)
     _stopping = False
 
     def uri(self, database: str = "postgres") -> str:
@@ -65,14 +67,16 @@ class PostgresServer:
         a thread keeps a few made ahead while tests run."""
         if self._spares is None:
             self._spares = queue.Queue(maxsize=3)
-            threading.Thread(target=self._make_spares, daemon=True).start()
+        if self._maker is None or not self._maker.is_alive():  # not yet, or it ended with a restart
+            self._maker = threading.Thread(target=self._make_spares, daemon=True)
+            self._maker.start()
         return self._spares.get(timeout=60)
 
     def _make_spares(self) -> None:
         assert self._spares is not None
         try:
             with psycopg.connect(self.uri(), autocommit=True) as db:
-                for number in itertools.count(1):
+                for number in self._numbers:
                     name = f"workspace_{os.getpid()}_{number}"
                     db.execute(f'CREATE DATABASE "{name}"')
                     self._spares.put(name)
@@ -89,6 +93,11 @@ class PostgresServer:
     def stop(self) -> None:
         self._stopping = True
         _as_server([_bin("pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop"])
+
+    def restart(self) -> None:
+        """Stopped at once (as if it crashed: no session is told), then started again on the same port."""
+        self.stop()
+        self.start()
 
     def start(self) -> None:
         self._stopping = False

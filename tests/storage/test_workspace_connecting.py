@@ -12,6 +12,7 @@ from pathlib import Path
 
 import keyring
 import keyring.errors
+import psycopg
 import pytest
 
 from connmgr.storage.interface import Change
@@ -21,6 +22,7 @@ from connmgr.storage.workspace.errors import (
     CertificateRefused,
     CertificateUntrusted,
     ConnectionDropped,
+    WorkspaceBusy,
     WorkspaceUnreachable,
     WrongPassword,
 )
@@ -186,6 +188,22 @@ async def test_an_unreachable_server_is_one_sentence(workspaces: Workspaces) -> 
     )
 
 
+async def test_a_server_with_no_connection_to_spare_says_so(
+    postgres: PostgresServer, workspace_database: str, workspaces: Workspaces
+) -> None:
+    uri = postgres.uri(workspace_database)
+    postgres.psql(f'ALTER DATABASE "{workspace_database}" CONNECTION LIMIT 1')
+    as_alice = uri.replace("user=connmgr", f"user={PASSWORD_USER}")  # a superuser is not held to the limit
+    async with await psycopg.AsyncConnection.connect(as_alice):
+        with pytest.raises(WorkspaceBusy) as error:
+            await workspaces.open(as_alice).list_connections()
+    assert error.value.sentence == (
+        f"Workspace: the server of {PASSWORD_USER}@{postgres.socket_dir}:{postgres.port}/{workspace_database} has no"
+        " connection to spare; close some other connmgr windows, or ask your admin to allow more connections, and"
+        " try again."
+    )
+
+
 def end_sessions(postgres: PostgresServer, database: str) -> None:
     """The server ends every session on `database` (an admin's doing, a restart, a network gone); returns once
     they have ended."""
@@ -263,3 +281,19 @@ async def test_a_typed_password_is_kept_in_the_secret_service(
     finally:
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
             keyring.delete_password(KEYRING_SERVICE, entry)
+
+
+async def test_a_server_that_restarts_is_used_again_and_heard_again(
+    postgres: PostgresServer, workspace_database: str, workspaces: Workspaces
+) -> None:
+    uri = postgres.uri(workspace_database)
+    store, other = workspaces.open(uri), workspaces.open(uri)
+    await store.save(connection("Acme"), secrets())
+    heard: asyncio.Queue[Change] = asyncio.Queue()
+    store.subscribe(heard.put_nowait)
+    await store.list_connections()
+    postgres.restart()
+
+    assert await store.get("Acme") == connection("Acme")
+    await other.save(connection("Zeta"), secrets())
+    assert await asyncio.wait_for(heard.get(), GUARD_S) == Change(None, connection("Zeta"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+import psycopg
 import pytest
 
 from connmgr.storage.audit import AuditAction
@@ -56,3 +57,40 @@ async def test_a_block_that_fails_saves_nothing_and_its_listeners_hear_what_is_s
     assert await asyncio.wait_for(heard.get(), GUARD_S) == Change(refreshed, connection())
     assert await store.read("Acme") == (connection(), secrets("old"))
     assert await store.audit_log() == []
+
+
+async def test_a_save_whose_caller_is_cancelled_is_still_committed(
+    postgres: PostgresServer, workspace_database: str, workspaces: Workspaces
+) -> None:
+    uri = postgres.uri(workspace_database)
+    store = workspaces.open(uri)
+    await store.save(connection(), secrets("old"))
+    heard: asyncio.Queue[Change] = asyncio.Queue()
+    store.subscribe(heard.put_nowait)
+    await store.list_connections()
+    refreshed = replace(connection(), issued_at=2.0)
+    async with await psycopg.AsyncConnection.connect(uri) as blocker:
+        await blocker.execute("SELECT 1 FROM connections WHERE id = 'id-Acme' FOR UPDATE")  # the save waits on it
+        saving = asyncio.ensure_future(store.save(refreshed, secrets("new")))
+        await until_a_session_waits_for_a_row_lock(uri)
+        saving.cancel()
+        await blocker.rollback()
+    assert await asyncio.wait_for(heard.get(), GUARD_S) == Change(connection(), refreshed)
+    assert saving.cancelled()
+    assert await store.read("Acme") == (refreshed, secrets("new"))
+
+
+async def until_a_session_waits_for_a_row_lock(uri: str) -> None:
+    """Until the server says a session of the database waits for a lock (asked outside any transaction, whose
+    view of the activity would stay as it first was)."""
+    deadline = asyncio.get_running_loop().time() + GUARD_S
+    async with await psycopg.AsyncConnection.connect(uri, autocommit=True) as db:
+        while True:
+            cursor = await db.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            row = await cursor.fetchone()
+            if row and row[0] >= 1:
+                return
+            assert asyncio.get_running_loop().time() < deadline, "the save never waited for the row"
+            await asyncio.sleep(0.02)

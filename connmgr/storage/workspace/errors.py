@@ -52,6 +52,17 @@ class CertificateUntrusted(StoreRefused):
         )
 
 
+class WorkspaceBusy(StoreRefused):
+    retryable = True
+
+    def __init__(self, where: str) -> None:
+        super().__init__(
+            WORKSPACE,
+            f"the server of {where} has no connection to spare",
+            "close some other connmgr windows, or ask your admin to allow more connections, and try again",
+        )
+
+
 class ConnectionDropped(StoreRefused):
     retryable = True
 
@@ -85,6 +96,8 @@ def refused(error: Exception, where: str, host: str, *, connecting: bool = False
             return WrongPassword(where)
         if "no password supplied" in text:
             return WrongPassword(where, given=False)
+        if "too many" in text or "remaining connection slots" in text:  # of the server, a database, a role
+            return WorkspaceBusy(where)
         if connecting or "Connection refused" in text or "timeout expired" in text:
             return WorkspaceUnreachable(where)
         if getattr(error, "sqlstate", None) is None:  # no answer from the server: the socket failed
