@@ -50,7 +50,7 @@ class PostgresServer:
     _spares: queue.Queue[str] | None = None
     _maker: threading.Thread | None = None
     _numbers = itertools.count(1)
-    _stopping = False
+    _stops = 0
 
     def uri(self, database: str = "postgres") -> str:
         """The trusted unix-socket address of `database`, as the superuser."""
@@ -74,6 +74,7 @@ class PostgresServer:
 
     def _make_spares(self) -> None:
         assert self._spares is not None
+        stops = self._stops
         try:
             with psycopg.connect(self.uri(), autocommit=True) as db:
                 for number in self._numbers:
@@ -81,7 +82,7 @@ class PostgresServer:
                     db.execute(f'CREATE DATABASE "{name}"')
                     self._spares.put(name)
         except psycopg.OperationalError:
-            if not self._stopping:  # the server going away at the end of the run ends this too
+            if self._stops == stops:  # not the server stopping (a restart, the end of the run), which ends this too
                 raise
 
     def psql(self, sql: str, database: str = "postgres") -> str:
@@ -91,7 +92,7 @@ class PostgresServer:
         ).stdout  # fmt: skip
 
     def stop(self) -> None:
-        self._stopping = True
+        self._stops += 1
         _as_server([_bin("pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop"])
 
     def restart(self) -> None:
@@ -100,7 +101,6 @@ class PostgresServer:
         self.start()
 
     def start(self) -> None:
-        self._stopping = False
         options = f"-k {self.socket_dir} -p {self.port} -h 127.0.0.1"
         log = self.folder / "server.log"
         _as_server([_bin("pg_ctl"), "-D", str(self.folder / "data"), "-l", str(log), "-o", options, "-w", "start"])

@@ -1,11 +1,15 @@
 """A team's workspace: connections in a PostgreSQL database (13 or newer) that several machines share, the second
 implementation of `interface.ConnectionStore`.
 
-- Every call awaits the server on the event loop (psycopg's async connections: a loop with `add_reader`, a
-  selector loop, which qasync's is on Linux and macOS); each task takes its own connection (`connections`).
+- Every call awaits the server on the event loop. psycopg's async connections need a loop with `add_reader`: a
+  selector loop, which qasync's is on Linux and macOS (its readers are QSocketNotifiers, so Qt's own event loop
+  drives them). On Windows qasync's default is a proactor loop, which psycopg refuses: a window there would need
+  `qasync.QSelectorEventLoop`. Each task takes its own connection (`connections`).
 - Secrets are sealed blobs only, bound to each connection's id and settings, by the `Sealing` the store is given.
 - The per-connection lock is a transaction holding an advisory lock (`lock`); the held connection's saves and
-  their audit entries are committed in that transaction when the block ends, rolled back if it raises.
+  their audit entries are committed in that transaction when the block ends, rolled back if it raises. Until
+  then the saved row stays locked too: another write to that connection waits for the block to end (so the
+  holder must not await one itself).
 - Changes: every write notifies in its transaction; this object's own commits are told to its listeners before
   the call returns, other processes' once their notification arrives (`notifications`), by listing again.
 - The audit log is a table the app only appends to (a trigger refuses the rest), hash-chained as the local one.
@@ -51,6 +55,8 @@ T = TypeVar("T")
 _COLUMNS = ", ".join(METADATA_COLUMNS)
 _SELECT = f"SELECT {_COLUMNS} FROM connections"  # noqa: S608
 _SELECT_WITH_SECRETS = f"SELECT {_COLUMNS}, secrets FROM connections"  # noqa: S608
+_GET = f"{_SELECT} WHERE name = %s"
+_READ = f"{_SELECT_WITH_SECRETS} WHERE name = %s"
 # SQLite's NOCASE: ASCII letters folded, then the bytes (which the "C" collation compares too).
 _BY_NAME = ' ORDER BY lower(name COLLATE "C"), name COLLATE "C"'
 _UPSERT = (
@@ -108,6 +114,12 @@ class WorkspaceStore:
     def where(self) -> str:
         return self.address.shown
 
+    def __enter__(self) -> WorkspaceStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def close(self) -> None:
         """Stop telling listeners and close every connection; what is in flight fails (uncommitted)."""
         if self._starting is not None:
@@ -121,13 +133,12 @@ class WorkspaceStore:
 
     async def list_connections(self) -> list[Connection]:
         await self._ready()
-        async with self._server.connection() as db:
-            return [_connection(row) for row in await _rows(db, _SELECT + _BY_NAME)]
+        return await self._listing()
 
     async def get(self, name: str) -> Connection:
         await self._ready()
         async with self._server.connection() as db:
-            rows = await _rows(db, f"{_SELECT} WHERE name = %s", (name,))
+            rows = await _rows(db, _GET, (name,))
         if not rows:
             raise ConnectionNotFound(name)
         return _connection(rows[0])
@@ -135,7 +146,7 @@ class WorkspaceStore:
     async def read(self, name: str) -> tuple[Connection, Secrets]:
         codec = await self._ready()
         async with self._server.connection() as db:
-            rows = await _rows(db, f"{_SELECT_WITH_SECRETS} WHERE name = %s", (name,))
+            rows = await _rows(db, _READ, (name,))
         if not rows:
             raise ConnectionNotFound(name)
         return _opened(codec, rows[0])
@@ -189,7 +200,7 @@ class WorkspaceStore:
 
         async def rename(db: Db) -> tuple[Connection, list[Stored]]:
             await db.execute(lock.WAIT, (lock.connection_key(connection.id),))  # no refresh meets a new name
-            rows = await _rows(db, f"{_SELECT} WHERE name = %s", (old,))
+            rows = await _rows(db, _GET, (old,))
             if not rows or rows[0]["id"] != connection.id:
                 raise ConnectionNotFound(old)
             renamed = replace(_connection(rows[0]), name=new, updated_at=updated_at)
@@ -255,7 +266,7 @@ class WorkspaceStore:
                     if not (taken and taken[0]):
                         yield None
                         return
-                rows = await _rows(db, f"{_SELECT_WITH_SECRETS} WHERE name = %s", (connection.name,))
+                rows = await _rows(db, _READ, (connection.name,))
                 if not rows or rows[0]["id"] != connection.id:
                     raise ConnectionNotFound(connection.name)
                 held = WorkspaceHeld(self, db, codec, *_opened(codec, rows[0]))
@@ -290,8 +301,12 @@ class WorkspaceStore:
         await self._migrate()
         listener = ChangeListener(self._server.credentials.connect, self._look_again, self._server.pids)
         await listener.start()
+        try:
+            watch = Watch(asyncio.get_running_loop(), await self._listing())
+        except BaseException:
+            listener.close()  # the next call starts again
+            raise
         self._listener = listener
-        watch = Watch(asyncio.get_running_loop(), await self._listing())
         for waiting in self._waiting:
             watch.add(waiting)
         self._waiting.clear()
