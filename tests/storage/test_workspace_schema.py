@@ -9,7 +9,7 @@ import time
 import psycopg
 import pytest
 
-from connmgr.storage.audit import AuditAction
+from connmgr.storage.audit import AuditAction, first_broken_link
 from connmgr.storage.workspace.schema import MIGRATION_LOCK, MIGRATIONS, WorkspaceTooNew
 from tests.storage.contract.child import StoreChild
 from tests.storage.postgres_server import PostgresServer
@@ -84,3 +84,15 @@ async def test_the_audit_log_refuses_all_but_appending(
         with pytest.raises(psycopg.errors.RaiseException, match="the audit log is append-only"):
             await db.execute(statement)
     assert [e.action for e in await store.audit_log()] == ["connect"]
+
+
+async def test_appends_from_several_machines_at_once_make_one_chain(
+    postgres: PostgresServer, workspace_database: str, workspaces: Workspaces
+) -> None:
+    uri = postgres.uri(workspace_database)
+    machines = [workspaces.open(uri) for _ in range(3)]
+    await machines[0].save(connection(), secrets())
+    await asyncio.gather(*(m.record(AuditAction.COPY, [connection()]) for m in machines for _ in range(20)))
+    log = await machines[1].audit_log()
+    assert [e.seq for e in log] == list(range(1, 61))
+    assert first_broken_link(log) is None
