@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import pytest
 
 from connmgr.storage.interface import ConnectionStore
-from tests.storage.contract.backends import BACKENDS, Backend, LocalBackend
+from tests.storage.contract.backends import BACKENDS, Backend, LocalBackend, PostgresBackend
 from tests.storage.contract.child import StoreChild
 
 # How each backend is made for one test, from the test's other fixtures.
 _MAKERS: dict[str, Callable[[pytest.FixtureRequest], Backend]] = {
     LocalBackend.name: lambda request: LocalBackend(request.getfixturevalue("home")),
+    PostgresBackend.name: lambda request: PostgresBackend(request.getfixturevalue("postgres")),
 }
 assert _MAKERS.keys() == BACKENDS.keys()
 
@@ -22,6 +23,8 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     made = _MAKERS[request.param](request)
     yield made
     made.close_all()
+    if isinstance(made, PostgresBackend):
+        made.drop()
 
 
 @pytest.fixture
