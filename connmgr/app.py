@@ -11,7 +11,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from connmgr.cli.parser import build_parser
+from connmgr.cli.parser import parse_arguments
 from connmgr.domain.errors import ConfigError
 from connmgr.storage import keep_files_private, prepare_home
 
@@ -69,7 +69,7 @@ def main() -> int:
         from connmgr.gui.clipboard_keeper import main as keep_clipboard
 
         return keep_clipboard()
-    args = build_parser().parse_args(sys.argv[1:])  # a usage error exits 2 here, with one sentence
+    args = parse_arguments(sys.argv[1:])  # a usage error exits 2 here, with one sentence
     if args.command is None:  # `connmgr` alone, or with global options only (--home, -v): the window
         try:
             return _open_window(prepare_home(args.home), verbose=args.verbose)

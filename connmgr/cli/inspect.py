@@ -1,18 +1,24 @@
-"""`connmgr list`, `token` and `check`: what is saved, a connection's access token, and whom it belongs to."""
+"""`connmgr list`, `token`, `claims` and `check`: what is saved, a connection's access token in the form it is
+used, what its tokens say of themselves, and whom it belongs to."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import time
 
 from connmgr.cli.desktop import Desktop
 from connmgr.cli.output import connection_json, print_json
 from connmgr.cli.store import open_store, run_operation
+from connmgr.cli.usage import UsageError
+from connmgr.domain.claims import TokenClaims, token_claims
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.health import expiry_text, health
 from connmgr.domain.names import for_terminal
+from connmgr.domain.token_forms import TokenForm
+from connmgr.services.connections import Connections
 
 COLUMNS = ("NAME", "TEMPLATE", "STATUS", "ACCOUNT", "EXPIRES")
 
@@ -41,14 +47,40 @@ def cmd_list(args: argparse.Namespace, _: Desktop) -> int:
 
 
 def cmd_token(args: argparse.Namespace, desktop: Desktop) -> int:
-    token = run_operation(lambda c: c.access_token(args.name), args.home)
-    if args.copy:
-        if desktop.copy_to_clipboard is None:
-            raise ConfigError("connmgr", "copying needs a desktop session", "print the token instead")
-        desktop.copy_to_clipboard(token)
-        print("Copied the token; the clipboard clears itself in 30 seconds.", file=sys.stderr)
+    form = TokenForm(args.form)
+    if args.prefix is not None and form is not TokenForm.ENV:
+        raise UsageError("--prefix names the variables of --as env only")
+    if args.copy and desktop.copy_to_clipboard is None:
+        raise ConfigError("connmgr", "copying needs a desktop session", "print the token instead")
+    text = run_operation(lambda c: c.token_as(args.name, form, prefix=args.prefix), args.home)
+    if args.copy and desktop.copy_to_clipboard is not None:
+        desktop.copy_to_clipboard(text)
+        print(f"Copied {form.description}; the clipboard clears itself in 30 seconds.", file=sys.stderr)
     else:
-        print(for_terminal(token))  # a token is checked when received; one stored before that may not be
+        # A token is checked when received (one stored before that may not be); the forms of several lines keep
+        # their lines, and nothing in a line can drive the terminal.
+        print("\n".join(for_terminal(line) for line in text.split("\n")))
+    return 0
+
+
+def cmd_claims(args: argparse.Namespace, _: Desktop) -> int:
+    async def read(connections: Connections) -> TokenClaims:
+        connection, secrets = await connections.reveal(args.name)
+        return token_claims(secrets.id_token, secrets.access_token, connection.expires_at)
+
+    claims = run_operation(read, args.home)
+    if args.json:
+        print_json({"access_token": claims.access_token, "id_token": claims.id_token, "note": claims.expiry_note})
+        return 0
+    for title, shown in (("Access token", claims.access_token), ("Id token", claims.id_token)):
+        if shown:
+            print(f"{title} (decoded for display, not trusted):")
+            for key, value in shown.items():
+                print(for_terminal(f"  {key}: {value if isinstance(value, str) else json.dumps(value)}"))
+    if not (claims.access_token or claims.id_token):
+        print("Neither token is a JWT: they say nothing of themselves.")
+    if claims.expiry_note:
+        print(claims.expiry_note)
     return 0
 
 

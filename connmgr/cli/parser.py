@@ -8,7 +8,7 @@ commands need the OAuth engine and the services, which the first paint does with
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -18,12 +18,14 @@ from connmgr import __version__
 from connmgr.domain.dialect import Flow
 from connmgr.domain.envfile import VARIABLE_NAME
 from connmgr.domain.names import for_terminal
+from connmgr.domain.token_forms import HAND_OUT_MARGIN_S, MAX_MARGIN_S, TokenForm
 from connmgr.storage import resolve_home
 from connmgr.templates import load_catalog
 
 if TYPE_CHECKING:
     from connmgr.cli.desktop import Desktop
 
+EXEC = "exec"
 CONNECT_DESCRIPTION = (
     "Sign in at a vendor and save the connection. The authorization-code flow opens connmgr's sign-in window (or "
     "the system browser); client credentials and password need no browser. Secret fields (client secret, API key, "
@@ -55,6 +57,16 @@ def _variable_prefix(text: str) -> str:
     return text
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_MARGIN_S:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0 to {MAX_MARGIN_S}: {text!r}")
+    return seconds
+
+
 class _ConnectHelp(argparse.HelpFormatter):
     """`connect --help` ends with each template's flows, the default first: read only when help is asked for."""
 
@@ -71,6 +83,30 @@ class _ConnectHelp(argparse.HelpFormatter):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # argparse's own exit is 2 too; this keeps the message to one line
         self.exit(2, for_terminal(f"connmgr: {message}") + "\n")
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """The arguments, parsed. For `exec`, what follows its `--` is the command's own (`args.run`): set aside before
+    argparse sees it, which would take the command's words for connection names or for connmgr's options."""
+    words, run = list(argv), []
+    at = _command_at(words)
+    if at is not None and words[at] == EXEC and "--" in words[at:]:
+        cut = words.index("--", at)
+        words, run = words[:cut], words[cut + 1 :]
+    args = build_parser().parse_args(words)
+    args.run = run
+    return args
+
+
+def _command_at(words: Sequence[str]) -> int | None:
+    """Where the command's name is: the first word that is neither a global option nor --home's value."""
+    value_next = False
+    for at, word in enumerate(words):
+        if value_next or word.startswith("-"):
+            value_next = word == "--home"
+            continue
+        return at
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,8 +152,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=Handler("inspect", "cmd_list"))
     p = commands.add_parser("token", help="print a connection's access token (refreshed first if needed)")
     p.add_argument("name")
+    p.add_argument(
+        "--as",
+        dest="form",
+        choices=[form.value for form in TokenForm],
+        default=TokenForm.TOKEN.value,
+        help="how: " + "; ".join(f"{form} ({form.description})" for form in TokenForm) + "; default: token",
+    )
+    p.add_argument("--prefix", type=_variable_prefix, help="the variables' prefix for --as env (default: from NAME)")
     p.add_argument("--copy", action="store_true", help="copy it to the clipboard instead (clears in 30 seconds)")
     p.set_defaults(handler=Handler("inspect", "cmd_token"))
+    p = commands.add_parser("claims", help="what a connection's tokens say of themselves (decoded, not trusted)")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=Handler("inspect", "cmd_claims"))
+    p = commands.add_parser(
+        EXEC,
+        help="run a command with connections' credentials in its environment only",
+        usage=f"connmgr {EXEC} NAME... [--prefix P] [--margin SECONDS] -- COMMAND [ARGS...]",
+        description="Run COMMAND with the variables export would write for each NAME, in its environment only: "
+        "nothing is written to disk and no secret is in its arguments. Each token is refreshed first when it "
+        "would expire within the margin. The command's exit status is connmgr's.",
+    )
+    p.add_argument("names", nargs="+", metavar="NAME")
+    p.add_argument("--prefix", type=_variable_prefix, help="the variables' prefix (one NAME only; default: from NAME)")
+    p.add_argument(
+        "--margin",
+        type=_seconds,
+        default=HAND_OUT_MARGIN_S,
+        metavar="SECONDS",
+        help=f"refresh a token first when it expires within this many seconds (default: {HAND_OUT_MARGIN_S})",
+    )
+    p.set_defaults(handler=Handler("run", "cmd_exec"))
     p = commands.add_parser("refresh", help="refresh connections")
     p.add_argument("names", nargs="*", metavar="NAME")
     p.add_argument("--all", action="store_true")

@@ -27,6 +27,7 @@ from connmgr.domain.identity import account_label
 from connmgr.domain.names import check_name
 from connmgr.domain.provider import Provider, resolve_provider, saved_provider
 from connmgr.domain.template import TemplateCatalog
+from connmgr.domain.token_forms import HAND_OUT_MARGIN_S, TokenForm
 from connmgr.domain.tokens import TokenSet
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.envwriter import write_env
@@ -40,13 +41,12 @@ from connmgr.services.signin import (
     finish_sign_in,
     start_sign_in,
 )
-from connmgr.services.usage import TokenForm, token_in_form
+from connmgr.services.token_forms import token_in_form
 from connmgr.storage.audit import AuditAction
 from connmgr.storage.errors import ConnectionNotFound, NameTaken
 from connmgr.storage.interface import ConnectionStore
 
 # A token this close to its expiry is refreshed before it is handed out.
-HAND_OUT_MARGIN_S = 60
 
 
 @dataclass(frozen=True)

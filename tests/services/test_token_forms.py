@@ -15,7 +15,8 @@ from connmgr.domain.connection import Connection
 from connmgr.domain.dialect import Flow
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.provider import Provider, resolve_provider
-from connmgr.services.usage import TokenForm, token_in_form
+from connmgr.domain.token_forms import TokenForm
+from connmgr.services.token_forms import token_in_form
 from connmgr.templates import load_catalog
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.support.flows import browse_to_callback

@@ -7,35 +7,14 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Mapping
-from enum import StrEnum
 
 from connmgr.domain.connection import Connection
 from connmgr.domain.envfile import assignment
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.health import iso_utc
 from connmgr.domain.provider import Provider
+from connmgr.domain.token_forms import TokenForm
 from connmgr.oauth.wire import api_credentials, api_request
-
-
-class TokenForm(StrEnum):
-    TOKEN = "token"  # the bare access token
-    HEADER = "header"  # every header an API call needs, one per line
-    CURL = "curl"  # the who-am-I call, ready to run
-    ENV = "env"  # the lines `export` would write
-    JSON = "json"  # access_token, expires_at, token_type, headers: what a credential helper reads
-
-    @property
-    def description(self) -> str:
-        return _DESCRIPTIONS[self]
-
-
-_DESCRIPTIONS = {
-    TokenForm.TOKEN: "the bare token",
-    TokenForm.HEADER: "the headers an API call needs",
-    TokenForm.CURL: "a curl command calling the vendor's who-am-I address",
-    TokenForm.ENV: "the variables export would write",
-    TokenForm.JSON: "JSON with the token, its expiry, its type and the headers",
-}
 
 
 def token_in_form(
