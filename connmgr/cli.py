@@ -33,8 +33,9 @@ from connmgr.domain.health import expiry_text, health, iso_utc
 from connmgr.domain.names import for_terminal
 from connmgr.domain.template import ProviderTemplate
 from connmgr.oauth.client import OAuthClient
+from connmgr.services.connecting import NotSaved, Saved
 from connmgr.services.connections import Connections
-from connmgr.services.loopback import sign_in_with_system_browser
+from connmgr.services.loopback import LoopbackBrowser
 from connmgr.storage import (
     KeyringDataKey,
     KeySourceKind,
@@ -209,24 +210,16 @@ def cmd_connect(args: argparse.Namespace, browser_sign_in: BrowserSignIn | None)
     template = catalog.get(args.template)
     flow = Flow(args.flow) if args.flow else template.flows[0]
     values = _values(template, flow, args.set)
-    result: Connection | Denied | AuthorizationFailed
-    if flow != Flow.AUTHORIZATION_CODE:
-        result = _run(
-            lambda c: c.connect_directly(
-                args.name,
-                c.new_provider(template.id, values, flow),
-                username=values.get("username", ""),
-                password=values.get("password", ""),
+    result: Connection | NotSaved
+    if flow != Flow.AUTHORIZATION_CODE or args.system_browser:
+        # Nobody is asked here: a second connection to an account already connected is saved, as it was asked for.
+        outcome = _run(
+            lambda c: c.connect(
+                args.name, c.new_provider(template.id, values, flow), system=LoopbackBrowser(webbrowser.open)
             ),
             args,
         )
-    elif args.system_browser:
-        result = _run(
-            lambda c: sign_in_with_system_browser(
-                c, args.name, c.new_provider(template.id, values, flow), webbrowser.open
-            ),
-            args,
-        )
+        result = outcome.connection if isinstance(outcome, Saved) else outcome
     elif browser_sign_in is None:
         raise ConfigError(template.name, "signing in needs the sign-in window", "pass --system-browser")
     else:
@@ -235,7 +228,7 @@ def cmd_connect(args: argparse.Namespace, browser_sign_in: BrowserSignIn | None)
             result = browser_sign_in(store, args.name, template.id, values)
         finally:
             store.close()
-    if isinstance(result, Denied | AuthorizationFailed):
+    if not isinstance(result, Connection):
         print(for_terminal(result.sentence), file=sys.stderr)
         return 1
     if args.json:

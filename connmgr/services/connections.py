@@ -17,9 +17,9 @@ from functools import partial
 from pathlib import Path
 from random import Random
 
-from connmgr.domain.callback import AuthorizationFailed, Denied
+from connmgr.domain.authorize import AuthorizeRequest
 from connmgr.domain.connection import Connection, Secrets, Status, split_values, tokens_of
-from connmgr.domain.dialect import Flow
+from connmgr.domain.dialect import Browser, Flow
 from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConfigError, GrantError, TokenRejected
 from connmgr.domain.health import iso_utc
@@ -29,7 +29,22 @@ from connmgr.domain.provider import Provider, resolve_provider, saved_provider
 from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.tokens import TokenSet
 from connmgr.oauth.client import OAuthClient
+from connmgr.services.connecting import (
+    AlreadyConnected,
+    Browsed,
+    ConnectOutcome,
+    Obtained,
+    Redirected,
+    Saved,
+    SaveTwin,
+    SignInBrowser,
+    Stoppable,
+    SystemBrowser,
+    UseSystemBrowser,
+    save_twins,
+)
 from connmgr.services.envwriter import write_env
+from connmgr.services.inspection import same_identity
 from connmgr.services.refresher import Refresher, read_stored
 from connmgr.services.retry import RetryPolicy, with_retries
 from connmgr.services.signin import (
@@ -42,7 +57,7 @@ from connmgr.services.signin import (
 )
 from connmgr.storage.audit import AuditAction
 from connmgr.storage.errors import ConnectionNotFound, NameTaken
-from connmgr.storage.interface import ConnectionStore
+from connmgr.storage.interface import ConnectionStore, PassphraseKeyed
 
 # A token this close to its expiry is refreshed before it is handed out.
 HAND_OUT_MARGIN_S = 60
@@ -92,22 +107,70 @@ class Connections:
             return
         raise NameTaken(name)
 
-    async def begin_sign_in(self, provider: Provider, *, redirect_uri: str | None = None) -> SignIn:
-        return await start_sign_in(self.client, provider, redirect_uri=redirect_uri)
+    async def connect(
+        self,
+        name: str,
+        provider: Provider,
+        *,
+        system: SystemBrowser | None = None,
+        embedded: SignInBrowser | None = None,
+        save_twin: SaveTwin = save_twins,
+        replacing: Connection | None = None,
+        stoppable: Stoppable | None = None,
+    ) -> ConnectOutcome:
+        """The one road from a sign-in to a saved connection, for every caller.
 
-    async def complete_sign_in(
-        self, name: str, sign_in: SignIn, callback_url: str
-    ) -> Connection | Denied | AuthorizationFailed:
-        """Exchange the intercepted redirect's code at once, then save; a denial saves nothing."""
-        result = await finish_sign_in(self.client, sign_in, callback_url)
-        return await self.save_new(name, result) if isinstance(result, Connected) else result
+        The name is checked free before anyone signs in. The authorization-code flow runs in `embedded` (until the
+        person asks for their own browser) or in `system`, whose redirect is judged and its code exchanged at once
+        (vcita codes live 30 s); the other flows need no browser. Whoever signed in is identified, `save_twin` is
+        asked when that account is already connected, and the connection saved: as `name`, or in the place of
+        `replacing` (a reconnect). A denial, a cancel or a failure saves nothing.
+        """
+        if replacing is None:
+            await self.check_name_free(name)
+        obtaining = self._obtain(provider, system, embedded)
+        obtained = await (obtaining if stoppable is None else stoppable(obtaining))
+        if not isinstance(obtained, Connected):
+            return obtained
+        twin = await self._twin_of(obtained, replacing)
+        if twin is not None and obtained.account and not await save_twin(obtained, twin):
+            return AlreadyConnected(obtained.account, twin)
+        return Saved(await self.save_new(name, obtained, replacing=replacing))
 
-    async def connect_directly(
-        self, name: str, provider: Provider, *, username: str = "", password: str = ""
-    ) -> Connection:
-        """Client credentials, or the vendor's direct code request, saved as `name`."""
-        await self.check_name_free(name)
-        return await self.save_new(name, await self.obtain_directly(provider, username=username, password=password))
+    async def _obtain(
+        self, provider: Provider, system: SystemBrowser | None, embedded: SignInBrowser | None
+    ) -> Obtained:
+        if provider.flow != Flow.AUTHORIZATION_CODE:
+            return await self.obtain_directly(
+                provider, username=provider.value("username"), password=provider.value("password")
+            )
+        started: list[SignIn] = []
+
+        async def begin(redirect_uri: str | None) -> AuthorizeRequest:
+            started.append(await start_sign_in(self.client, provider, redirect_uri=redirect_uri))
+            return started[-1].request
+
+        browsed: Browsed | UseSystemBrowser = UseSystemBrowser()
+        if embedded is not None and provider.template.browser is not Browser.SYSTEM:
+            browsed = await embedded.browse(provider, begin)
+        if isinstance(browsed, UseSystemBrowser):
+            if system is None:
+                raise ValueError("the authorization-code flow needs a browser")
+            browsed = await system.browse(provider, begin)
+        if not isinstance(browsed, Redirected):
+            return browsed
+        return await finish_sign_in(self.client, started[-1], browsed.url)  # the sign-in the redirect belongs to
+
+    async def _twin_of(self, connected: Connected, replacing: Connection | None) -> Connection | None:
+        """A saved connection to the account just signed in to (a reconnect's own excepted): connecting one account
+        twice is the likeliest mistake."""
+        twins = await same_identity(self.store, connected.provider.template.id, connected.account)
+        return next((c for c in twins if replacing is None or c.id != replacing.id), None)
+
+    async def reconnect_values(self, name: str) -> dict[str, str]:
+        """The settings a reconnect starts from: the saved values and secret fields (never the tokens)."""
+        connection, secrets = await self._read(name)
+        return {**connection.values, **secrets.fields}
 
     async def obtain_directly(self, provider: Provider, *, username: str = "", password: str = "") -> Connected:
         """Tokens without a browser: client credentials, or the direct code request (the password is used once)."""
@@ -136,6 +199,18 @@ class Connections:
         connection = replace(connection, status_detail=connected.notice)  # what could not be verified, shown beside it
         await self.store.save(connection, _secrets(connected.tokens, secret), audit=AuditAction.CONNECT)
         return connection
+
+    # -- the data key, where no keyring works
+
+    def may_use_passphrase(self) -> bool:
+        """Whether a passphrase may protect the secrets instead of the keyring (a store that allows it, where
+        nothing protects them yet)."""
+        return isinstance(self.store, PassphraseKeyed) and self.store.may_use_passphrase()
+
+    def use_passphrase(self, passphrase: str) -> None:
+        if not isinstance(self.store, PassphraseKeyed):
+            raise TypeError("this store's data key cannot be protected by a passphrase")
+        self.store.use_passphrase(passphrase)
 
     # -- using a connection
 
