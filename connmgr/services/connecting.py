@@ -97,7 +97,9 @@ class AlreadyConnected:
 class Stopped:
     """The person stopped the attempt before the tokens were in."""
 
-    sentence: str = "Stopped before connecting; nothing was saved."
+    @property
+    def sentence(self) -> str:
+        return "Stopped before connecting; nothing was saved."
 
 
 Obtained = Connected | Denied | AuthorizationFailed | Cancelled | Failed

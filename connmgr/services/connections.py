@@ -118,13 +118,12 @@ class Connections:
         replacing: Connection | None = None,
         stoppable: Stoppable | None = None,
     ) -> ConnectOutcome:
-        """The one road from a sign-in to a saved connection, for every caller.
+        """Connect an account and save it as `name` (or in the place of `replacing`, a reconnect): the one road
+        from a sign-in to a saved connection, whoever asks.
 
-        The name is checked free before anyone signs in. The authorization-code flow runs in `embedded` (until the
-        person asks for their own browser) or in `system`, whose redirect is judged and its code exchanged at once
-        (vcita codes live 30 s); the other flows need no browser. Whoever signed in is identified, `save_twin` is
-        asked when that account is already connected, and the connection saved: as `name`, or in the place of
-        `replacing` (a reconnect). A denial, a cancel or a failure saves nothing.
+        The name is checked free before anyone signs in. The tokens come from `_obtain`, which `stoppable` (when
+        given) lets the person stop; then, where the account is already connected, `save_twin` decides, and the
+        connection is saved. A denial, a cancel, a stop or a failure saves nothing.
         """
         if replacing is None:
             await self.check_name_free(name)
@@ -140,11 +139,21 @@ class Connections:
     async def _obtain(
         self, provider: Provider, system: SystemBrowser | None, embedded: SignInBrowser | None
     ) -> Obtained:
-        if provider.flow != Flow.AUTHORIZATION_CODE:
-            return await self.obtain_directly(
-                provider, username=provider.value("username"), password=provider.value("password")
-            )
-        started: list[SignIn] = []
+        """Tokens and whom they belong to: client credentials, or the vendor's direct code request (the password
+        used once), or a person's sign-in in a browser."""
+        if provider.flow == Flow.CLIENT_CREDENTIALS:
+            return await connect_client_credentials(self.client, provider)
+        if provider.flow == Flow.PASSWORD:
+            username, password = provider.value("username"), provider.value("password")
+            return await connect_with_password(self.client, provider, username, password)
+        return await self._sign_in(provider, system, embedded)
+
+    async def _sign_in(
+        self, provider: Provider, system: SystemBrowser | None, embedded: SignInBrowser | None
+    ) -> Obtained:
+        """In `embedded`, until the person asks for their own browser, or in `system`; the redirect it comes back
+        with is judged and its code exchanged at once (vcita codes live 30 s)."""
+        started: list[SignIn] = []  # a browser begins the sign-in itself: the loopback one with its own address
 
         async def begin(redirect_uri: str | None) -> AuthorizeRequest:
             started.append(await start_sign_in(self.client, provider, redirect_uri=redirect_uri))
@@ -159,7 +168,7 @@ class Connections:
             browsed = await system.browse(provider, begin)
         if not isinstance(browsed, Redirected):
             return browsed
-        return await finish_sign_in(self.client, started[-1], browsed.url)  # the sign-in the redirect belongs to
+        return await finish_sign_in(self.client, started[-1], browsed.url)  # the latest: the browser that came back
 
     async def _twin_of(self, connected: Connected, replacing: Connection | None) -> Connection | None:
         """A saved connection to the account just signed in to (a reconnect's own excepted): connecting one account
@@ -171,12 +180,6 @@ class Connections:
         """The settings a reconnect starts from: the saved values and secret fields (never the tokens)."""
         connection, secrets = await self._read(name)
         return {**connection.values, **secrets.fields}
-
-    async def obtain_directly(self, provider: Provider, *, username: str = "", password: str = "") -> Connected:
-        """Tokens without a browser: client credentials, or the direct code request (the password is used once)."""
-        if provider.flow == Flow.CLIENT_CREDENTIALS:
-            return await connect_client_credentials(self.client, provider)
-        return await connect_with_password(self.client, provider, username, password)
 
     async def save_new(self, name: str, connected: Connected, *, replacing: Connection | None = None) -> Connection:
         """Save a fresh sign-in; `replacing` (a reconnect) keeps that connection's identity and place."""
