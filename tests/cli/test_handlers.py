@@ -20,7 +20,8 @@ def _handlers():
 def test_every_command_has_a_handler_that_takes_the_arguments_and_the_desktop():
     handlers = _handlers()
     assert set(handlers) == {
-        "templates", "connect", "list", "token", "refresh", "revoke", "remove", "rename", "check", "export",
+        "templates", "connect", "list", "token", "claims", "exec", "refresh", "revoke", "remove", "rename", "check",
+        "export",
     }  # fmt: skip
     for name, handler in handlers.items():
         function = getattr(import_module(f"connmgr.cli.{handler.module}"), handler.function)
