@@ -109,7 +109,7 @@ def _public_key(path: Path, text: object) -> bytes:
 def save_settings(home: Path, settings: WorkspaceSettings) -> None:
     """Written whole (a new file, then renamed over the old), private to its owner."""
     path = settings_path(home)
-    temporary = path.with_name(f".{SETTINGS_NAME}.new")
+    temporary = path.with_name(f"{SETTINGS_NAME}.new")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         json.dump(settings.to_json(), file, indent=2)
