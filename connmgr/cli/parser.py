@@ -210,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--verify", action="store_true", help="check every entry's hash chain; exit 1 if it is broken")
     p.set_defaults(handler=Handler("audit", "cmd_audit"))
+    for name, text, function in (
+        ("share", "move a connection into the workspace (sealed to its key; no copy kept here)", "cmd_share"),
+        ("unshare", "move a shared connection out of the workspace into this home", "cmd_unshare"),
+    ):
+        p = commands.add_parser(name, help=text)
+        p.add_argument("name", metavar="NAME")
+        p.set_defaults(handler=Handler("share", function))
     _add_workspace(commands)
     return parser
 

@@ -21,9 +21,11 @@ from typing import TypeVar
 from connmgr.cli.desktop import Desktop
 from connmgr.cli.output import print_json
 from connmgr.cli.usage import UsageError
-from connmgr.domain.errors import ConfigError
+from connmgr.domain.connection import Connection
+from connmgr.domain.errors import ConfigError, ConnmgrError
 from connmgr.domain.names import for_terminal
 from connmgr.services.workspace import Trust, WorkspaceMembers
+from connmgr.storage.audit import AuditAction
 from connmgr.storage.members.device import KeyringDeviceKey
 from connmgr.storage.members.keypair import DeviceKeyPair
 from connmgr.storage.members.publickeys import fingerprint
@@ -207,8 +209,6 @@ def cmd_status(args: argparse.Namespace, _: Desktop) -> int:
     device = device_key(args.home)
 
     async def status(members: WorkspaceMembers) -> dict[str, object]:
-        from connmgr.domain.errors import ConnmgrError
-
         try:
             listed = await members.status()
         except ConnmgrError as error:
@@ -258,3 +258,26 @@ async def shared_store(home: Path, settings: WorkspaceSettings) -> AsyncIterator
             yield store
         finally:
             store.close()
+
+
+def shared_listing(home: Path) -> list[tuple[Connection, str | None]]:
+    """The workspace's connections, each with the member who connected it (or shared it into the workspace), for
+    a home that belongs to one; a workspace that cannot be read is said in one sentence and listed as empty."""
+    settings = load_settings(home)
+    if settings is None:
+        return []
+
+    async def listing() -> list[tuple[Connection, str | None]]:
+        async with shared_store(home, settings) as store:
+            connections = await store.list_connections()
+            connected_by: dict[str, str] = {}
+            for entry in await store.audit_log():
+                if entry.action == AuditAction.CONNECT:
+                    connected_by[entry.connection_id] = entry.actor  # the latest wins
+            return [(c, connected_by.get(c.id)) for c in connections]
+
+    try:
+        return asyncio.run(listing())
+    except ConnmgrError as error:
+        print(for_terminal(f"Workspace offline, its connections are not listed: {error.sentence}"), file=sys.stderr)
+        return []

@@ -246,3 +246,68 @@ def test_a_tampered_settings_file_is_refused_in_one_sentence(team):
     assert refused.code == 1
     assert refused.err.strip().count("\n") == 0
     assert "is not a workspace settings file connmgr wrote (a trusted admin's key is not base64)" in refused.err
+
+
+def test_the_settings_file_counts_as_connmgrs_own_in_the_home(team):
+    alice, _, uri = team
+    ok(alice("workspace", "create", uri, "--member", "alice"))
+    os.chmod(alice.home, 0o755)  # opened by the person: connmgr closes it, naming nothing as the person's own
+    listed = ok(alice("workspace", "status"))
+    assert "workspace.json" not in listed.err
+    assert stat.S_IMODE(os.stat(alice.home).st_mode) == 0o700
+
+
+async def _save_private(home, name):
+    from connmgr.storage import KeyringDataKey, LocalStore
+
+    with LocalStore(home, KeyringDataKey(home)) as store:
+        await store.save(connection(name), secrets(name))
+
+
+async def _read_shared(home, name):
+    from connmgr.cli.workspace import shared_store
+
+    async with shared_store(home, load_settings(home)) as store:
+        return await store.read(name)
+
+
+def test_share_moves_a_connection_into_the_workspace_and_unshare_back(team, postgres, workspace_database):  # noqa: F811
+    alice, bob, _ = team
+    joined(team)
+    asyncio.run(_save_private(alice.home, "Acme"))
+    asyncio.run(_save_private(alice.home, "Private"))
+
+    ok(alice("share", "Acme"))
+    listed = {row["name"]: row for row in json.loads(ok(alice("list", "--json")).out)}
+    assert {name: (row["shared"], row["connected_by"]) for name, row in listed.items()} == {
+        "Acme": (True, "alice"),
+        "Private": (False, None),
+    }
+    # The database holds only the blob sealed under the workspace key; bob's machine opens it.
+    assert "REFRESH-Acme" not in postgres.psql("SELECT * FROM connections", workspace_database)
+    assert asyncio.run(_read_shared(bob.home, "Acme")) == (connection("Acme"), secrets("Acme"))
+    (bobs,) = json.loads(ok(bob("list", "--json")).out)
+    assert (bobs["name"], bobs["shared"], bobs["connected_by"]) == ("Acme", True, "alice")
+    refused = alice("share", "Acme")  # no private copy was kept
+    assert refused.code == 1
+    assert "Acme" in refused.err
+
+    ok(bob("unshare", "Acme"))
+    assert postgres.psql("SELECT count(*) FROM connections", workspace_database).strip() == "0"
+    (moved,) = json.loads(ok(bob("list", "--json")).out)
+    assert (moved["name"], moved["shared"]) == ("Acme", False)
+    assert [row["name"] for row in json.loads(ok(alice("list", "--json")).out)] == ["Private"]
+
+
+def test_list_shows_private_connections_while_the_workspace_is_offline(team, tmp_path):
+    alice, _, _ = team
+    uri = f"postgresql:///nowhere?host={tmp_path}&port=1"
+    from connmgr.storage.workspace.address import WorkspaceAddress
+    from connmgr.storage.workspace.settings import WorkspaceSettings, save_settings
+
+    alice.home.mkdir(parents=True, exist_ok=True)
+    save_settings(alice.home, WorkspaceSettings(WorkspaceAddress.parse(uri), "alice"))
+    asyncio.run(_save_private(alice.home, "Private"))
+    listed = ok(alice("list", "--json"))
+    assert [row["name"] for row in json.loads(listed.out)] == ["Private"]
+    assert "Workspace offline" in listed.err
