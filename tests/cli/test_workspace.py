@@ -299,7 +299,7 @@ def test_share_moves_a_connection_into_the_workspace_and_unshare_back(team, post
     assert [row["name"] for row in json.loads(ok(alice("list", "--json")).out)] == ["Private"]
 
 
-def test_list_shows_private_connections_while_the_workspace_is_offline(team, tmp_path):
+def test_list_and_status_while_the_workspace_is_offline(team, tmp_path):
     alice, _, _ = team
     uri = f"postgresql:///nowhere?host={tmp_path}&port=1"
     from connmgr.storage.workspace.address import WorkspaceAddress
@@ -311,3 +311,6 @@ def test_list_shows_private_connections_while_the_workspace_is_offline(team, tmp
     listed = ok(alice("list", "--json"))
     assert [row["name"] for row in json.loads(listed.out)] == ["Private"]
     assert "Workspace offline" in listed.err
+    status = json.loads(ok(alice("workspace", "status", "--json")).out)
+    assert (status["online"], status["members"], status["this_device"]["member"]) == (False, [], "alice")
+    assert "cannot be reached" in status["offline_reason"]
