@@ -16,7 +16,6 @@ from connmgr.storage.members.device import KeyringDeviceKey
 from connmgr.storage.sealing import Binding
 from connmgr.storage.workspace.settings import load_settings, settings_path
 from tests.cli.command import ConnmgrCommand
-from tests.storage.conftest import postgres, workspace_database  # noqa: F401  (the tests' PostgreSQL server)
 from tests.storage.samples import connection, secret_strings, secrets
 
 FINGERPRINT = re.compile(r"fingerprint[^:]*: ((?:[A-Z2-7]{4} ){5}[A-Z2-7]{4})")
@@ -29,7 +28,7 @@ def fingerprint_in(text: str) -> str:
 
 
 @pytest.fixture
-def team(connmgr, tmp_path, postgres, workspace_database):  # noqa: F811
+def team(connmgr, tmp_path, postgres, workspace_database):
     bob_env = {**connmgr.env, "CONNMGR_HOME": str(tmp_path / "bob")}
     return connmgr, ConnmgrCommand(tmp_path / "bob", bob_env), postgres.uri(workspace_database)
 
@@ -131,7 +130,7 @@ async def _save_shared(home, names):
             await store.save(connection(name), secrets(name))
 
 
-def test_a_removed_member_opens_nothing_afterwards(team, postgres, workspace_database):  # noqa: F811
+def test_a_removed_member_opens_nothing_afterwards(team, postgres, workspace_database):
     alice, bob, _ = team
     joined(team)
     asyncio.run(_save_shared(alice.home, ["Acme", "Globex"]))
@@ -170,7 +169,7 @@ def _blob(server, database, connection_id):
     return bytes.fromhex(text.strip())
 
 
-def test_audit_shows_and_verifies_the_workspace_log_beside_the_local_one(team, postgres, workspace_database):  # noqa: F811
+def test_audit_shows_and_verifies_the_workspace_log_beside_the_local_one(team, postgres, workspace_database):
     alice, _, _ = team
     joined(team)
     asyncio.run(_save_shared(alice.home, ["Acme"]))
@@ -244,7 +243,7 @@ async def _read_shared(home, name):
         return await store.read(name)
 
 
-def test_share_moves_a_connection_into_the_workspace_and_unshare_back(team, postgres, workspace_database):  # noqa: F811
+def test_share_moves_a_connection_into_the_workspace_and_unshare_back(team, postgres, workspace_database):
     alice, bob, _ = team
     joined(team)
     asyncio.run(_save_private(alice.home, "Acme"))

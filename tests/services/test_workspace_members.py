@@ -19,10 +19,9 @@ from connmgr.storage.members.workspacekey import WorkspaceKey
 from connmgr.storage.workspace import WorkspaceAddress, WorkspaceStore
 from connmgr.storage.workspace.membership import Membership, MembershipError
 from connmgr.storage.workspace.sealing import WorkspaceKeySealing
-from tests.storage.conftest import postgres, workspace_database  # noqa: F401  (the tests' PostgreSQL server)
 from tests.storage.members import device
-from tests.storage.postgres_server import PostgresServer
 from tests.storage.samples import connection, secrets
+from tests.support.postgres_server import PostgresServer
 
 GUARD_S = 30.0
 
@@ -62,14 +61,14 @@ class Team:
 
 
 @pytest.fixture
-async def team(postgres: PostgresServer, workspace_database: str) -> AsyncIterator[Team]:  # noqa: F811
+async def team(postgres: PostgresServer, workspace_database: str) -> AsyncIterator[Team]:
     made = Team(postgres.uri(workspace_database))
     yield made
     made.close()
 
 
 async def test_a_wrapped_key_of_a_database_admins_making_is_refused(
-    team: Team, postgres: PostgresServer, workspace_database: str,  # noqa: F811
+    team: Team, postgres: PostgresServer, workspace_database: str,
 ) -> None:  # fmt: skip
     workspace_id = await team.joined()
     mallory = device()
@@ -82,7 +81,7 @@ async def test_a_wrapped_key_of_a_database_admins_making_is_refused(
 
 
 async def test_an_old_wrapped_key_put_back_after_a_rotation_is_refused(
-    team: Team, postgres: PostgresServer, workspace_database: str,  # noqa: F811
+    team: Team, postgres: PostgresServer, workspace_database: str,
 ) -> None:  # fmt: skip
     await team.joined()
     carol = team.members(device())
@@ -124,7 +123,7 @@ async def test_only_an_admin_approves_or_removes_and_never_their_own_device(team
 
 
 async def test_a_removal_waits_for_a_held_refresh_and_seals_what_it_saved_again(
-    team: Team, postgres: PostgresServer, workspace_database: str,  # noqa: F811
+    team: Team, postgres: PostgresServer, workspace_database: str,
 ) -> None:  # fmt: skip
     await team.joined()
     alices = team.store(team.alice, team.admins)
