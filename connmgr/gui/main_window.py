@@ -146,8 +146,7 @@ class ConnectionsTable(QTableView):
 
 class MainWindow(QMainWindow):
     selection_changed = Signal()
-    closing = Signal()
-    hidden_to_tray = Signal()
+    closing = Signal()  # not where a tray turns closing into hiding (see tray.Tray)
     quit_requested = Signal()  # File > Quit: the app ends, tray or not
 
     def __init__(self, model: ConnectionsModel, catalog: TemplateCatalog, settings: QSettings) -> None:
@@ -157,7 +156,6 @@ class MainWindow(QMainWindow):
         self.model = model
         self.catalog = catalog
         self._settings = settings
-        self.close_to_tray = False  # set where a tray exists: closing then hides, and refreshing goes on
         self.actions_ = RowActions(self)
 
         self.proxy = SearchProxy(self)
@@ -256,7 +254,7 @@ class MainWindow(QMainWindow):
 
     @property
     def settings(self) -> QSettings:
-        """The window's own settings file (kept in the data directory, see launch.build_window)."""
+        """The window's own settings file (kept in the data directory, see startup.window.build_window)."""
         return self._settings
 
     def show_message(self, text: str) -> None:
@@ -323,7 +321,7 @@ class MainWindow(QMainWindow):
     def _on_about(self) -> None:
         from connmgr.gui.about import AboutDialog  # not needed for the first paint
 
-        # The window's settings file is kept in the data directory (launch.build_window).
+        # The window's settings file is kept in the data directory (startup.window.build_window).
         about = AboutDialog(Path(self._settings.fileName()).parent, self)
         about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         about.open()  # not exec(): no nested event loop under the qasync loop
@@ -366,10 +364,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
-        if self.close_to_tray:
-            event.ignore()
-            self.hide()
-            self.hidden_to_tray.emit()
-            return
         self.closing.emit()
         super().closeEvent(event)
