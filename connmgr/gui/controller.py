@@ -240,8 +240,8 @@ class Controller(QObject):
         with self._busy(connection.name, REFRESHING):
             updated = await self.connections.refresh(connection.name)
             self.rows.upsert(updated)
-        remaining = None if updated.expires_at is None else updated.expires_at - time.time()
-        self._tell(f"Refreshed {updated.name}; the token expires in {countdown(remaining)}.", updated.name)
+        expires_in = countdown(updated.remaining(time.time()))
+        self._tell(f"Refreshed {updated.name}; the token expires in {expires_in}.", updated.name)
 
     async def check(self, connection: Connection) -> None:
         """Ask the vendor's who-am-I endpoint whom the token belongs to (the row follows a changed account)."""
