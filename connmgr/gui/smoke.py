@@ -16,6 +16,7 @@ from pathlib import Path
 from connmgr import logs
 from connmgr.domain.durations import in_words
 from connmgr.domain.errors import ConnmgrError
+from connmgr.gui.first_signal import FirstSignal
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.qt_start import start_qt
 from connmgr.gui.startup.assembly import app_behind
@@ -54,24 +55,17 @@ async def _check(store: ConnectionStore, window: MainWindow, url: str) -> None:
     async with app_behind(window, store) as assembled:
         assembled.window.show()
         _say("main window shown")
-        loaded: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-
-        def settle(outcome: str | SmokeFailure) -> None:
-            if loaded.done():
-                return
-            if isinstance(outcome, SmokeFailure):
-                loaded.set_exception(outcome)
-            else:
-                loaded.set_result(outcome)
-
+        loaded = FirstSignal[str]()
         signin = SignInWindow(url, _REDIRECT_URI, "the smoke test", parent=assembled.window)
-        signin.failed.connect(lambda sentence: settle(SmokeFailure(sentence)))
+        signin.failed.connect(lambda sentence: loaded.fail(SmokeFailure(sentence)))
         signin.page.loadFinished.connect(
-            lambda ok: settle(signin.page.title() if ok else SmokeFailure(f"the page at {url} did not load"))
+            lambda ok: (
+                loaded.set(signin.page.title()) if ok else loaded.fail(SmokeFailure(f"the page at {url} did not load"))
+            )
         )
         # Deleted last, after its page (as QtWebEngine needs): once it is gone, so is everything the window held.
-        freed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        signin.page.private_profile.destroyed.connect(lambda: None if freed.done() else freed.set_result(None))
+        freed = FirstSignal[None]()
+        signin.page.private_profile.destroyed.connect(lambda: freed.set(None))
         signin.show()
         try:
             _say(f"sign-in page loaded: {await loaded}")
