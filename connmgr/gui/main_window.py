@@ -58,7 +58,8 @@ class SearchProxy(QSortFilterProxyModel):
     connections_model); sorted here, every comparison and every tick would call into Python.
 
     Qt's own re-checking of changed rows (dynamic filtering) is off: it checks again every row a change names, and
-    each tick names every row's countdown, which with 10,000 rows and a search typed cost 64 ms to 1.3 s a tick.
+    each tick names every row's countdown, which with thousands of rows and a search typed takes far longer than a
+    tick may.
     Instead, while there is a search, the rows a change may touch the searched text of (a status turning, a
     connection saved) are checked a moment later, those rows only, since such changes come in bursts (many
     refreshes ending together); only if one of them now goes the other way is the whole filter run again.
