@@ -5,6 +5,6 @@
 2. `assembly`: on the running event loop, what the window's actions need: the services, the clipboard, the tray,
    the controller and the refresh scheduler. Nothing is patched onto an object already made.
 
-`launch.run` is the app as a person starts it; the tests, the screenshots and the smoke check build the same objects
-with `assembly.build_app`.
+`launch.run` is the app as a person starts it, through `assembly.app_behind`, as the smoke check does too; the tests,
+the screenshots and the benchmarks build the same objects with `assembly.build_app`, shown and started as they need.
 """

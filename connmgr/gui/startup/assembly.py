@@ -28,6 +28,8 @@ from connmgr.storage.interface import ConnectionStore
 
 @dataclass(frozen=True)
 class App:
+    """The window app, as both phases made it."""
+
     window: MainWindow
     connections: Connections
     clipboard: SecretClipboard
@@ -83,6 +85,6 @@ async def app_behind(window: MainWindow, store: ConnectionStore) -> AsyncIterato
 
 
 def build_app(store: LocalStore, client: OAuthClient) -> App:
-    """Both phases in one go, for what needs the app but not its start-up (the tests, the screenshots, the smoke
-    check): the same objects a person's start-up makes, the window not yet shown, nothing started."""
+    """Both phases in one go, for what needs the app but not its start-up (the tests, the screenshots, the
+    benchmarks): the same objects a person's start-up makes, the window not yet shown, nothing started."""
     return assemble(build_window(store), store, client)
