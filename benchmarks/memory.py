@@ -2,9 +2,9 @@
 each of 20 sign-in windows opened against a local page and cancelled (budget: after the 20th within 10% of after
 the first: no page, profile or window left behind).
 
-connmgr runs as `connmgr --home HOME` would, with one hook on `wiring.wire` (called once the window is painted)
-that starts this script's coroutine on the window's own loop; the sign-ins go through `Connections.connect` in the
-embedded window, the path of the Connect button. The reference for the idle figure is a bare PySide6 window
+connmgr runs as `connmgr --home HOME` would, with one hook on `assembly.assemble` (called once the window is
+painted) that starts this script's coroutine on the window's own loop; the sign-ins go through `Connections.connect`
+in the embedded window, the path of the Connect button. The reference for the idle figure is a bare PySide6 window
 measured the same way in its own process. RSS is the process's own (psutil); QtWebEngine's helper processes are
 reported beside it.
 
@@ -173,7 +173,7 @@ def _floor_mib() -> float:
 
 def main() -> None:
     from connmgr import app
-    from connmgr.gui import wiring
+    from connmgr.gui.startup import assembly
 
     floor = _floor_mib()
     server = TokenServer()
@@ -181,10 +181,10 @@ def main() -> None:
     home = fresh_home(Path(directory), "home")
     with ConnectionDatabase(home, data_key_for(home)) as store:
         fill_table_store(store, COUNT)
-    wire = wiring.wire
+    assemble = assembly.assemble
 
-    def hooked(*args: object, **kwargs: object) -> wiring.Assembled:
-        assembled = wire(*args, **kwargs)  # type: ignore[arg-type]
+    def hooked(*args: object, **kwargs: object) -> assembly.App:
+        assembled = assemble(*args, **kwargs)  # type: ignore[arg-type]
         task = asyncio.ensure_future(_bench(assembled, server.base_url, floor, home))
         task.add_done_callback(_failed)
         return assembled
@@ -194,7 +194,7 @@ def main() -> None:
         shutil.rmtree(directory, ignore_errors=True)
         os._exit(1)
 
-    wiring.wire = hooked  # the window imports it from the module when it wires itself
+    assembly.assemble = hooked  # start-up imports it from the module once the window is painted
     sys.argv = ["connmgr", "--home", str(home)]
     app.main()
 

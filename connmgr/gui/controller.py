@@ -65,6 +65,7 @@ class Controller(QObject):
         prompts: Prompts,
         *,
         open_url: Callable[[str], object],
+        notify: Callable[[str, str], None],
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -73,7 +74,7 @@ class Controller(QObject):
         self.clipboard = clipboard
         self.prompts = prompts
         self.open_url = open_url
-        self.notify: Callable[[str, str], None] | None = None  # the tray's, where there is one
+        self.notify = notify  # a desktop notification where there is a tray; the status bar says it either way
         self.sign_in_timeout = SIGN_IN_TIMEOUT_S  # how long a sign-in may wait for the person
         self.tasks: set[asyncio.Task[None]] = set()
         self.events = EventLog(self)
@@ -101,6 +102,7 @@ class Controller(QObject):
         window.details.reveal_requested.connect(lambda name: self._start(self.reveal(name), about=name))
         window.details.copy_requested.connect(self._on_copy_requested)
         window.selection_changed.connect(self._on_selection_changed)
+        connections.store.subscribe(self.on_stored_change)  # for as long as the store is open
 
     # -- running actions
 
@@ -238,8 +240,8 @@ class Controller(QObject):
         with self._busy(connection.name, REFRESHING):
             updated = await self.connections.refresh(connection.name)
             self.rows.upsert(updated)
-        remaining = None if updated.expires_at is None else updated.expires_at - time.time()
-        self._tell(f"Refreshed {updated.name}; the token expires in {countdown(remaining)}.", updated.name)
+        expires_in = countdown(updated.remaining(time.time()))
+        self._tell(f"Refreshed {updated.name}; the token expires in {expires_in}.", updated.name)
 
     async def check(self, connection: Connection) -> None:
         """Ask the vendor's who-am-I endpoint whom the token belongs to (the row follows a changed account)."""
@@ -354,10 +356,7 @@ class Controller(QObject):
         self.events.add(error.sentence, connection=name, failed=True)
         position = self.rows.position_of(name)
         needs_person = position is not None and needs_a_person(self.rows.connection(position), time.time())
-        if self.notify is not None:
-            self.notify(f"{name} needs you" if needs_person else f"Refreshing {name} failed", error.sentence)
-        else:
-            self.window.show_message(error.sentence)
+        self.notify(f"{name} needs you" if needs_person else f"Refreshing {name} failed", error.sentence)
 
     # -- no keyring
 

@@ -260,7 +260,7 @@ class DetailsPane(QWidget):
 
     def _ticking_row(self, name: str, epoch: float | None, text_at: Callable[[float], str], *, below: str = "") -> None:
         """A row whose time moves on each tick, in a label of a fixed size: a label that may change size has the
-        pane laid out again each time (0.6 of the 0.8 ms the pane's tick took). `below`: text that stays."""
+        pane laid out again each time, most of what a tick would cost the pane. `below`: text that stays."""
         text = text_at(self._now())
         label = QLabel(text)
         if epoch is not None:

@@ -6,13 +6,12 @@ window opens: the main window starts without it (start-up time and memory).
 
 from __future__ import annotations
 
-import asyncio
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from connmgr.domain.likely_field import field_named_in
 from connmgr.domain.provider import Provider
+from connmgr.gui.first_signal import FirstSignal
 from connmgr.services.connecting import Begin, Browsed, Cancelled, Failed, Redirected, UseSystemBrowser
 from connmgr.services.loopback import SIGN_IN_TIMEOUT_S
 
@@ -32,11 +31,8 @@ class EmbeddedBrowser:
             request.url, request.redirect_uri, provider.vendor, timeout=self.timeout, parent=self.parent
         )
         window.setWindowModality(Qt.WindowModality.WindowModal)
-        done: asyncio.Future[Browsed | UseSystemBrowser] = asyncio.get_running_loop().create_future()
-
-        def finish(outcome: Browsed | UseSystemBrowser) -> None:
-            if not done.done():
-                done.set_result(outcome)
+        done = FirstSignal[Browsed | UseSystemBrowser]()
+        finish = done.set
 
         def back_to_settings(sentence: str, page_said: str) -> None:
             finish(Failed(sentence, field_named_in(page_said, provider.template.fields_for(provider.flow))))

@@ -169,7 +169,7 @@ class OAuthClient:
     async def id_token_claims(self, provider: Provider, tokens: TokenSet, *, nonce: str | None) -> dict[str, Any]:
         if not tokens.id_token:
             raise ConfigError(provider.vendor, "the sign-in returned no id token", "add the openid scope")
-        # joserfc takes ~45 ms to import: loaded by the first OpenID sign-in, not by every command and start-up.
+        # joserfc is slow to import: loaded by the first OpenID sign-in, not by every command and start-up.
         from connmgr.oauth.idtoken import JwksCache, validate_id_token
 
         if self._jwks is None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from random import Random
 
 from connmgr.domain.authorize import AuthorizeRequest
-from connmgr.domain.connection import Connection, Secrets, Status, split_values, tokens_of
+from connmgr.domain.connection import Connection, Secrets, Status, secrets_of, split_values, tokens_of
 from connmgr.domain.dialect import Browser, Flow
 from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConfigError, GrantError, TokenRejected
@@ -201,7 +201,7 @@ class Connections:
             created_at=replacing.created_at if replacing else now,
         ).with_tokens(connected.tokens, now=now)
         connection = replace(connection, status_detail=connected.notice)  # what could not be verified, shown beside it
-        await self.store.save(connection, _secrets(connected.tokens, secret), audit=AuditAction.CONNECT)
+        await self.store.save(connection, secrets_of(connected.tokens, secret), audit=AuditAction.CONNECT)
         return connection
 
     # -- the data key, where no keyring works
@@ -405,7 +405,3 @@ def _refuse_if_needs_sign_in(connection: Connection) -> None:
 def _transient(provider: Provider, name: str) -> bool:
     spec = provider.template.field(name)
     return spec is not None and spec.transient
-
-
-def _secrets(tokens: TokenSet, fields: Mapping[str, str]) -> Secrets:
-    return Secrets(tokens.access_token, tokens.refresh_token, tokens.id_token, dict(fields))
