@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, assert_never
 
@@ -29,6 +30,7 @@ from connmgr.domain.health import health
 from connmgr.domain.likely_field import field_named_in
 from connmgr.domain.provider import Provider
 from connmgr.domain.summary import needs_a_person
+from connmgr.domain.token_forms import TokenForm
 from connmgr.gui.clipboard import CLEAR_AFTER_S, SecretClipboard
 from connmgr.gui.connect import ConnectRequest, Failure
 from connmgr.gui.event_log import Event, EventLog, EventsDock
@@ -91,6 +93,8 @@ class Controller(QObject):
         actions = window.actions_
         actions["connect"].triggered.connect(lambda: self._start(self.connect_account()))
         actions["copy"].triggered.connect(lambda: self._on_selected(self.copy_token))
+        for form, action in window.actions_.copy_forms.items():
+            action.triggered.connect(lambda _=False, form=form: self._on_selected(partial(self.copy_token, form=form)))
         actions["refresh"].triggered.connect(lambda: self._on_selected(self.refresh))
         actions["check"].triggered.connect(lambda: self._on_selected(self.check))
         actions["revoke"].triggered.connect(lambda: self._on_selected(self.revoke))
@@ -224,10 +228,12 @@ class Controller(QObject):
 
     # -- a connection's actions
 
-    async def copy_token(self, connection: Connection) -> None:
-        token = await self.connections.access_token(connection.name)
-        self.clipboard.copy(token)
-        self._tell(f"Copied the token of {connection.name}; the clipboard clears in {in_words(CLEAR_AFTER_S)}.")
+    async def copy_token(self, connection: Connection, form: TokenForm = TokenForm.TOKEN) -> None:
+        """The token in `form`, the way the vendor's API takes it, through the clipboard that clears itself."""
+        text = await self.connections.token_as(connection.name, form)
+        self.clipboard.copy(text)
+        what = "the token" if form is TokenForm.TOKEN else form.description
+        self._tell(f"Copied {what} of {connection.name}; the clipboard clears in {in_words(CLEAR_AFTER_S)}.")
 
     def _on_copy_requested(self, label: str, value: str) -> None:
         """A secret the details pane shows, copied from its own button: through the clipboard that clears itself."""

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableView,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
@@ -218,6 +219,10 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.actions_["connect"])
         toolbar.addSeparator()
         toolbar.addActions(self.actions_.for_rows())
+        copy_button = toolbar.widgetForAction(self.actions_["copy"])
+        if isinstance(copy_button, QToolButton):  # the button copies the token; its arrow, the token as used
+            copy_button.setMenu(self.actions_.copy_as)
+            copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
@@ -267,7 +272,7 @@ class MainWindow(QMainWindow):
         actions = self.actions_
         menus: list[tuple[str, list[QAction | None]]] = [
             ("&File", [actions["connect"], actions["export"], None, actions["quit"]]),
-            ("&Edit", [actions["copy"]]),
+            ("&Edit", [actions["copy"], actions.copy_as.menuAction()]),
             ("&Connection", actions.for_connection_menu()),
             ("&View", [actions["events"]]),
         ]
