@@ -268,9 +268,11 @@ class Controller(QObject):
         )
         self.on_checked(connection.name, result)
 
-    def on_checked(self, name: str, result: CheckResult) -> None:
-        """A check's answer: its connection's "Last check" shows it at once (a refusal is a failure, which shows
-        itself)."""
+    def on_checked(self, name: str, result: CheckResult, *, in_background: bool = False) -> None:
+        """A check's answer, this window's or the background's: its connection's "Last check" shows it at once (a
+        refusal is a failure, which shows itself)."""
+        if in_background:
+            self.events.add(f"Checked {name} in the background: {result.summary}.", connection=name)
         shown = self.window.details.connection
         if shown is not None and shown.name == name:
             self._on_selection_changed()

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 
 from connmgr import logs
@@ -68,14 +68,14 @@ def run(home: Path, notices: Sequence[str] = (), *, verbose: bool = False) -> in
             QApplication.processEvents()  # the first paint, before asyncio, the OAuth engine and the services load
             loop = start_event_loop(app)
             with loop:
-                loop.run_until_complete(_serve(window, store))
+                loop.run_until_complete(_serve(app, window, store))
     except ConnmgrError as exc:  # no window system, or a store that cannot be opened or read, said as the CLI does
         print(exc.sentence, file=sys.stderr)
         return 1
     return 0
 
 
-async def _serve(window: MainWindow, store: LocalStore) -> None:
+async def _serve(app: QApplication, window: MainWindow, store: LocalStore) -> None:
     """Wire the painted window to the services and keep connections fresh until the user quits."""
     import asyncio
 
@@ -83,6 +83,7 @@ async def _serve(window: MainWindow, store: LocalStore) -> None:
     from connmgr.gui.tray import Tray
     from connmgr.gui.wiring import wire
     from connmgr.oauth.client import OAuthClient
+    from connmgr.services.health_watch import HealthWatch
     from connmgr.services.scheduler import RefreshScheduler
 
     closed = asyncio.Event()
@@ -107,6 +108,15 @@ async def _serve(window: MainWindow, store: LocalStore) -> None:
             on_failed=controller.on_refresh_failed,
         )
         scheduler.start()
+        health_watch = HealthWatch(  # long-lived tokens, checked at the vendor while the window is open
+            assembled.connections,
+            on_checked=lambda name, result: controller.on_checked(name, result, in_background=True),
+            on_needs_sign_in=controller.on_refresh_failed,  # the tray says "… needs you"
+        )
+        health_watch.start()
+        app.applicationStateChanged.connect(
+            lambda state: health_watch.window_focus(state == Qt.ApplicationState.ApplicationActive)
+        )
         # What start-up made (modules, classes, Qt's wrappers) lives as long as the window: a full collection
         # need not walk it again each time, which was a 30 ms pause of the window now and then.
         gc.freeze()
@@ -114,6 +124,7 @@ async def _serve(window: MainWindow, store: LocalStore) -> None:
             await closed.wait()
         window.save_state()  # quitting from the tray or by a signal never closes the window
         await scheduler.stop()  # lets a refresh in flight reach its save
+        await health_watch.stop()
         assembled.clipboard.clear()  # a copied token does not outlive the app
         for task in list(controller.tasks):
             task.cancel()
