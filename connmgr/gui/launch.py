@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
 
 from connmgr import logs
@@ -79,11 +79,11 @@ async def _serve(app: QApplication, window: MainWindow, store: LocalStore) -> No
     """Wire the painted window to the services and keep connections fresh until the user quits."""
     import asyncio
 
+    from connmgr.gui.health import watch_health
     from connmgr.gui.quit_signals import quitting_on_signals
     from connmgr.gui.tray import Tray
     from connmgr.gui.wiring import wire
     from connmgr.oauth.client import OAuthClient
-    from connmgr.services.health_watch import HealthWatch
     from connmgr.services.scheduler import RefreshScheduler
 
     closed = asyncio.Event()
@@ -108,15 +108,8 @@ async def _serve(app: QApplication, window: MainWindow, store: LocalStore) -> No
             on_failed=controller.on_refresh_failed,
         )
         scheduler.start()
-        health_watch = HealthWatch(  # long-lived tokens, checked at the vendor while the window is open
-            assembled.connections,
-            on_checked=lambda name, result: controller.on_checked(name, result, in_background=True),
-            on_needs_sign_in=controller.on_refresh_failed,  # the tray says "… needs you"
-        )
+        health_watch = watch_health(app, assembled.connections, controller)  # long-lived tokens, at the vendor
         health_watch.start()
-        app.applicationStateChanged.connect(
-            lambda state: health_watch.window_focus(state == Qt.ApplicationState.ApplicationActive)
-        )
         # What start-up made (modules, classes, Qt's wrappers) lives as long as the window: a full collection
         # need not walk it again each time, which was a 30 ms pause of the window now and then.
         gc.freeze()
