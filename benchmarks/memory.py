@@ -3,9 +3,10 @@ each of 20 sign-in windows opened against a local page and cancelled (budget: af
 the first: no page, profile or window left behind).
 
 connmgr runs as `connmgr --home HOME` would, with one hook on `wiring.wire` (called once the window is painted)
-that starts this script's coroutine on the window's own loop; the sign-ins go through `sign_in_flow.sign_in`, the
-path of the Connect button. The reference for the idle figure is a bare PySide6 window measured the same way in its
-own process. RSS is the process's own (psutil); QtWebEngine's helper processes are reported beside it.
+that starts this script's coroutine on the window's own loop; the sign-ins go through `Connections.connect` in the
+embedded window, the path of the Connect button. The reference for the idle figure is a bare PySide6 window
+measured the same way in its own process. RSS is the process's own (psutil); QtWebEngine's helper processes are
+reported beside it.
 
     .venv/bin/python -m benchmarks.memory
 """
@@ -61,13 +62,14 @@ def _helpers_mib() -> float:
 
 
 async def _one_sign_in(assembled: object, provider: object, alive: dict[str, int]) -> None:
-    from connmgr.gui.sign_in_flow import sign_in
+    from connmgr.gui.sign_in_flow import EmbeddedBrowser
     from connmgr.gui.signin.window import SignInWindow
+    from connmgr.services.connecting import Cancelled
 
     window = assembled.window  # type: ignore[attr-defined]
     seen = set(window.findChildren(SignInWindow))
     flow = asyncio.ensure_future(
-        sign_in(assembled.connections, provider, system_browser=False, open_url=print, parent=window)  # type: ignore[attr-defined]
+        assembled.connections.connect("Memory", provider, embedded=EmbeddedBrowser(window))  # type: ignore[attr-defined]
     )
     deadline = time.monotonic() + 30
     while not (opened := [w for w in window.findChildren(SignInWindow) if w not in seen]):
@@ -84,7 +86,7 @@ async def _one_sign_in(assembled: object, provider: object, alive: dict[str, int
         raise RuntimeError("the local sign-in page did not load")
     sign_in_window.reject()  # Cancel: the window closes and frees its page and profile
     outcome = await flow
-    assert outcome.sign_in is None
+    assert isinstance(outcome, Cancelled), outcome
 
 
 async def _bench(assembled: object, base_url: str, floor_mib: float, home: Path) -> None:

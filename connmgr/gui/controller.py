@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QToolButton, QWidget
@@ -23,7 +23,6 @@ from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.checks import CheckResult
 from connmgr.domain.claims import token_claims
 from connmgr.domain.connection import Connection
-from connmgr.domain.dialect import Flow
 from connmgr.domain.durations import countdown, in_words
 from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConnmgrError
@@ -36,14 +35,22 @@ from connmgr.gui.connect import ConnectRequest, Failure
 from connmgr.gui.event_log import Event, EventLog, EventsDock
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import ConnectSession, Prompts
-from connmgr.gui.sign_in_flow import SignInOutcome, sign_in
+from connmgr.gui.sign_in_flow import EmbeddedBrowser
 from connmgr.listing import REFRESHING
+from connmgr.services.connecting import (
+    AlreadyConnected,
+    Cancelled,
+    Failed,
+    NotSaved,
+    Obtained,
+    Saved,
+    Stopped,
+)
 from connmgr.services.connections import Connections
 from connmgr.services.envwriter import git_exposure
-from connmgr.services.inspection import endpoints_of, same_identity
-from connmgr.services.loopback import SIGN_IN_TIMEOUT_S
-from connmgr.services.signin import Connected, finish_sign_in
-from connmgr.storage import LocalStore, PassphraseDataKey, recorded_key_source
+from connmgr.services.inspection import endpoints_of
+from connmgr.services.loopback import SIGN_IN_TIMEOUT_S, LoopbackBrowser
+from connmgr.services.signin import Connected
 from connmgr.storage.errors import KeyringUnavailable
 from connmgr.storage.interface import Change
 
@@ -171,25 +178,17 @@ class Controller(QObject):
         """One attempt, up to the saved connection; None once saved, else why not."""
         try:
             provider = self.connections.new_provider(request.template_id, request.values, request.flow)
-            connected = await dialog.attempt(self._obtain(request, provider, dialog.dialog))
-            if isinstance(connected, Failure):
-                return connected
-            twins = [c for c in await same_identity(self.connections.store, provider.template.id, connected.account)
-                     if replacing is None or c.id != replacing.id]  # fmt: skip
-            if twins and not await self.prompts.confirm(
-                "Already connected",
-                f"You signed in to {provider.vendor} as {connected.account}, which is already connected as "
-                f"“{twins[0].name}”. Staff switching between client accounts often connect the wrong one. "
-                "Save a second connection to the same account?",
-                "Save anyway",
-                parent=dialog.dialog,
-            ):
-                return Failure(
-                    f"Nothing was saved: {connected.account} is already connected as “{twins[0].name}”; "
-                    "sign in with the account you meant.",
-                    by_person=True,
-                )
-            connection = await self.connections.save_new(request.name, connected, replacing=replacing)
+            timeout = self.sign_in_timeout
+            embedded = None if request.use_system_browser else EmbeddedBrowser(dialog.dialog, timeout=timeout)
+            outcome = await self.connections.connect(
+                request.name,
+                provider,
+                system=LoopbackBrowser(self.open_url, timeout=timeout),
+                embedded=embedded,
+                save_twin=lambda connected, twin: self._save_twin(connected, twin, dialog.dialog),
+                replacing=replacing,
+                stoppable=lambda obtaining: _until_stopped(dialog, obtaining),
+            )
         except KeyringUnavailable as exc:
             return Failure(await self._offer_passphrase(exc))
         except ConnmgrError as exc:
@@ -197,6 +196,9 @@ class Controller(QObject):
         except Exception:
             log.exception("connecting failed unexpectedly")
             return Failure("Something went wrong; the details are in the log.")
+        if not isinstance(outcome, Saved):
+            return _failure_of(outcome, provider)
+        connection = outcome.connection
         self.rows.upsert(connection)
         self.window.select(connection.name)
         connected_as = f"Connected {connection.name} as {connection.account or 'an unnamed account'}."
@@ -204,34 +206,19 @@ class Controller(QObject):
         self._tell(f"{connected_as} {connection.status_detail}".strip(), connection.name)
         return None
 
-    async def _obtain(self, request: ConnectRequest, provider: Provider, parent: QWidget) -> Connected | Failure:
-        if request.flow != Flow.AUTHORIZATION_CODE:
-            values = request.values
-            return await self.connections.obtain_directly(
-                provider, username=values.get("username", ""), password=values.get("password", "")
-            )
-        outcome: SignInOutcome = await sign_in(
-            self.connections, provider, system_browser=request.use_system_browser, open_url=self.open_url,
-            parent=parent, timeout=self.sign_in_timeout,
-        )  # fmt: skip
-        if outcome.sign_in is None or outcome.callback_url is None:
-            if not outcome.sentence:
-                return Failure(f"{provider.vendor}: the sign-in was cancelled; nothing was saved.", by_person=True)
-            return Failure(outcome.sentence, outcome.field)
-        result = await finish_sign_in(self.connections.client, outcome.sign_in, outcome.callback_url)
-        if isinstance(result, Denied):
-            return Failure(result.sentence, by_person=True)
-        if isinstance(result, AuthorizationFailed):
-            said = f"{result.error} {result.description}"
-            return Failure(result.sentence, field_named_in(said, provider.template.fields_for(provider.flow)))
-        return result
+    async def _save_twin(self, connected: Connected, twin: Connection, parent: QWidget) -> bool:
+        return await self.prompts.confirm(
+            "Already connected",
+            f"You signed in to {connected.provider.vendor} as {connected.account}, which is already connected as "
+            f"“{twin.name}”. Staff switching between client accounts often connect the wrong one. "
+            "Save a second connection to the same account?",
+            "Save anyway",
+            parent=parent,
+        )
 
     async def reconnect(self, connection: Connection) -> None:
-        _, secrets = await self.connections.store.read(connection.name)
-        fields = secrets.fields
-        preset = ConnectRequest(
-            connection.name, connection.template_id, connection.flow, {**connection.values, **fields}, False
-        )
+        values = await self.connections.reconnect_values(connection.name)
+        preset = ConnectRequest(connection.name, connection.template_id, connection.flow, values, False)
         await self.connect_account(preset, replacing=connection)
 
     # -- a connection's actions
@@ -394,11 +381,7 @@ class Controller(QObject):
     async def _offer_passphrase(self, error: KeyringUnavailable) -> str:
         """Where no keyring works, a passphrase may protect the secrets instead: asked, never silent. Returns
         the sentence that says how it ended."""
-        store = self.connections.store
-        if not isinstance(store, LocalStore):  # only a home's own key can be protected by a passphrase
-            return error.sentence
-        home = store.home
-        if recorded_key_source(home) is not None or not await self.prompts.confirm(
+        if not self.connections.may_use_passphrase() or not await self.prompts.confirm(
             "No keyring",
             f"{error.sentence}\n\nProtect connmgr's secrets with a passphrase instead?",
             "Use a passphrase",
@@ -407,5 +390,24 @@ class Controller(QObject):
         first = await self.prompts.passphrase(new=True)
         if first is None or first != await self.prompts.passphrase(new=True):
             return "The passphrases were empty or differed; nothing was changed."
-        store.database.use_key_source(PassphraseDataKey(home, first))
+        self.connections.use_passphrase(first)
         return "Secrets will be protected by your passphrase; try again."
+
+
+async def _until_stopped(dialog: ConnectSession, obtaining: Awaitable[Obtained]) -> Obtained | Stopped:
+    """Cancel in the busy Connect dialog stops the attempt, until the tokens are in."""
+    result = await dialog.attempt(obtaining)
+    return Stopped() if isinstance(result, Failure) else result
+
+
+def _failure_of(outcome: NotSaved, provider: Provider) -> Failure:
+    """How an attempt that saved nothing is said in the Connect dialog: what the person did, plainly."""
+    match outcome:
+        case AuthorizationFailed():
+            said = f"{outcome.error} {outcome.description}"
+            return Failure(outcome.sentence, field_named_in(said, provider.template.fields_for(provider.flow)))
+        case Failed():
+            return Failure(outcome.sentence, outcome.field)
+        case Denied() | Cancelled() | AlreadyConnected() | Stopped():
+            return Failure(outcome.sentence, by_person=True)
+    assert_never(outcome)

@@ -20,9 +20,10 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMe
 from connmgr.domain.template import TemplateCatalog
 from connmgr.gui.connect import ConnectDialog, ConnectRequest, Failure
 from connmgr.gui.resources import vendor_icon
+from connmgr.services.connecting import Stopped
 
 T = TypeVar("T")
-STOPPED = Failure("Stopped before connecting; nothing was saved.", by_person=True)
+STOPPED = Failure(Stopped().sentence, by_person=True)
 EXPORT_FOLDER_KEY = "export/folder"
 
 

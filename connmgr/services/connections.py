@@ -17,10 +17,10 @@ from functools import partial
 from pathlib import Path
 from random import Random
 
-from connmgr.domain.callback import AuthorizationFailed, Denied
+from connmgr.domain.authorize import AuthorizeRequest
 from connmgr.domain.checks import CheckResult
 from connmgr.domain.connection import Connection, Secrets, Status, split_values, tokens_of
-from connmgr.domain.dialect import Flow
+from connmgr.domain.dialect import Browser, Flow
 from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConfigError, GrantError, TokenRejected
 from connmgr.domain.health import iso_utc
@@ -31,7 +31,22 @@ from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.token_forms import HAND_OUT_MARGIN_S, TokenForm
 from connmgr.domain.tokens import TokenSet
 from connmgr.oauth.client import OAuthClient
+from connmgr.services.connecting import (
+    AlreadyConnected,
+    Browsed,
+    ConnectOutcome,
+    Obtained,
+    Redirected,
+    Saved,
+    SaveTwin,
+    SignInBrowser,
+    Stoppable,
+    SystemBrowser,
+    UseSystemBrowser,
+    save_twins,
+)
 from connmgr.services.envwriter import write_env
+from connmgr.services.inspection import same_identity
 from connmgr.services.refresher import Refresher, read_stored
 from connmgr.services.retry import RetryPolicy, with_retries
 from connmgr.services.signin import (
@@ -45,7 +60,7 @@ from connmgr.services.signin import (
 from connmgr.services.token_forms import token_in_form
 from connmgr.storage.audit import AuditAction
 from connmgr.storage.errors import ConnectionNotFound, NameTaken
-from connmgr.storage.interface import ConnectionStore
+from connmgr.storage.interface import ConnectionStore, PassphraseKeyed
 
 # A token this close to its expiry is refreshed before it is handed out.
 
@@ -96,28 +111,79 @@ class Connections:
             return
         raise NameTaken(name)
 
-    async def begin_sign_in(self, provider: Provider, *, redirect_uri: str | None = None) -> SignIn:
-        return await start_sign_in(self.client, provider, redirect_uri=redirect_uri)
+    async def connect(
+        self,
+        name: str,
+        provider: Provider,
+        *,
+        system: SystemBrowser | None = None,
+        embedded: SignInBrowser | None = None,
+        save_twin: SaveTwin = save_twins,
+        replacing: Connection | None = None,
+        stoppable: Stoppable | None = None,
+    ) -> ConnectOutcome:
+        """Connect an account and save it as `name` (or in the place of `replacing`, a reconnect): the one road
+        from a sign-in to a saved connection, whoever asks.
 
-    async def complete_sign_in(
-        self, name: str, sign_in: SignIn, callback_url: str
-    ) -> Connection | Denied | AuthorizationFailed:
-        """Exchange the intercepted redirect's code at once, then save; a denial saves nothing."""
-        result = await finish_sign_in(self.client, sign_in, callback_url)
-        return await self.save_new(name, result) if isinstance(result, Connected) else result
+        The name is checked free before anyone signs in. The tokens come from `_obtain`, which `stoppable` (when
+        given) lets the person stop; then, where the account is already connected, `save_twin` decides, and the
+        connection is saved. A denial, a cancel, a stop or a failure saves nothing.
+        """
+        if replacing is None:
+            await self.check_name_free(name)
+        obtaining = self._obtain(provider, system, embedded)
+        obtained = await (obtaining if stoppable is None else stoppable(obtaining))
+        if not isinstance(obtained, Connected):
+            return obtained
+        twin = await self._twin_of(obtained, replacing)
+        if twin is not None and obtained.account and not await save_twin(obtained, twin):
+            return AlreadyConnected(obtained.account, twin)
+        return Saved(await self.save_new(name, obtained, replacing=replacing))
 
-    async def connect_directly(
-        self, name: str, provider: Provider, *, username: str = "", password: str = ""
-    ) -> Connection:
-        """Client credentials, or the vendor's direct code request, saved as `name`."""
-        await self.check_name_free(name)
-        return await self.save_new(name, await self.obtain_directly(provider, username=username, password=password))
-
-    async def obtain_directly(self, provider: Provider, *, username: str = "", password: str = "") -> Connected:
-        """Tokens without a browser: client credentials, or the direct code request (the password is used once)."""
+    async def _obtain(
+        self, provider: Provider, system: SystemBrowser | None, embedded: SignInBrowser | None
+    ) -> Obtained:
+        """Tokens and whom they belong to: client credentials, or the vendor's direct code request (the password
+        used once), or a person's sign-in in a browser."""
         if provider.flow == Flow.CLIENT_CREDENTIALS:
             return await connect_client_credentials(self.client, provider)
-        return await connect_with_password(self.client, provider, username, password)
+        if provider.flow == Flow.PASSWORD:
+            username, password = provider.value("username"), provider.value("password")
+            return await connect_with_password(self.client, provider, username, password)
+        return await self._sign_in(provider, system, embedded)
+
+    async def _sign_in(
+        self, provider: Provider, system: SystemBrowser | None, embedded: SignInBrowser | None
+    ) -> Obtained:
+        """In `embedded`, until the person asks for their own browser, or in `system`; the redirect it comes back
+        with is judged and its code exchanged at once (vcita codes live 30 s)."""
+        started: list[SignIn] = []  # a browser begins the sign-in itself: the loopback one with its own address
+
+        async def begin(redirect_uri: str | None) -> AuthorizeRequest:
+            started.append(await start_sign_in(self.client, provider, redirect_uri=redirect_uri))
+            return started[-1].request
+
+        browsed: Browsed | UseSystemBrowser = UseSystemBrowser()
+        if embedded is not None and provider.template.browser is not Browser.SYSTEM:
+            browsed = await embedded.browse(provider, begin)
+        if isinstance(browsed, UseSystemBrowser):
+            if system is None:
+                raise ValueError("the authorization-code flow needs a browser")
+            browsed = await system.browse(provider, begin)
+        if not isinstance(browsed, Redirected):
+            return browsed
+        return await finish_sign_in(self.client, started[-1], browsed.url)  # the latest: the browser that came back
+
+    async def _twin_of(self, connected: Connected, replacing: Connection | None) -> Connection | None:
+        """A saved connection to the account just signed in to (a reconnect's own excepted): connecting one account
+        twice is the likeliest mistake."""
+        twins = await same_identity(self.store, connected.provider.template.id, connected.account)
+        return next((c for c in twins if replacing is None or c.id != replacing.id), None)
+
+    async def reconnect_values(self, name: str) -> dict[str, str]:
+        """The settings a reconnect starts from: the saved values and secret fields (never the tokens)."""
+        connection, secrets = await self._read(name)
+        return {**connection.values, **secrets.fields}
 
     async def save_new(self, name: str, connected: Connected, *, replacing: Connection | None = None) -> Connection:
         """Save a fresh sign-in; `replacing` (a reconnect) keeps that connection's identity and place."""
@@ -140,6 +206,18 @@ class Connections:
         connection = replace(connection, status_detail=connected.notice)  # what could not be verified, shown beside it
         await self.store.save(connection, _secrets(connected.tokens, secret), audit=AuditAction.CONNECT)
         return connection
+
+    # -- the data key, where no keyring works
+
+    def may_use_passphrase(self) -> bool:
+        """Whether a passphrase may protect the secrets instead of the keyring (a store that allows it, where
+        nothing protects them yet)."""
+        return isinstance(self.store, PassphraseKeyed) and self.store.may_use_passphrase()
+
+    def use_passphrase(self, passphrase: str) -> None:
+        if not isinstance(self.store, PassphraseKeyed):
+            raise TypeError("this store's data key cannot be protected by a passphrase")
+        self.store.use_passphrase(passphrase)
 
     # -- using a connection
 

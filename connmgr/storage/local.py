@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from connmgr.domain.connection import Connection, Secrets
 from connmgr.storage.database import BUSY_TIMEOUT_S
-from connmgr.storage.datakey import DataKeySource
+from connmgr.storage.datakey import DataKeySource, PassphraseDataKey
 from connmgr.storage.errors import ConnectionDamaged, ConnectionNotFound, StorageError
+from connmgr.storage.keysource import recorded_key_source
 from connmgr.storage.store import ConnectionDatabase
 
 if TYPE_CHECKING:
@@ -94,6 +95,14 @@ class LocalStore:
             self._poll.cancel()
         self._watch = self._poll = None
         self.database.close()
+
+    # -- the data key, where no keyring works
+
+    def may_use_passphrase(self) -> bool:
+        return recorded_key_source(self.home) is None
+
+    def use_passphrase(self, passphrase: str) -> None:
+        self.database.use_key_source(PassphraseDataKey(self.home, passphrase))
 
     # -- reading
 

@@ -18,16 +18,15 @@ from connmgr.domain.health import Health, health
 from connmgr.storage.audit import AuditAction
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.simulators.ioffice import ME_PATH, TOKEN_PATH
-from tests.support.flows import browse_to_callback
+from tests.support.flows import PersonAtVendor, connected
 from tests.support.providers import generic_machine, provider_for
 from tests.support.refreshing import connect_ioffice
 from tests.support.secrets import leaked
 
 
 async def connect_vcita(connections, seeded, name: str = "Front desk"):
-    sign_in = await connections.begin_sign_in(provider_for("vcita", seeded))
-    callback = await browse_to_callback(sign_in.request.url, sign_in.request.redirect_uri, USERNAME, PASSWORD, "Allow")
-    return await connections.complete_sign_in(name, sign_in, callback)
+    person = PersonAtVendor(USERNAME, PASSWORD, "Allow")
+    return await connected(connections, name, provider_for("vcita", seeded), person)
 
 
 async def test_a_revoked_vcita_token_needs_sign_in_and_is_not_handed_out(connections, vcita_sim, tmp_path: Path):
@@ -130,7 +129,7 @@ async def test_tokens_replaced_meanwhile_are_not_marked_for_a_refusal_of_their_p
 
 async def test_a_machine_token_refused_by_userinfo_is_not_taken_for_a_revocation(connections, oidc_server):
     provider = generic_machine(oidc_server)
-    await connections.connect_directly("Machine", provider)
+    await connected(connections, "Machine", provider)
 
     with pytest.raises(TokenRejected, match="not verified"):
         await connections.check("Machine")

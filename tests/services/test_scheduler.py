@@ -20,6 +20,7 @@ from connmgr.services.scheduler import HELD_RETRY_S, TICK_S, RefreshScheduler
 from tests.domain.test_schedule import connection as scheduled_connection
 from tests.simulators.ioffice import TOKEN_PATH
 from tests.storage.contract.child import StoreChild
+from tests.support.flows import connected
 from tests.support.oidc_fixtures import ACME, VAULT_SERVICE
 from tests.support.providers import docbyte
 from tests.support.refreshing import TEST_TIMEOUT, connect_ioffice, connections_for
@@ -277,7 +278,7 @@ async def test_a_rotating_connection_is_refreshed_for_real_when_due(store, clock
 async def test_a_client_credentials_connection_is_refreshed_when_due(store, clock, scheduled, oidc_server, sleep):
     async with new_http_client(timeout=TEST_TIMEOUT) as http:
         connections = connections_for(store, OAuthClient(http, now=clock.wall), sleep, now=clock.wall)
-        await connections.connect_directly("Vault", docbyte(oidc_server, VAULT_SERVICE, "client_credentials"))
+        await connected(connections, "Vault", docbyte(oidc_server, VAULT_SERVICE, "client_credentials"))
         first = store.database.secrets("Vault").access_token
         outcomes = Outcomes()
         scheduler = await scheduled(connections.refresher, outcomes)
