@@ -14,8 +14,9 @@ from connmgr.cli.output import connection_json, print_json
 from connmgr.cli.store import open_store, run_operation
 from connmgr.cli.usage import UsageError
 from connmgr.cli.workspace import shared_listing
+from connmgr.domain.checks import CheckResult
 from connmgr.domain.claims import TokenClaims, token_claims
-from connmgr.domain.errors import ConfigError
+from connmgr.domain.errors import ConfigError, TokenRejected
 from connmgr.domain.health import expiry_text, health
 from connmgr.domain.names import for_terminal
 from connmgr.domain.token_forms import TokenForm
@@ -102,5 +103,23 @@ def cmd_claims(args: argparse.Namespace, _: Desktop) -> int:
 
 
 def cmd_check(args: argparse.Namespace, _: Desktop) -> int:
-    print(for_terminal(run_operation(lambda c: c.check(args.name), args.home)))
+    """The account on stdout (what a script reads), the status and time on stderr; `--json`: all of it on stdout.
+    A refusal is said in one line, after its status and time, with exit status 1."""
+
+    async def check(connections: Connections) -> tuple[CheckResult | None, TokenRejected | None]:
+        try:
+            return await connections.check(args.name), None
+        except TokenRejected as refused:
+            return connections.last_checks.get((await connections.store.get(args.name)).id), refused
+
+    result, refused = run_operation(check, args.home)
+    if result is not None and args.json:
+        print_json({"name": args.name} | result.as_json())
+    elif result is not None and refused is None:
+        print(for_terminal(result.identity or ""))
+        print(f"HTTP {result.status} in {result.elapsed_ms} ms", file=sys.stderr)
+    if refused is not None:
+        timed = f"HTTP {result.status} in {result.elapsed_ms} ms. " if result is not None else ""
+        print(for_terminal(timed + refused.sentence), file=sys.stderr)
+        return 1
     return 0

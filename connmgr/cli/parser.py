@@ -191,11 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text, handler in (
         ("revoke", "revoke at the vendor and forget the token", Handler("lifecycle", "cmd_revoke")),
         ("remove", "forget a connection", Handler("lifecycle", "cmd_remove")),
-        ("check", "ask the vendor who the token belongs to", Handler("inspect", "cmd_check")),
     ):
         p = commands.add_parser(name, help=text)
         p.add_argument("name")
         p.set_defaults(handler=handler)
+    p = commands.add_parser("check", help="ask the vendor who the token belongs to: its HTTP status, time and answer")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=Handler("inspect", "cmd_check"))
     p = commands.add_parser("rename", help="give a connection another name")
     p.add_argument("old", metavar="OLD")
     p.add_argument("new", metavar="NEW")

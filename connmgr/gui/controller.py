@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QToolButton, QWidget
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
+from connmgr.domain.checks import CheckResult
 from connmgr.domain.claims import token_claims
 from connmgr.domain.connection import Connection
 from connmgr.domain.durations import countdown, in_words
@@ -250,11 +251,26 @@ class Controller(QObject):
         self._tell(f"Refreshed {updated.name}; the token expires in {expires_in}.", updated.name)
 
     async def check(self, connection: Connection) -> None:
-        """Ask the vendor's who-am-I endpoint whom the token belongs to (the row follows a changed account)."""
+        """Ask the vendor's who-am-I endpoint whom the token belongs to: its status, time and answer in the status
+        bar and in the details pane's "Last check" (a refusal, as a failure; the row follows a changed account)."""
         with self._busy(connection.name, "Checking…"):
-            account = await self.connections.check(connection.name)
+            result = await self.connections.check(connection.name)
+        account = result.identity
         was = "" if account == connection.account else f" (it was listed as {connection.account or 'unnamed'})"
-        self._tell(f"Checked {connection.name}: the vendor says the token belongs to {account}{was}.", connection.name)
+        timed = f"HTTP {result.status} in {result.elapsed_ms} ms"
+        self._tell(
+            f"Checked {connection.name}: {timed}; the vendor says the token belongs to {account}{was}.", connection.name
+        )
+        self.on_checked(connection.name, result)
+
+    def on_checked(self, name: str, result: CheckResult, *, in_background: bool = False) -> None:
+        """A check's answer, this window's or the background's: its connection's "Last check" shows it at once (a
+        refusal is a failure, which shows itself)."""
+        if in_background:
+            self.events.add(f"Checked {name} in the background: {result.summary}.", connection=name)
+        shown = self.window.details.connection
+        if shown is not None and shown.name == name:
+            self._on_selection_changed()
 
     async def revoke(self, connection: Connection) -> None:
         if not await self.prompts.confirm(
@@ -330,6 +346,7 @@ class Controller(QObject):
             health(one, self.rows.now()) if one else None,
             endpoints_of(self.connections.catalog, one) if one else {},
             last_failure=(failure.at, failure.text) if failure else None,
+            last_check=self.connections.last_checks.get(one.id) if one else None,
         )
 
     # -- the notifications

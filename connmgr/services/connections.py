@@ -18,6 +18,7 @@ from pathlib import Path
 from random import Random
 
 from connmgr.domain.authorize import AuthorizeRequest
+from connmgr.domain.checks import CheckResult
 from connmgr.domain.connection import Connection, Secrets, Status, secrets_of, split_values, tokens_of
 from connmgr.domain.dialect import Browser, Flow
 from connmgr.domain.envfile import env_prefix
@@ -94,6 +95,8 @@ class Connections:
         self.now = now
         # Shared by every caller in this process (buttons, the scheduler, export), so that they share refreshes.
         self.refresher = refresher or Refresher(store, catalog, client, now=now)
+        # The last check of each connection (by id) made in this process: the window's details pane shows it.
+        self.last_checks: dict[str, CheckResult] = {}
 
     # -- connecting
 
@@ -279,39 +282,46 @@ class Connections:
             return await self.refresher.refresh(connection.name, basis=connection)
         return connection, secrets
 
-    async def check(self, name: str) -> str:
-        """Ask the vendor's who-am-I endpoint whom the token belongs to (refreshed first when it is about to expire);
-        the account it names.
+    async def check(self, name: str) -> CheckResult:
+        """Ask the vendor's who-am-I endpoint whom the token belongs to (refreshed first when it is about to expire):
+        what it answered, how soon, and the account it named. Each answer is recorded in the audit log and kept as
+        the connection's last check (`last_checks`).
 
         A 401 or 403 to a token that has not expired means the vendor revoked it (a machine's token excepted: many
         who-am-I endpoints refuse those, see `identify`). A connection with a refresh token is refreshed once and
         asked again; if the vendor still refuses, the connection is marked "Needs sign-in" with the vendor's
-        words, for the window and every command alike."""
+        words, for the window and every command alike, and the refusal raised."""
         stored = await self._read(name)
         connection, secrets = await self._fit_for_use(*stored)
-        try:
-            return await self._ask_who(connection, secrets)
-        except TokenRejected as refused:
-            if connection.flow == Flow.CLIENT_CREDENTIALS:
-                raise
-            if not connection.has_refresh_token or connection is not stored[0]:  # nothing to renew it, or just renewed
-                await self.refresher.needs_sign_in(connection, secrets, refused)
-                raise
-        connection, secrets = await self.refresher.refresh(name, basis=connection)
-        try:
-            return await self._ask_who(connection, secrets)
-        except TokenRejected as refused:
+        result, refused = await self._ask_who(connection, secrets)
+        if refused is None:
+            return result
+        if connection.flow == Flow.CLIENT_CREDENTIALS:
+            raise refused
+        if not connection.has_refresh_token or connection is not stored[0]:  # nothing to renew it, or just renewed
             await self.refresher.needs_sign_in(connection, secrets, refused)
-            raise
+            raise refused
+        connection, secrets = await self.refresher.refresh(name, basis=connection)
+        result, refused = await self._ask_who(connection, secrets)
+        if refused is None:
+            return result
+        await self.refresher.needs_sign_in(connection, secrets, refused)
+        raise refused
 
-    async def _ask_who(self, connection: Connection, secrets: Secrets) -> str:
-        """The who-am-I call with these tokens; the account it names, saved when it changed."""
+    async def _ask_who(self, connection: Connection, secrets: Secrets) -> tuple[CheckResult, TokenRejected | None]:
+        """The who-am-I call with these tokens, recorded; the account it names saved when it changed."""
         provider = await self.client.prepare(saved_provider(self.catalog, connection, secrets.fields))
-        answer = await self.client.whoami(provider, _tokens(connection, secrets))
-        account = account_label(answer, provider.template.api.account_keys) or connection.account or "(unnamed)"
-        if account != connection.account:
+        answer = await self.client.ask_who(provider, _tokens(connection, secrets))
+        account = None
+        if answer.refusal is None:
+            account = account_label(answer.data, provider.template.api.account_keys) or connection.account
+            account = account or "(unnamed)"
+        result = CheckResult(self.now(), answer.status, round(answer.elapsed_s * 1000), account, answer.words)
+        self.last_checks[connection.id] = result
+        await self.store.record(AuditAction.CHECK, [connection], detail=result.summary)
+        if account is not None and account != connection.account:
             await self.store.save_metadata(replace(connection, account=account, updated_at=self.now()))
-        return account
+        return result, answer.refusal
 
     async def revoke(self, name: str) -> RevokeOutcome:
         """Revoke at the vendor where it can be done, then forget the tokens here (the row stays, Revoked)."""

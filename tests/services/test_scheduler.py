@@ -272,7 +272,7 @@ async def test_a_rotating_connection_is_refreshed_for_real_when_due(store, clock
         assert len(ioffice_sim.sim.requests_to(TOKEN_PATH)) - before == 1
         assert refreshed.issued_at == clock.wall()
         assert store.database.secrets("Acme").refresh_token != signed_in.refresh_token
-        assert await connections.check("Acme") == "alice@example.com"
+        assert (await connections.check("Acme")).identity == "alice@example.com"
 
 
 async def test_a_client_credentials_connection_is_refreshed_when_due(store, clock, scheduled, oidc_server, sleep):
@@ -289,7 +289,7 @@ async def test_a_client_credentials_connection_is_refreshed_when_due(store, cloc
 
         assert refreshed.flow == "client_credentials" and refreshed.issued_at == clock.wall()
         assert store.database.secrets("Vault").access_token != first
-        assert await connections.check("Vault") == ACME
+        assert (await connections.check("Vault")).identity == ACME
 
 
 async def dying(connections, seeded, ttl_ms: int) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from connmgr.gui.clipboard import SecretClipboard
 from connmgr.gui.controller import Controller
+from connmgr.gui.health import watch_health
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import Prompts
 from connmgr.gui.quit_signals import quitting_on_signals
@@ -21,6 +22,7 @@ from connmgr.gui.startup.window import build_window
 from connmgr.gui.tray import Tray
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
+from connmgr.services.health_watch import HealthWatch
 from connmgr.services.scheduler import RefreshScheduler
 from connmgr.storage import LocalStore
 from connmgr.storage.interface import ConnectionStore
@@ -36,6 +38,7 @@ class App:
     tray: Tray
     controller: Controller
     scheduler: RefreshScheduler
+    health_watch: HealthWatch
 
     async def serve(self) -> None:
         """Keep connections fresh until the person quits: File > Quit (the tray's too), a signal, or closing the
@@ -45,6 +48,7 @@ class App:
         self.window.closing.connect(closed.set)
         self.tray.start()
         self.scheduler.start()
+        self.health_watch.start()
         # What start-up made (modules, classes, Qt's wrappers) lives as long as the window: a full collection
         # need not walk it again each time, pausing the window now and then.
         gc.freeze()
@@ -52,6 +56,7 @@ class App:
             await closed.wait()
         self.window.save_state()  # quitting from the tray or by a signal never closes the window
         await self.scheduler.stop()  # lets a refresh in flight reach its save
+        await self.health_watch.stop()
         self.clipboard.clear()  # a copied token does not outlive the app
         for task in list(self.controller.tasks):
             task.cancel()
@@ -74,7 +79,14 @@ def assemble(window: MainWindow, store: ConnectionStore, client: OAuthClient) ->
     scheduler = RefreshScheduler(
         store, connections.refresher, on_refreshed=controller.on_refreshed, on_failed=controller.on_refresh_failed
     )
-    return App(window, connections, clipboard, tray, controller, scheduler)
+    health_watch = watch_health(_application(), connections, controller)  # long-lived tokens, at the vendor
+    return App(window, connections, clipboard, tray, controller, scheduler, health_watch)
+
+
+def _application() -> QGuiApplication:
+    application = QGuiApplication.instance()
+    assert isinstance(application, QGuiApplication)  # a window exists, so Qt's application with a screen does
+    return application
 
 
 @asynccontextmanager
