@@ -24,6 +24,7 @@ from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.health_schedule import CHECK_INTERVAL_S, check_due, due_on_focus, idle_long_enough
 from connmgr.domain.summary import needs_a_person
 from connmgr.services.connections import Connections
+from connmgr.services.nap import nap
 from connmgr.storage.errors import ConnectionNotFound, StorageError
 
 log = logging.getLogger("connmgr.services")
@@ -111,18 +112,7 @@ class HealthWatch:
                 log.warning("the health checks cannot read the connections: %s", error.sentence)
             now = self._wall()
             waiting = [at for key, at in self.due_times().items() if key not in self._running]
-            await self._nap(min([self._tick_s, *(max(0.0, at - now) for at in waiting)]))
-
-    async def _nap(self, seconds: float) -> None:
-        if not self._wake.is_set():
-            sleeping = asyncio.ensure_future(self._sleep(seconds))
-            waking = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait((sleeping, waking), return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeping.cancel()
-                waking.cancel()
-        self._wake.clear()
+            await nap(self._sleep, self._wake, min([self._tick_s, *(max(0.0, at - now) for at in waiting)]))
 
     async def _fire_due(self) -> None:
         connections = self._known = await self._connections.store.list_connections()

@@ -24,6 +24,7 @@ from random import Random
 from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.schedule import is_dead_on_arrival, refresh_due, retry_due
+from connmgr.services.nap import nap
 from connmgr.services.refresher import Refresher
 from connmgr.storage.errors import ConnectionNotFound, StorageError
 from connmgr.storage.interface import Change, ConnectionStore, Subscription
@@ -123,23 +124,11 @@ class RefreshScheduler:
                 log.warning("the refresh scheduler cannot read the connections: %s", error.sentence)
             wall_before, monotonic_before = self._wall(), self._monotonic()
             waiting = [at for name, at in self.due_times().items() if name not in self._running]
-            await self._nap(min([self._tick_s, *(max(0.0, at - wall_before) for at in waiting)]))
+            await nap(self._sleep, self._wake, min([self._tick_s, *(max(0.0, at - wall_before) for at in waiting)]))
             wall_moved, monotonic_moved = self._wall() - wall_before, self._monotonic() - monotonic_before
             if abs(wall_moved - monotonic_moved) > JUMP_TOLERANCE_S:
                 log.info("the clock moved %+.0f s beyond the timers (sleep or clock change); re-planning", wall_moved)
                 self._replan = True
-
-    async def _nap(self, seconds: float) -> None:
-        """Sleep `seconds`, or less if `reevaluate()` or a finished refresh wakes us."""
-        if not self._wake.is_set():
-            sleeping = asyncio.ensure_future(self._sleep(seconds))
-            waking = asyncio.ensure_future(self._wake.wait())
-            try:
-                await asyncio.wait((sleeping, waking), return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeping.cancel()
-                waking.cancel()
-        self._wake.clear()
 
     async def _fire_due(self) -> None:
         connections = await self._store.list_connections()
