@@ -9,7 +9,8 @@ import os
 import sys
 import time
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from connmgr.cli.desktop import Desktop
 from connmgr.cli.output import connection_json, print_json
@@ -19,7 +20,8 @@ from connmgr.domain.connection import Connection
 from connmgr.domain.dialect import Flow
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.names import for_terminal
-from connmgr.domain.template import ProviderTemplate
+from connmgr.domain.settings_file import MAX_SETTINGS_BYTES, Settings, read_settings
+from connmgr.domain.template import ProviderTemplate, TemplateCatalog
 from connmgr.services.connecting import NotSaved, Saved
 from connmgr.services.loopback import LoopbackBrowser
 from connmgr.templates import load_catalog
@@ -36,8 +38,12 @@ def _secret_from_env_or_prompt(label: str, name: str, *, required: bool) -> str:
     return ""
 
 
-def _values(template: ProviderTemplate, flow: Flow, assignments: Sequence[str]) -> dict[str, str]:
-    values: dict[str, str] = {}
+def _values(
+    template: ProviderTemplate, flow: Flow, assignments: Sequence[str], base: Mapping[str, str]
+) -> dict[str, str]:
+    """`base` (a settings file's), then each --set KEY=VALUE over it, then the secrets from the environment or a
+    prompt."""
+    values = dict(base)
     for assignment in assignments:
         key, sep, value = assignment.partition("=")
         if not sep:
@@ -58,9 +64,14 @@ def _values(template: ProviderTemplate, flow: Flow, assignments: Sequence[str]) 
 
 def cmd_connect(args: argparse.Namespace, desktop: Desktop) -> int:
     catalog = load_catalog(args.home / "templates").catalog
-    template = catalog.get(args.template)
-    flow = Flow(args.flow) if args.flow else template.flows[0]
-    values = _values(template, flow, args.set)
+    settings = _settings_file(Path(args.from_file), catalog) if args.from_file else None
+    if settings is None and args.template is None:
+        raise UsageError("connect needs a TEMPLATE, or --from a settings file")
+    if settings is not None and args.template not in (None, settings.template_id):
+        raise UsageError(f"{args.from_file} is for the template {settings.template_id!r}, not {args.template!r}")
+    template = catalog.get(settings.template_id if settings is not None else args.template)
+    flow = Flow(args.flow) if args.flow else settings.flow if settings is not None else template.flows[0]
+    values = _values(template, flow, args.set, settings.values if settings is not None else {})
     result: Connection | NotSaved
     if flow != Flow.AUTHORIZATION_CODE or args.system_browser:
         # Nobody is asked here: a second connection to an account already connected is saved, as it was asked for.
@@ -87,3 +98,12 @@ def cmd_connect(args: argparse.Namespace, desktop: Desktop) -> int:
     if result.status_detail:  # what could not be verified: said, not failed
         print(for_terminal(f"Note: {result.status_detail}"), file=sys.stderr)
     return 0
+
+
+def _settings_file(path: Path, catalog: TemplateCatalog) -> Settings:
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_SETTINGS_BYTES + 1)  # a huge file is not read whole
+    except OSError as exc:
+        raise ConfigError(f"Settings file {path}", f"it cannot be read ({exc.strerror})", "check the path") from None
+    return read_settings(data, str(path), catalog)

@@ -122,7 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "connect", help="connect an account", description=CONNECT_DESCRIPTION, formatter_class=_ConnectHelp
     )
-    p.add_argument("template", help="the vendor's template, by id (the list below; connmgr templates)")
+    p.add_argument(
+        "template", nargs="?", help="the vendor's template, by id (the list below; connmgr templates); or --from"
+    )
+    p.add_argument(
+        "--from",
+        dest="from_file",
+        metavar="FILE",
+        help="the settings a colleague saved (connmgr describe NAME > FILE): template, flow and every value that is "
+        "not a secret; --set overrides a value, and the secrets are asked for as usual",
+    )
     p.add_argument("--name", required=True, help="what to call the connection here; no other in this home has it")
     p.add_argument(
         "--set",
@@ -162,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prefix", type=_variable_prefix, help="the variables' prefix for --as env (default: from NAME)")
     p.add_argument("--copy", action="store_true", help="copy it to the clipboard instead (clears in 30 seconds)")
     p.set_defaults(handler=Handler("inspect", "cmd_token"))
+    p = commands.add_parser("describe", help="print a connection's settings without secrets, to connect from")
+    p.add_argument("name")
+    p.set_defaults(handler=Handler("inspect", "cmd_describe"))
     p = commands.add_parser("claims", help="what a connection's tokens say of themselves (decoded, not trusted)")
     p.add_argument("name")
     p.add_argument("--json", action="store_true")

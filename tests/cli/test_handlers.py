@@ -27,9 +27,9 @@ def _handlers(parser=None, prefix=""):
 def test_every_command_has_a_handler_that_takes_the_arguments_and_the_desktop():
     handlers = _handlers()
     assert set(handlers) == {
-        "templates", "connect", "list", "token", "claims", "exec", "refresh", "revoke", "remove", "rename", "check",
-        "export", "audit", "share", "unshare", "workspace create", "workspace join", "workspace approve",
-        "workspace remove", "workspace status",
+        "templates", "connect", "describe", "list", "token", "claims", "exec", "refresh", "revoke", "remove",
+        "rename", "check", "export", "audit", "share", "unshare",
+        "workspace create", "workspace join", "workspace approve", "workspace remove", "workspace status",
     }  # fmt: skip
     for name, handler in handlers.items():
         function = getattr(import_module(f"connmgr.cli.{handler.module}"), handler.function)
