@@ -20,10 +20,10 @@ from connmgr.domain.connection import Connection
 from connmgr.domain.dialect import Flow
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.names import for_terminal
-from connmgr.domain.settings_file import MAX_SETTINGS_BYTES, Settings, read_settings
-from connmgr.domain.template import ProviderTemplate, TemplateCatalog
+from connmgr.domain.template import ProviderTemplate
 from connmgr.services.connecting import NotSaved, Saved
 from connmgr.services.loopback import LoopbackBrowser
+from connmgr.services.settings_files import read_settings_file
 from connmgr.templates import load_catalog
 
 
@@ -64,7 +64,7 @@ def _values(
 
 def cmd_connect(args: argparse.Namespace, desktop: Desktop) -> int:
     catalog = load_catalog(args.home / "templates").catalog
-    settings = _settings_file(Path(args.from_file), catalog) if args.from_file else None
+    settings = read_settings_file(Path(args.from_file), catalog) if args.from_file else None
     if settings is None and args.template is None:
         raise UsageError("connect needs a TEMPLATE, or --from a settings file")
     if settings is not None and args.template not in (None, settings.template_id):
@@ -98,12 +98,3 @@ def cmd_connect(args: argparse.Namespace, desktop: Desktop) -> int:
     if result.status_detail:  # what could not be verified: said, not failed
         print(for_terminal(f"Note: {result.status_detail}"), file=sys.stderr)
     return 0
-
-
-def _settings_file(path: Path, catalog: TemplateCatalog) -> Settings:
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_SETTINGS_BYTES + 1)  # a huge file is not read whole
-    except OSError as exc:
-        raise ConfigError(f"Settings file {path}", f"it cannot be read ({exc.strerror})", "check the path") from None
-    return read_settings(data, str(path), catalog)

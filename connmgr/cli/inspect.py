@@ -19,9 +19,9 @@ from connmgr.domain.claims import TokenClaims, token_claims
 from connmgr.domain.errors import ConfigError, TokenRejected
 from connmgr.domain.health import expiry_text, health
 from connmgr.domain.names import for_terminal
-from connmgr.domain.settings_file import settings_text
 from connmgr.domain.token_forms import TokenForm
 from connmgr.services.connections import Connections
+from connmgr.services.settings_files import describe
 from connmgr.templates import load_catalog
 
 COLUMNS = ("NAME", "TEMPLATE", "STATUS", "ACCOUNT", "EXPIRES")
@@ -130,7 +130,6 @@ def cmd_check(args: argparse.Namespace, _: Desktop) -> int:
 def cmd_describe(args: argparse.Namespace, _: Desktop) -> int:
     with open_store(args.home, secrets=False) as store:  # the settings are metadata: no keyring, no passphrase
         connection = asyncio.run(store.get(args.name))
-    template = load_catalog(args.home / "templates").catalog.get(connection.template_id)
-    text = settings_text(template, connection.flow, connection.values)
+    text = describe(connection, load_catalog(args.home / "templates").catalog)
     print("\n".join(for_terminal(line) for line in text.rstrip("\n").split("\n")))
     return 0

@@ -52,6 +52,7 @@ from connmgr.services.connections import Connections
 from connmgr.services.envwriter import git_exposure
 from connmgr.services.inspection import endpoints_of
 from connmgr.services.loopback import SIGN_IN_TIMEOUT_S, LoopbackBrowser
+from connmgr.services.settings_files import read_settings_file, write_settings_file
 from connmgr.services.signin import Connected
 from connmgr.storage.errors import KeyringUnavailable
 from connmgr.storage.interface import Change
@@ -94,6 +95,8 @@ class Controller(QObject):
         actions = window.actions_
         actions["connect"].triggered.connect(lambda: self._start(self.connect_account()))
         actions["copy"].triggered.connect(lambda: self._on_selected(self.copy_token))
+        actions["save_settings"].triggered.connect(lambda: self._on_selected(self.save_settings))
+        actions["connect_from_file"].triggered.connect(lambda: self._start(self.connect_from_file()))
         for form, action in window.actions_.copy_forms.items():
             action.triggered.connect(lambda _=False, form=form: self._on_selected(partial(self.copy_token, form=form)))
         actions["refresh"].triggered.connect(lambda: self._on_selected(self.refresh))
@@ -165,11 +168,17 @@ class Controller(QObject):
 
     # -- connecting
 
-    async def connect_account(self, preset: ConnectRequest | None = None, replacing: Connection | None = None) -> None:
+    async def connect_account(
+        self,
+        preset: ConnectRequest | None = None,
+        replacing: Connection | None = None,
+        filled: ConnectRequest | None = None,
+    ) -> None:
         """Until it connects or the person closes the Connect dialog: a failed attempt returns to the dialog with
-        every value as it was and the reason beside the field it concerns."""
+        every value as it was and the reason beside the field it concerns. `preset`: a reconnect's; `filled`: the
+        settings a new connection starts from."""
         existing = [c.name for c in self._all() if replacing is None or c.id != replacing.id]
-        async with self.prompts.connection(existing, preset) as dialog:
+        async with self.prompts.connection(existing, preset, filled) as dialog:
             failure: Failure | None = None
             while (request := await dialog.request(failure)) is not None:
                 failure = await self._try_to_connect(dialog, request, replacing)
@@ -221,6 +230,22 @@ class Controller(QObject):
             "Save anyway",
             parent=parent,
         )
+
+    async def connect_from_file(self) -> None:
+        """The Connect dialog filled in from a colleague's settings file: the person adds a name and the secrets."""
+        path = await self.prompts.settings_path()
+        if path is None:
+            return
+        settings = await asyncio.to_thread(read_settings_file, path, self.window.catalog)
+        filled = ConnectRequest("", settings.template_id, settings.flow, dict(settings.values), False)
+        await self.connect_account(filled=filled)
+
+    async def save_settings(self, connection: Connection) -> None:
+        path = await self.prompts.settings_path(f"{env_prefix(connection.name).lower()}.toml")
+        if path is None:
+            return
+        await asyncio.to_thread(write_settings_file, path, connection, self.window.catalog)
+        self._tell(f"Saved the settings of {connection.name} to {path}, without its secrets.")
 
     async def reconnect(self, connection: Connection) -> None:
         values = await self.connections.reconnect_values(connection.name)

@@ -271,7 +271,7 @@ class MainWindow(QMainWindow):
     def _add_menus(self) -> None:
         actions = self.actions_
         menus: list[tuple[str, list[QAction | None]]] = [
-            ("&File", [actions["connect"], actions["export"], None, actions["quit"]]),
+            ("&File", [actions["connect"], actions["connect_from_file"], actions["export"], None, actions["quit"]]),
             ("&Edit", [actions["copy"], actions.copy_as.menuAction()]),
             ("&Connection", actions.for_connection_menu()),
             ("&View", [actions["events"]]),

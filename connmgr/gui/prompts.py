@@ -108,8 +108,11 @@ class Prompts:
         self._catalog = catalog
         self._settings = settings  # the window's: the last export folder is kept there
 
-    def connection(self, existing: Collection[str], preset: ConnectRequest | None = None) -> ConnectSession:
-        return ConnectSession(ConnectDialog(self._catalog, vendor_icon, existing, self._parent, preset=preset))
+    def connection(
+        self, existing: Collection[str], preset: ConnectRequest | None = None, filled: ConnectRequest | None = None
+    ) -> ConnectSession:
+        dialog = ConnectDialog(self._catalog, vendor_icon, existing, self._parent, preset=preset, filled=filled)
+        return ConnectSession(dialog)
 
     async def confirm(self, title: str, text: str, action: str, *, parent: QWidget | None = None) -> bool:
         """`parent`: the window the question is about, when not the main one (the Connect dialog)."""
@@ -126,16 +129,32 @@ class Prompts:
         await answer(QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self._parent))
 
     async def save_path(self, suggested: str) -> Path | None:
-        """A file to write, named `suggested` in the folder last exported to (else the home folder): never the
+        """A .env file to export to, named `suggested` in the folder last used (else the home folder): never the
         folder connmgr happened to be started from."""
+        dialog = await self._file_dialog("Export credentials to a .env file", "Environment files (*.env .env*)")
+        dialog.selectFile(suggested)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)  # the export merges into an existing file
+        return await self._chosen(dialog)
+
+    async def settings_path(self, suggested: str | None = None) -> Path | None:
+        """A connection settings file to save as `suggested`, or to open (`suggested` None)."""
+        caption = "Save connection settings (no secrets)" if suggested else "Connect from a settings file"
+        dialog = await self._file_dialog(caption, "Connection settings (*.toml)")
+        if suggested:
+            dialog.selectFile(suggested)
+            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        else:
+            dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        return await self._chosen(dialog)
+
+    async def _file_dialog(self, caption: str, files: str) -> QFileDialog:
         last = self._settings.value(EXPORT_FOLDER_KEY)
         # Off the loop's thread: the folder may be on a network mount that has gone away.
         kept = isinstance(last, str) and await asyncio.to_thread(Path(last).is_dir)
-        folder = Path(str(last)) if kept else Path.home()
-        caption, files = "Export credentials to a .env file", "Environment files (*.env .env*)"
-        dialog = QFileDialog(self._parent, caption, str(folder / suggested), files)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setOption(QFileDialog.Option.DontConfirmOverwrite)  # the export merges into an existing file
+        return QFileDialog(self._parent, caption, str(Path(str(last)) if kept else Path.home()), files)
+
+    async def _chosen(self, dialog: QFileDialog) -> Path | None:
         if await answer(dialog) != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
             return None
         chosen = Path(dialog.selectedFiles()[0])

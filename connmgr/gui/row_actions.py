@@ -29,6 +29,10 @@ Key = QKeySequence.StandardKey
 _CLEARS = in_words(CLEAR_AFTER_S)
 _SPECS = {
     "connect": _Spec("Connect…", "connect", "Connect a client's account", Key.New),
+    "connect_from_file": _Spec("Connect from file…", None, "Connect with the settings a colleague saved",
+                               "Ctrl+Shift+O"),
+    "save_settings": _Spec("Save settings as…", None, "Save this connection's settings, without secrets, for a "
+                           "colleague to connect from", "Ctrl+Shift+S"),
     "copy": _Spec("Copy token", "copy", f"Copy the access token (the clipboard clears itself in {_CLEARS})", Key.Copy),
     "refresh": _Spec("Refresh", "refresh", "Get a new access token now", Key.Refresh),
     "check": _Spec("Check", None, "Ask the vendor whom the token belongs to", "Ctrl+I"),
@@ -89,7 +93,8 @@ class RowActions(QObject):
     def for_connection_menu(self) -> list[QAction | None]:
         """The Connection menu, None where a separator goes."""
         return [
-            self.by_name[n] if n else None for n in ("refresh", "check", "reconnect", "rename", "", "revoke", "remove")
+            self.by_name[n] if n else None
+            for n in ("refresh", "check", "reconnect", "rename", "save_settings", "", "revoke", "remove")
         ]
 
     def update_for(self, selected: list[Connection], busy: set[str]) -> None:
@@ -104,5 +109,6 @@ class RowActions(QObject):
         self["revoke"].setEnabled(live)
         self["reconnect"].setEnabled(idle)
         self["rename"].setEnabled(idle)
+        self["save_settings"].setEnabled(one is not None)
         self["remove"].setEnabled(idle)
         self["export"].setEnabled(bool(selected) and all(c.status is not Status.REVOKED for c in selected))

@@ -26,7 +26,7 @@ class ExportError(ConnmgrError):
     """The .env file could not be written; the previous file is untouched."""
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
     """Write a sibling temp file (0600 from birth), fsync it, then rename it over `path`."""
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -87,7 +87,7 @@ def write_env(path: Path, assignments: Mapping[str, str], *, header: str) -> str
     """Merge `assignments` into the file at `path`; returns a warning to show, if any."""
     path = path.expanduser().absolute()
     try:
-        _write_atomically(path, merge_env(_read_existing(path), assignments, header=header))
+        write_atomically(path, merge_env(_read_existing(path), assignments, header=header))
     except UnicodeDecodeError:
         raise ExportError("Export", f"{path} is not a UTF-8 text file", "choose another file") from None
     except OSError as exc:

@@ -2,12 +2,13 @@
 vendor is asked, Check, failures that stay, and an export that starts in a sensible folder and warns about git."""
 
 import re
+import stat
 import subprocess
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QToolBar
+from PySide6.QtWidgets import QFileDialog, QLabel, QLineEdit, QMessageBox, QToolBar
 
 from connmgr.gui.main_window import MainWindow
 from connmgr.listing import Column
@@ -15,6 +16,7 @@ from tests.gui.desktop import TIMEOUT_MS
 from tests.gui.table_rows import CATALOG, T0, Clock, conn, model_with, names, window_over
 from tests.gui.test_details_pane import rows
 from tests.gui.test_main_window import workplace  # noqa: F401 (a fixture)
+from tests.simulators.fixtures import CLIENT_ID, PASSWORD, USERNAME
 
 
 def menu(window, title: str) -> dict[str, QKeySequence]:
@@ -27,14 +29,14 @@ def test_the_menus_and_keys_a_desktop_user_expects(qtbot, tmp_path):
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
     assert titles == ["File", "Edit", "Connection", "View", "Help"]
     file = menu(window, "File")
-    assert list(file) == ["Connect…", "Export…", "Quit"]
+    assert list(file) == ["Connect…", "Connect from file…", "Export…", "Quit"]
     assert file["Quit"] == QKeySequence("Ctrl+Q")
     assert file["Connect…"] == QKeySequence("Ctrl+N")
     connection = menu(window, "Connection")
-    assert set(connection) == {"Refresh", "Check", "Reconnect…", "Rename…", "Revoke…", "Remove…"}
+    assert set(connection) == {"Refresh", "Check", "Reconnect…", "Rename…", "Save settings as…", "Revoke…", "Remove…"}
     assert QKeySequence("F5") in QKeySequence.keyBindings(QKeySequence.StandardKey.Refresh)
     assert connection["Refresh"] == QKeySequence(QKeySequence.StandardKey.Refresh)
-    assert menu(window, "Edit") == {"Copy token": QKeySequence("Ctrl+C")}
+    assert menu(window, "Edit") == {"Copy token": QKeySequence("Ctrl+C"), "Copy as": QKeySequence()}
     assert "About connmgr" in menu(window, "Help")
 
     toolbar_actions = [a for a in window.findChild(QToolBar, "actions").actions() if a.text()]
@@ -171,3 +173,30 @@ def test_export_starts_at_home_then_in_the_last_folder_and_warns_before_writing_
     desktop.wait_idle()
     assert (repo / "workplace.env").exists()
     assert desktop.message().startswith("Wrote ")
+
+
+def test_a_colleague_connects_from_the_settings_saved_in_the_window(desktop, workplace, tmp_path):  # noqa: F811
+    desktop.press(QKeySequence("Ctrl+Shift+S"))
+    settings = tmp_path / "workplace.toml"
+    desktop.save_as(settings)
+    desktop.wait_idle()
+    assert "Saved the settings of Workplace" in desktop.message()
+    text = settings.read_text()
+    assert 'template = "ioffice"' in text and workplace.base_url in text
+    assert not [secret for secret in workplace.issued_secrets() if secret in text]
+    assert stat.S_IMODE(settings.stat().st_mode) == 0o600
+
+    desktop.press(QKeySequence("Ctrl+Shift+O"))
+    opening = desktop.wait_for(QFileDialog)
+    opening.setDirectory(str(settings.parent))
+    # The name set, not typed: typing an existing name pops up the completer, which offscreen Qt warns about.
+    opening.findChild(QLineEdit, "fileNameEdit").setText(settings.name)
+    opening.accept()
+    d = desktop.connect_dialog()
+    assert d.field("site").text() == workplace.base_url  # filled in: only a name and the sign-in are left
+    assert d.field("client_id").text() == CLIENT_ID
+    d.qtbot.keyClicks(d.name(), "Workplace again")
+    d.qtbot.mouseClick(d.primary, Qt.MouseButton.LeftButton)
+    desktop.sign_in_page().sign_in(USERNAME, PASSWORD)
+    assert "already connected as “Workplace”" in desktop.answer("Save anyway")  # the same account, as asked
+    desktop.wait_for_row("Workplace again")

@@ -70,7 +70,8 @@ def _placeholders_fainter_when_disabled(palette: QPalette) -> QPalette:
 class ConnectDialog(QDialog):
     """Asks which vendor, which name and which values; `request()` hands them back once submitted.
 
-    `preset` fills everything in for a reconnect: same template, flow and values, the name locked.
+    `preset` fills everything in for a reconnect: same template, flow and values, the name locked. `filled` fills
+    in the vendor, flow and values only (a colleague's settings file), for a new connection.
 
     The primary button does not close it: it announces `submitted` and shows the dialog busy until `show_failure`
     (ready for another try) or `finish` (closed, Accepted). Cancel while busy asks to stop the attempt.
@@ -87,6 +88,7 @@ class ConnectDialog(QDialog):
         parent: QWidget | None = None,
         *,
         preset: ConnectRequest | None = None,
+        filled: ConnectRequest | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connect an account")
@@ -131,6 +133,8 @@ class ConnectDialog(QDialog):
 
         if preset is not None:
             self._fill(preset)
+        elif filled is not None:
+            self._fill_form(filled)
         self._on_changed()
         self._focus_first_empty()
 
@@ -172,13 +176,16 @@ class ConnectDialog(QDialog):
         layout.addWidget(self._vendors)
         layout.addLayout(right, stretch=1)
 
+    def _fill_form(self, request: ConnectRequest) -> None:
+        self._vendors.choose(self._catalog.get(request.template_id).id)  # an unknown one raises, with its sentence
+        assert self._form is not None
+        self._form.fill(request.flow, request.values, use_system_browser=request.use_system_browser)
+
     def _fill(self, preset: ConnectRequest) -> None:
-        template = self._catalog.get(preset.template_id)  # an unknown template raises, with its sentence
-        self._vendors.choose(template.id)
+        template = self._catalog.get(preset.template_id)
+        self._fill_form(preset)
         self._vendors.hide()  # a reconnect keeps its vendor
         self.resize(600, self.height())
-        assert self._form is not None
-        self._form.fill(preset.flow, preset.values, use_system_browser=preset.use_system_browser)
         self._name.setText(preset.name)
         self._name.setReadOnly(True)
         # A read-only line edit looks editable; unframed on the window's colour, it reads as settled text.
