@@ -74,6 +74,8 @@ def test_client_credentials_lifecycle(connmgr, oidc_server, tmp_path):
         "expires_in_s",
         "refresh_expires_at",
         "has_refresh_token",
+        "shared",  # a team workspace's connection, or this home's
+        "connected_by",
     }
     assert row["status"] == "connected"
     assert 250 < row["expires_in_s"] <= 300
