@@ -1,5 +1,6 @@
-"""`connmgr connect`: sign in at a vendor (connmgr's sign-in window, the system browser, or no browser at all for
-client credentials and password) and save the connection. Secret fields never come from argv."""
+"""`connmgr connect`: sign in at a vendor (connmgr's sign-in window, the system browser, a code to enter in any
+browser for a device sign-in, or no browser at all for client credentials and password) and save the connection.
+Secret fields never come from argv."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from connmgr.cli.store import open_store, run_operation
 from connmgr.cli.usage import UsageError
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
+from connmgr.domain.device import DeviceAuthorization
 from connmgr.domain.dialect import Flow
+from connmgr.domain.durations import in_words
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.names import for_terminal
 from connmgr.domain.template import ProviderTemplate
@@ -56,13 +59,32 @@ def _values(template: ProviderTemplate, flow: Flow, assignments: Sequence[str]) 
     return values
 
 
+def _tell_device_code(grant: DeviceAuthorization) -> None:
+    """What the person must do for a device sign-in, on stderr (stdout carries the result)."""
+    filled_in = grant.verification_uri_complete != grant.verification_uri
+    lines = (
+        "Open this page in any browser and sign in:",
+        f"  {grant.verification_uri_complete}",
+        "It should show this code:" if filled_in else "Enter this code there:",
+        f"  {grant.user_code}",
+        f"Waiting for the sign-in (the code expires in {in_words(grant.expires_in)}; Ctrl+C stops)...",
+    )
+    for line in lines:  # one by one: the vendor's text is escaped for the terminal, and so would a line break be
+        print(for_terminal(line), file=sys.stderr, flush=True)
+
+
 def cmd_connect(args: argparse.Namespace, desktop: Desktop) -> int:
     catalog = load_catalog(args.home / "templates").catalog
     template = catalog.get(args.template)
     flow = Flow(args.flow) if args.flow else template.flows[0]
     values = _values(template, flow, args.set)
     result: Connection | Denied | AuthorizationFailed
-    if flow != Flow.AUTHORIZATION_CODE:
+    if flow == Flow.DEVICE_CODE:
+        result = run_operation(
+            lambda c: c.connect_with_device(args.name, c.new_provider(template.id, values, flow), _tell_device_code),
+            args.home,
+        )
+    elif flow != Flow.AUTHORIZATION_CODE:
         result = run_operation(
             lambda c: c.connect_directly(
                 args.name,

@@ -19,6 +19,7 @@ from random import Random
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection, Secrets, Status, split_values, tokens_of
+from connmgr.domain.device import DeviceAuthorization
 from connmgr.domain.dialect import Flow
 from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConfigError, GrantError, TokenRejected
@@ -30,6 +31,7 @@ from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.token_forms import HAND_OUT_MARGIN_S, TokenForm
 from connmgr.domain.tokens import TokenSet
 from connmgr.oauth.client import OAuthClient
+from connmgr.services.device import Sleep, connect_with_device
 from connmgr.services.envwriter import write_env
 from connmgr.services.refresher import Refresher, read_stored
 from connmgr.services.retry import RetryPolicy, with_retries
@@ -115,6 +117,19 @@ class Connections:
         if provider.flow == Flow.CLIENT_CREDENTIALS:
             return await connect_client_credentials(self.client, provider)
         return await connect_with_password(self.client, provider, username, password)
+
+    async def connect_with_device(
+        self,
+        name: str,
+        provider: Provider,
+        show: Callable[[DeviceAuthorization], object],
+        *,
+        sleep: Sleep = asyncio.sleep,
+    ) -> Connection:
+        """A device sign-in (RFC 8628), saved as `name`: `show` tells the person the code and the page to enter it
+        at, then the vendor is polled until they have (see `services.device`)."""
+        await self.check_name_free(name)
+        return await self.save_new(name, await connect_with_device(self.client, provider, show, sleep=sleep))
 
     async def save_new(self, name: str, connected: Connected, *, replacing: Connection | None = None) -> Connection:
         """Save a fresh sign-in; `replacing` (a reconnect) keeps that connection's identity and place."""
