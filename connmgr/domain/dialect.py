@@ -82,7 +82,7 @@ _FLOW_WORDS = {
     ),
     Flow.DEVICE_CODE: _FlowWords(
         "Device sign-in (device code)",
-        "Sign in on another device",
+        "Sign in with a code, in any browser",
         "connmgr shows a code to enter at {vendor}'s page, in any browser; the connection acts as that person.",
         "a code to enter at the vendor's page, in any browser",
     ),

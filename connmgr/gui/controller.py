@@ -13,11 +13,12 @@ import logging
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QToolButton, QWidget
+from PySide6.QtWidgets import QToolButton
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.claims import token_claims
@@ -31,7 +32,7 @@ from connmgr.domain.likely_field import field_named_in
 from connmgr.domain.provider import Provider
 from connmgr.domain.summary import needs_a_person
 from connmgr.gui.clipboard import CLEAR_AFTER_S, SecretClipboard
-from connmgr.gui.connect import ConnectRequest, Failure
+from connmgr.gui.connect import ConnectDialog, ConnectRequest, Failure
 from connmgr.gui.event_log import Event, EventLog, EventsDock
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import ConnectSession, Prompts
@@ -203,7 +204,11 @@ class Controller(QObject):
         self._tell(f"{connected_as} {connection.status_detail}".strip(), connection.name)
         return None
 
-    async def _obtain(self, request: ConnectRequest, provider: Provider, parent: QWidget) -> Connected | Failure:
+    async def _obtain(self, request: ConnectRequest, provider: Provider, parent: ConnectDialog) -> Connected | Failure:
+        if request.flow == Flow.DEVICE_CODE:
+            return await self.connections.obtain_with_device(
+                provider, partial(parent.show_device_code, open_url=self.open_url)
+            )
         if request.flow != Flow.AUTHORIZATION_CODE:
             values = request.values
             return await self.connections.obtain_directly(

@@ -129,7 +129,13 @@ class Connections:
         """A device sign-in (RFC 8628), saved as `name`: `show` tells the person the code and the page to enter it
         at, then the vendor is polled until they have (see `services.device`)."""
         await self.check_name_free(name)
-        return await self.save_new(name, await connect_with_device(self.client, provider, show, sleep=sleep))
+        return await self.save_new(name, await self.obtain_with_device(provider, show, sleep=sleep))
+
+    async def obtain_with_device(
+        self, provider: Provider, show: Callable[[DeviceAuthorization], object], *, sleep: Sleep = asyncio.sleep
+    ) -> Connected:
+        """A device sign-in's tokens and account, not saved yet (the window asks about a twin account first)."""
+        return await connect_with_device(self.client, provider, show, sleep=sleep)
 
     async def save_new(self, name: str, connected: Connected, *, replacing: Connection | None = None) -> Connection:
         """Save a fresh sign-in; `replacing` (a reconnect) keeps that connection's identity and place."""
