@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 
+import segno
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QPushButton, QRadioButton
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QPushButton, QRadioButton
 
-from connmgr.gui.connect.device_code import DeviceCodePanel
+from connmgr.gui.connect.device_code import QR_MODULE_PX, DeviceCodePanel
 from connmgr.listing.rows import Column
 from tests.gui.connect_driver import Driver
 from tests.support.flows import enter_device_code
@@ -32,6 +34,19 @@ def device_choice(desktop, device_server, name: str) -> tuple[Driver, list[str]]
     return d, opened
 
 
+def qr_modules(pixmap: QPixmap) -> tuple[bytearray, ...]:
+    """The QR code shown, read back square by square (dark 1, light 0), its quiet zone of 4 left out."""
+    image = pixmap.toImage()
+    size = image.width() // QR_MODULE_PX - 8
+    centre = QR_MODULE_PX // 2
+
+    def dark(row: int, col: int) -> int:
+        pixel = image.pixelColor((col + 4) * QR_MODULE_PX + centre, (row + 4) * QR_MODULE_PX + centre)
+        return int(pixel.lightness() < 128)
+
+    return tuple(bytearray(dark(r, c) for c in range(size)) for r in range(size))
+
+
 def shown_code(d: Driver) -> DeviceCodePanel:
     panel = d.dialog.findChild(DeviceCodePanel)
     d.qtbot.waitUntil(lambda: bool(panel.isVisible() and panel.user_code), timeout=TIMEOUT_MS)
@@ -47,6 +62,7 @@ def test_the_device_choice_shows_the_code_opens_the_page_and_connects(desktop, d
     d.qtbot.mouseClick(panel.findChild(QPushButton, "open_device_page"), Qt.MouseButton.LeftButton)
     (page,) = opened
     assert panel.user_code in page  # the page with the code filled in
+    assert qr_modules(panel.findChild(QLabel, "device_page_qr").pixmap()) == segno.make(page, error="m").matrix
     person = asyncio.ensure_future(enter_device_code(page, ALICE.username, ALICE.password))
     desktop.qtbot.waitUntil(person.done, timeout=TIMEOUT_MS)
     person.result()

@@ -1,14 +1,15 @@
-"""A device sign-in's code in the Connect dialog: what to type, where, a button that opens the page in the person's
-browser, and how long the code has left. Cancel stays the dialog's."""
+"""A device sign-in's code in the Connect dialog: what to type, where (as a QR code too, for a phone), a button that
+opens the page in the person's browser, and how long the code has left. Cancel stays the dialog's."""
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontDatabase, QPixmap
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from connmgr.domain.device import DeviceAuthorization
 from connmgr.domain.durations import countdown
@@ -39,12 +40,18 @@ class DeviceCodePanel(QFrame):
         self._open.setObjectName("open_device_page")
         self._open.clicked.connect(lambda: self._open_url(self._page))
         self._left = hint_label("")
+        self._qr = QLabel()
+        self._qr.setObjectName("device_page_qr")
+        self._qr.setToolTip("The page, for a phone's camera")
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self._tick)
-        layout = QVBoxLayout(self)
+        column = QVBoxLayout()
         for widget in (self._intro, self._code, self._address, self._open, self._left):
-            layout.addWidget(widget)
+            column.addWidget(widget)
+        layout = QHBoxLayout(self)
+        layout.addLayout(column, stretch=1)
+        layout.addWidget(self._qr, alignment=Qt.AlignmentFlag.AlignTop)
         self.hide()
 
     @property
@@ -63,6 +70,7 @@ class DeviceCodePanel(QFrame):
         )
         self._code.setText(grant.user_code)
         self._address.setText(grant.verification_uri)
+        self._qr.setPixmap(qr_code(grant.verification_uri_complete))
         self._address.show()
         self._left.show()
         self._tick()
@@ -77,6 +85,21 @@ class DeviceCodePanel(QFrame):
     def _tick(self) -> None:
         left = self._ends_at - self._clock()
         self._left.setText(f"The code expires in {countdown(left)}." if left > 0 else "The code has expired.")
+
+
+QR_MODULE_PX = 4  # each square of the code: a phone reads it from across a desk
+
+
+def qr_code(text: str) -> QPixmap:
+    """`text` as a QR code (segno, error correction M, the quiet zone it needs)."""
+    # segno's import, like the code itself, is paid only when a device sign-in shows one.
+    import segno
+
+    png = io.BytesIO()
+    segno.make(text, error="m", micro=False).save(png, kind="png", scale=QR_MODULE_PX)
+    pixmap = QPixmap()
+    pixmap.loadFromData(png.getvalue(), "PNG")
+    return pixmap
 
 
 def _monospace(label: QLabel) -> QFont:
