@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from connmgr.domain.device import DeviceAuthorization
-from connmgr.domain.errors import GrantError, VendorError
+from connmgr.domain.errors import ConfigError, GrantError, VendorError
 from connmgr.domain.provider import resolve_provider
 from connmgr.services.device import connect_with_device
 from tests.support.flows import PassingTime, device_provider, enter_device_code
-from tests.support.oidc_fixtures import ALICE, DEVICE_CODE_TTL_S, DEVICE_INTERVAL_S, DEVICES, GENERIC_NATIVE
+from tests.support.oidc_fixtures import ALICE, DEVICE_APP, DEVICE_CODE_TTL_S, DEVICE_INTERVAL_S, DEVICES, GENERIC_NATIVE
 from tests.support.providers import CATALOG
 
 
@@ -100,3 +100,30 @@ async def test_a_client_the_provider_has_not_allowed_the_device_grant_is_told_so
         "OpenID Connect (generic): the device authorization endpoint refused the request (“urn:ietf:params:oauth:"
         "grant-type:device_code is not allowed for this client”); check the client ID, secret and scopes."
     )
+
+
+async def test_the_oauth2_template_signs_in_on_a_device_with_the_endpoints_typed_in(client, device_server):
+    issuer = device_server.issuer(DEVICES).issuer
+    values = {
+        "client_id": DEVICE_APP.client_id,
+        "scope": "openid email",
+        "device_authorization_url": f"{issuer}/device/auth",
+        "token_url": f"{issuer}/token",
+        "userinfo_url": f"{issuer}/me",
+    }
+    provider = resolve_provider(CATALOG.get("oauth2"), values, "device_code")
+    time = PassingTime()
+    shown: list[DeviceAuthorization] = []
+    time.during[1] = lambda: enter_device_code(shown[0].verification_uri_complete, ALICE.username, ALICE.password)
+
+    connected = await connect_with_device(client, provider, shown.append, sleep=time.sleep, clock=time.clock)
+
+    assert connected.account == ALICE.email  # from the who-am-I call: OAuth 2.0 validates no id token
+    assert connected.claims == {}
+
+
+def test_the_oauth2_template_asks_for_the_device_authorization_endpoint():
+    with pytest.raises(ConfigError, match="Device authorization endpoint is required"):
+        resolve_provider(
+            CATALOG.get("oauth2"), {"client_id": "x", "token_url": "https://example.com/token"}, "device_code"
+        )
