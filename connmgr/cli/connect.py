@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import os
 import sys
 import time
@@ -59,8 +60,9 @@ def _values(template: ProviderTemplate, flow: Flow, assignments: Sequence[str]) 
     return values
 
 
-def _tell_device_code(grant: DeviceAuthorization) -> None:
-    """What the person must do for a device sign-in, on stderr (stdout carries the result)."""
+def tell_device_code(grant: DeviceAuthorization) -> None:
+    """What the person must do for a device sign-in, on stderr (stdout carries the result); on a terminal, the page
+    as a QR code too, for a phone."""
     filled_in = grant.verification_uri_complete != grant.verification_uri
     lines = (
         "Open this page in any browser and sign in:",
@@ -71,6 +73,17 @@ def _tell_device_code(grant: DeviceAuthorization) -> None:
     )
     for line in lines:  # one by one: the vendor's text is escaped for the terminal, and so would a line break be
         print(for_terminal(line), file=sys.stderr, flush=True)
+    if sys.stderr.isatty():
+        print(qr_for_terminal(grant.verification_uri_complete), file=sys.stderr, flush=True)
+
+
+def qr_for_terminal(text: str) -> str:
+    """`text` as a QR code of block characters, two rows of squares to a line (no escape sequences)."""
+    import segno  # paid for by a device sign-in only
+
+    out = io.StringIO()
+    segno.make(text, error="m", micro=False).terminal(out=out, compact=True)
+    return out.getvalue().rstrip("\n")
 
 
 def cmd_connect(args: argparse.Namespace, desktop: Desktop) -> int:
@@ -81,7 +94,7 @@ def cmd_connect(args: argparse.Namespace, desktop: Desktop) -> int:
     result: Connection | Denied | AuthorizationFailed
     if flow == Flow.DEVICE_CODE:
         result = run_operation(
-            lambda c: c.connect_with_device(args.name, c.new_provider(template.id, values, flow), _tell_device_code),
+            lambda c: c.connect_with_device(args.name, c.new_provider(template.id, values, flow), tell_device_code),
             args.home,
         )
     elif flow != Flow.AUTHORIZATION_CODE:

@@ -2,9 +2,13 @@
 at oidc-provider's pages while the command polls at the interval the provider names, and the connection works."""
 
 import asyncio
+import io
 import json
+import sys
 import threading
 
+from connmgr.cli.connect import qr_for_terminal, tell_device_code
+from connmgr.domain.device import DeviceAuthorization
 from tests.support.flows import enter_device_code
 from tests.support.oidc_fixtures import ALICE, DEVICE_APP, DEVICES
 from tests.support.secrets import leaked
@@ -67,3 +71,20 @@ def test_a_person_who_aborts_ends_the_command_with_one_sentence(connmgr, device_
         "connect again for a new code."
     ]
     assert "Aborted" not in connmgr("list").out  # nothing saved
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_on_a_terminal_the_page_is_shown_as_a_qr_code_too(monkeypatch):
+    grant = DeviceAuthorization("dc", "WDJB-MJHT", "https://id.example/device", "https://id.example/device?c=1", 600, 5)
+    for stream, shows_qr in ((io.StringIO(), False), (Terminal(), True)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        tell_device_code(grant)
+        told = stream.getvalue()
+        assert told.startswith("Open this page in any browser and sign in:\n  https://id.example/device?c=1\n")
+        assert "  WDJB-MJHT\n" in told
+        assert (qr_for_terminal(grant.verification_uri_complete) in told) is shows_qr
+    assert set(qr_for_terminal("https://id.example/device?c=1")) <= {"█", "▀", "▄", " ", "\n"}  # no escapes
