@@ -86,7 +86,7 @@ def table(home: str) -> None:
 
 def connmgr(home: str) -> None:
     from connmgr import app
-    from connmgr.gui import launch
+    from connmgr.gui.startup import launch
 
     build_window = launch.build_window
 

@@ -2,10 +2,11 @@
 each of 20 sign-in windows opened against a local page and cancelled (budget: after the 20th within 10% of after
 the first: no page, profile or window left behind).
 
-connmgr runs as `connmgr --home HOME` would, with one hook on `wiring.wire` (called once the window is painted)
-that starts this script's coroutine on the window's own loop; the sign-ins go through `sign_in_flow.sign_in`, the
-path of the Connect button. The reference for the idle figure is a bare PySide6 window measured the same way in its
-own process. RSS is the process's own (psutil); QtWebEngine's helper processes are reported beside it.
+connmgr runs as `connmgr --home HOME` would, with one hook on `assembly.assemble` (called once the window is
+painted) that starts this script's coroutine on the window's own loop; the sign-ins go through `Connections.connect`
+in the embedded window, the path of the Connect button. The reference for the idle figure is a bare PySide6 window
+measured the same way in its own process. RSS is the process's own (psutil); QtWebEngine's helper processes are
+reported beside it.
 
     .venv/bin/python -m benchmarks.memory
 """
@@ -61,13 +62,14 @@ def _helpers_mib() -> float:
 
 
 async def _one_sign_in(assembled: object, provider: object, alive: dict[str, int]) -> None:
-    from connmgr.gui.sign_in_flow import sign_in
+    from connmgr.gui.sign_in_flow import EmbeddedBrowser
     from connmgr.gui.signin.window import SignInWindow
+    from connmgr.services.connecting import Cancelled
 
     window = assembled.window  # type: ignore[attr-defined]
     seen = set(window.findChildren(SignInWindow))
     flow = asyncio.ensure_future(
-        sign_in(assembled.connections, provider, system_browser=False, open_url=print, parent=window)  # type: ignore[attr-defined]
+        assembled.connections.connect("Memory", provider, embedded=EmbeddedBrowser(window))  # type: ignore[attr-defined]
     )
     deadline = time.monotonic() + 30
     while not (opened := [w for w in window.findChildren(SignInWindow) if w not in seen]):
@@ -84,7 +86,7 @@ async def _one_sign_in(assembled: object, provider: object, alive: dict[str, int
         raise RuntimeError("the local sign-in page did not load")
     sign_in_window.reject()  # Cancel: the window closes and frees its page and profile
     outcome = await flow
-    assert outcome.sign_in is None
+    assert isinstance(outcome, Cancelled), outcome
 
 
 async def _bench(assembled: object, base_url: str, floor_mib: float, home: Path) -> None:
@@ -171,7 +173,7 @@ def _floor_mib() -> float:
 
 def main() -> None:
     from connmgr import app
-    from connmgr.gui import wiring
+    from connmgr.gui.startup import assembly
 
     floor = _floor_mib()
     server = TokenServer()
@@ -179,10 +181,10 @@ def main() -> None:
     home = fresh_home(Path(directory), "home")
     with ConnectionDatabase(home, data_key_for(home)) as store:
         fill_table_store(store, COUNT)
-    wire = wiring.wire
+    assemble = assembly.assemble
 
-    def hooked(*args: object, **kwargs: object) -> wiring.Assembled:
-        assembled = wire(*args, **kwargs)  # type: ignore[arg-type]
+    def hooked(*args: object, **kwargs: object) -> assembly.App:
+        assembled = assemble(*args, **kwargs)  # type: ignore[arg-type]
         task = asyncio.ensure_future(_bench(assembled, server.base_url, floor, home))
         task.add_done_callback(_failed)
         return assembled
@@ -192,7 +194,7 @@ def main() -> None:
         shutil.rmtree(directory, ignore_errors=True)
         os._exit(1)
 
-    wiring.wire = hooked  # the window imports it from the module when it wires itself
+    assembly.assemble = hooked  # start-up imports it from the module once the window is painted
     sys.argv = ["connmgr", "--home", str(home)]
     app.main()
 

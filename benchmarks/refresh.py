@@ -134,7 +134,7 @@ async def _bench(server: TokenServer, store: LocalStore, names: list[str]) -> li
         }
         for one in ways.values():  # warm-up: imports, connection pools, SQLite's page cache, every lock file made
             await _run(range(COUNT), one)
-        gc.freeze()  # as connmgr's window does once it has started (connmgr/gui/launch.py)
+        gc.freeze()  # as connmgr's window does once it has started (connmgr/gui/startup/assembly.py)
         # The table's figure is each way's median over REPEATS runs of COUNT; the stall is the worst of its runs.
         rates: dict[str, list[float]] = {way: [] for way in ways}
         stalls: dict[str, list[float]] = {way: [] for way in ways}

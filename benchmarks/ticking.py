@@ -1,6 +1,6 @@
 """Ticking: the GUI thread's time for one countdown tick with 10,000 connections in the table (budget 2 ms).
 
-The real window (`assemble`) at its default size, shown offscreen. The model's once-a-second timer is stopped
+The real window (`build_app`) at its default size, shown offscreen. The model's once-a-second timer is stopped
 and its clock advanced one second per tick by hand, so each measured tick is exactly one `model.tick()` plus
 what it causes: the proxy's handling of `dataChanged`, and the repaint of the visible viewport (events are
 processed until the table's viewport has painted). The figure is the GUI thread's CPU time (`thread_time`), so
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QApplication, QHeaderView, QTableView
 
 from benchmarks.common import Figure, emit, fill_table_store, fresh_home
 from connmgr.gui.qt_start import start_application
-from connmgr.gui.wiring import assemble
+from connmgr.gui.startup.assembly import build_app
 from connmgr.listing import Column
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import LocalStore
@@ -137,7 +137,7 @@ def main() -> None:
         # The window is wired on the qasync loop, as the app runs it (the store tells the table of its changes).
         asyncio.set_event_loop(qasync.QEventLoop(app, already_running=True))
         started = time.perf_counter()
-        assembled = assemble(store, OAuthClient())
+        assembled = build_app(store, OAuthClient())
         window, model = assembled.window, assembled.window.model
         assembled_s = time.perf_counter() - started
         window.show()

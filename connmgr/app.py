@@ -91,7 +91,7 @@ def _open_window(home: Home, *, verbose: bool) -> int:
         from connmgr.gui import smoke
 
         return smoke.run(smoke_url, home.path)
-    from connmgr.gui.launch import run  # Qt is imported only when the window opens
+    from connmgr.gui.startup.launch import run  # Qt is imported only when the window opens
 
     return run(home.path, home.notices, verbose=verbose)
 

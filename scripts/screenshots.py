@@ -28,7 +28,7 @@ from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.gui.connect import ConnectDialog
 from connmgr.gui.qt_start import start_application
 from connmgr.gui.resources import vendor_icon
-from connmgr.gui.wiring import assemble
+from connmgr.gui.startup.assembly import build_app
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import LocalStore, PassphraseDataKey
 from connmgr.storage.store import ConnectionDatabase
@@ -114,7 +114,7 @@ def main(out: Path) -> None:
         store = LocalStore(home, PassphraseDataKey(home, "screenshots"))
         stage(store.database)  # before the loop runs: sealing asks for the data key, which never happens on the loop
         asyncio.set_event_loop(qasync.QEventLoop(app, already_running=True))
-        assembled = assemble(store, OAuthClient())
+        assembled = build_app(store, OAuthClient())
         window = assembled.window
         window.resize(1280, 560)
         window.show()

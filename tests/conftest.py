@@ -12,6 +12,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pytest_plugins = [
     "tests.simulators.fixtures",
     "tests.support.oidc_fixtures",
+    "tests.support.postgres_fixtures",
     "tests.support.certificates",
     "tests.support.echo",
     "tests.gui.desktop",

@@ -17,7 +17,6 @@ from connmgr.cli.desktop import Desktop
 from connmgr.cli.output import connection_json, print_json
 from connmgr.cli.store import open_store, run_operation
 from connmgr.cli.usage import UsageError
-from connmgr.domain.callback import AuthorizationFailed, Denied
 from connmgr.domain.connection import Connection
 from connmgr.domain.device import DeviceAuthorization
 from connmgr.domain.dialect import Flow
@@ -25,7 +24,8 @@ from connmgr.domain.durations import in_words
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.names import for_terminal
 from connmgr.domain.template import ProviderTemplate
-from connmgr.services.loopback import sign_in_with_system_browser
+from connmgr.services.connecting import NotSaved, Saved
+from connmgr.services.loopback import LoopbackBrowser
 from connmgr.templates import load_catalog
 
 
@@ -91,35 +91,25 @@ def cmd_connect(args: argparse.Namespace, desktop: Desktop) -> int:
     template = catalog.get(args.template)
     flow = Flow(args.flow) if args.flow else template.flows[0]
     values = _values(template, flow, args.set)
-    result: Connection | Denied | AuthorizationFailed
-    if flow == Flow.DEVICE_CODE:
-        result = run_operation(
-            lambda c: c.connect_with_device(args.name, c.new_provider(template.id, values, flow), tell_device_code),
-            args.home,
-        )
-    elif flow != Flow.AUTHORIZATION_CODE:
-        result = run_operation(
-            lambda c: c.connect_directly(
+    result: Connection | NotSaved
+    if flow != Flow.AUTHORIZATION_CODE or args.system_browser:
+        # Nobody is asked here: a second connection to an account already connected is saved, as it was asked for.
+        outcome = run_operation(
+            lambda c: c.connect(
                 args.name,
                 c.new_provider(template.id, values, flow),
-                username=values.get("username", ""),
-                password=values.get("password", ""),
+                system=LoopbackBrowser(webbrowser.open),
+                device=tell_device_code,
             ),
             args.home,
         )
-    elif args.system_browser:
-        result = run_operation(
-            lambda c: sign_in_with_system_browser(
-                c, args.name, c.new_provider(template.id, values, flow), webbrowser.open
-            ),
-            args.home,
-        )
+        result = outcome.connection if isinstance(outcome, Saved) else outcome
     elif desktop.browser_sign_in is None:
         raise ConfigError(template.name, "signing in needs the sign-in window", "pass --system-browser")
     else:
         with open_store(args.home) as store:
             result = desktop.browser_sign_in(store, args.name, template.id, values)
-    if isinstance(result, Denied | AuthorizationFailed):
+    if not isinstance(result, Connection):
         print(for_terminal(result.sentence), file=sys.stderr)
         return 1
     if args.json:

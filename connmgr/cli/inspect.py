@@ -13,8 +13,10 @@ from connmgr.cli.desktop import Desktop
 from connmgr.cli.output import connection_json, print_json
 from connmgr.cli.store import open_store, run_operation
 from connmgr.cli.usage import UsageError
+from connmgr.cli.workspace import shared_listing
+from connmgr.domain.checks import CheckResult
 from connmgr.domain.claims import TokenClaims, token_claims
-from connmgr.domain.errors import ConfigError
+from connmgr.domain.errors import ConfigError, TokenRejected
 from connmgr.domain.health import expiry_text, health
 from connmgr.domain.names import for_terminal
 from connmgr.domain.token_forms import TokenForm
@@ -26,9 +28,18 @@ COLUMNS = ("NAME", "TEMPLATE", "STATUS", "ACCOUNT", "EXPIRES")
 def cmd_list(args: argparse.Namespace, _: Desktop) -> int:
     with open_store(args.home, secrets=False) as store:  # metadata only
         connections = asyncio.run(store.list_connections())
+    shared = shared_listing(args.home)
+    connected_by = {c.id: by for c, by in shared}
+    if shared:  # beside the private ones, in the store's order (ASCII letters folded)
+        connections = sorted([*connections, *(c for c, _ in shared)], key=lambda c: (_folded(c.name), c.name))
     now = time.time()
     if args.json:
-        print_json([connection_json(c, now) for c in connections])
+        print_json(
+            [
+                connection_json(c, now) | {"shared": c.id in connected_by, "connected_by": connected_by.get(c.id)}
+                for c in connections
+            ]
+        )
         return 0
     if not connections:
         print("No connections yet. Connect one with: connmgr connect TEMPLATE --name NAME (see connmgr templates)")
@@ -44,6 +55,13 @@ def cmd_list(args: argparse.Namespace, _: Desktop) -> int:
     for row in [COLUMNS, *rows]:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
     return 0
+
+
+def _folded(name: str) -> str:
+    return name.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def cmd_token(args: argparse.Namespace, desktop: Desktop) -> int:
@@ -85,5 +103,23 @@ def cmd_claims(args: argparse.Namespace, _: Desktop) -> int:
 
 
 def cmd_check(args: argparse.Namespace, _: Desktop) -> int:
-    print(for_terminal(run_operation(lambda c: c.check(args.name), args.home)))
+    """The account on stdout (what a script reads), the status and time on stderr; `--json`: all of it on stdout.
+    A refusal is said in one line, after its status and time, with exit status 1."""
+
+    async def check(connections: Connections) -> tuple[CheckResult | None, TokenRejected | None]:
+        try:
+            return await connections.check(args.name), None
+        except TokenRejected as refused:
+            return connections.last_checks.get((await connections.store.get(args.name)).id), refused
+
+    result, refused = run_operation(check, args.home)
+    if result is not None and args.json:
+        print_json({"name": args.name} | result.as_json())
+    elif result is not None and refused is None:
+        print(for_terminal(result.identity or ""))
+        print(f"HTTP {result.status} in {result.elapsed_ms} ms", file=sys.stderr)
+    if refused is not None:
+        timed = f"HTTP {result.status} in {result.elapsed_ms} ms. " if result is not None else ""
+        print(for_terminal(timed + refused.sentence), file=sys.stderr)
+        return 1
     return 0

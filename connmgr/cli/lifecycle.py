@@ -9,15 +9,10 @@ import time
 from connmgr.cli.desktop import Desktop
 from connmgr.cli.store import run_operation
 from connmgr.cli.usage import UsageError
-from connmgr.domain.connection import Connection
 from connmgr.domain.durations import countdown
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.names import for_terminal
 from connmgr.services.connections import Connections
-
-
-def _remaining(c: Connection, now: float) -> float | None:
-    return None if c.expires_at is None else c.expires_at - now
 
 
 def cmd_refresh(args: argparse.Namespace, _: Desktop) -> int:
@@ -34,7 +29,7 @@ def cmd_refresh(args: argparse.Namespace, _: Desktop) -> int:
                 failures += 1
                 print(for_terminal(exc.sentence), file=sys.stderr)
                 continue
-            print(f"{for_terminal(name)}: refreshed, {countdown(_remaining(updated, time.time()))}")
+            print(f"{for_terminal(name)}: refreshed, {countdown(updated.remaining(time.time()))}")
         return 1 if failures else 0
 
     return run_operation(refresh_all, args.home)

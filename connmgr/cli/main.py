@@ -10,7 +10,7 @@ import sys
 from connmgr import logs
 
 # Every group of commands, imported where a frozen build's analysis finds them: the parser names them only.
-from connmgr.cli import connect, export, inspect, lifecycle, run, templates  # noqa: F401
+from connmgr.cli import audit, connect, export, inspect, lifecycle, run, share, templates, workspace  # noqa: F401
 from connmgr.cli.desktop import Desktop
 from connmgr.cli.parser import Handler
 from connmgr.cli.usage import UsageError

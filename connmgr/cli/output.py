@@ -13,6 +13,7 @@ def print_json(data: object) -> None:
 
 
 def connection_json(c: Connection, now: float) -> dict[str, object]:
+    remaining = c.remaining(now)
     return {
         "name": c.name,
         "template": c.template_id,
@@ -20,7 +21,7 @@ def connection_json(c: Connection, now: float) -> dict[str, object]:
         "status": health(c, now).value,
         "account": c.account,
         "expires_at": iso_utc(c.expires_at),
-        "expires_in_s": None if c.expires_at is None else int(c.expires_at - now),
+        "expires_in_s": None if remaining is None else int(remaining),
         "refresh_expires_at": iso_utc(c.refresh_expires_at),
         "has_refresh_token": c.has_refresh_token,
     }

@@ -192,11 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text, handler in (
         ("revoke", "revoke at the vendor and forget the token", Handler("lifecycle", "cmd_revoke")),
         ("remove", "forget a connection", Handler("lifecycle", "cmd_remove")),
-        ("check", "ask the vendor who the token belongs to", Handler("inspect", "cmd_check")),
     ):
         p = commands.add_parser(name, help=text)
         p.add_argument("name")
         p.set_defaults(handler=handler)
+    p = commands.add_parser("check", help="ask the vendor who the token belongs to: its HTTP status, time and answer")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=Handler("inspect", "cmd_check"))
     p = commands.add_parser("rename", help="give a connection another name")
     p.add_argument("old", metavar="OLD")
     p.add_argument("new", metavar="NEW")
@@ -206,4 +209,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", required=True, metavar="FILE")
     p.add_argument("--prefix", type=_variable_prefix)
     p.set_defaults(handler=Handler("export", "cmd_export"))
+    p = commands.add_parser("audit", help="who did what to the connections, and whether the log is intact")
+    p.add_argument("name", nargs="?", metavar="NAME", help="one connection's entries only")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--verify", action="store_true", help="check every entry's hash chain; exit 1 if it is broken")
+    p.set_defaults(handler=Handler("audit", "cmd_audit"))
+    for name, text, function in (
+        ("share", "move a connection into the workspace (sealed to its key; no copy kept here)", "cmd_share"),
+        ("unshare", "move a shared connection out of the workspace into this home", "cmd_unshare"),
+    ):
+        p = commands.add_parser(name, help=text)
+        p.add_argument("name", metavar="NAME")
+        p.set_defaults(handler=Handler("share", function))
+    _add_workspace(commands)
     return parser
+
+
+def _add_workspace(commands: argparse._SubParsersAction[_Parser]) -> None:
+    group = commands.add_parser("workspace", help="share connections with a team in a PostgreSQL workspace")
+    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    url = "the workspace's libpq URI (postgresql://user@host/db?sslmode=verify-full), never with its password"
+    p = actions.add_parser("create", help="set up a workspace; this device is its first admin")
+    p.add_argument("url", metavar="URL", help=url)
+    p.add_argument("--name", help="the workspace's name (default: its address)")
+    p.add_argument("--member", help="this device's member name (default: the login name)")
+    p.set_defaults(handler=Handler("workspace", "cmd_create"))
+    p = actions.add_parser("join", help="ask to join a workspace (run again once approved); prints the fingerprint")
+    p.add_argument("url", metavar="URL", help=url)
+    p.add_argument("--member", required=True, help="this device's member name")
+    p.add_argument("--admin-fingerprint", help="the approving admin's fingerprint as they read it out (no prompt)")
+    p.set_defaults(handler=Handler("workspace", "cmd_join"))
+    p = actions.add_parser("approve", help="admin: approve a join request; prints the fingerprint to compare")
+    p.add_argument("member", metavar="MEMBER")
+    p.add_argument("--fingerprint", help="the member's fingerprint as they read it out (no prompt)")
+    p.set_defaults(handler=Handler("workspace", "cmd_approve"))
+    p = actions.add_parser("remove", help="admin: remove a member; the workspace key is rotated")
+    p.add_argument("member", metavar="MEMBER")
+    p.set_defaults(handler=Handler("workspace", "cmd_remove"))
+    p = actions.add_parser("status", help="the members, this device, and whether the workspace is online")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=Handler("workspace", "cmd_status"))

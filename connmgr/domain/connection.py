@@ -69,6 +69,16 @@ class Connection:
     created_at: float = 0.0
     updated_at: float = 0.0
 
+    def remaining(self, now: float) -> float | None:
+        """Seconds from `now` until the access token runs out (negative once it has); None if it never does."""
+        return None if self.expires_at is None else self.expires_at - now
+
+    @property
+    def generation(self) -> tuple[object, ...]:
+        """Which tokens it holds: changes whenever it gets new ones (a sign-in, a refresh, a revoke) and only then,
+        not when its account label or its status does."""
+        return self.id, self.issued_at, self.expires_at, self.has_refresh_token
+
     def with_tokens(self, tokens: TokenSet, *, now: float) -> Connection:
         """This connection after a sign-in or refresh produced `tokens`."""
         return replace(
@@ -90,6 +100,11 @@ def split_values(values: Mapping[str, str], secret_names: set[str]) -> tuple[dic
     plain = {k: v for k, v in values.items() if k not in secret_names}
     secret = {k: v for k, v in values.items() if k in secret_names}
     return plain, secret
+
+
+def secrets_of(tokens: TokenSet, fields: Mapping[str, str]) -> Secrets:
+    """What is kept secret of `tokens`, with the connection's secret field values (`fields`)."""
+    return Secrets(tokens.access_token, tokens.refresh_token, tokens.id_token, dict(fields))
 
 
 def tokens_of(connection: Connection, secrets: Secrets) -> TokenSet | None:

@@ -87,7 +87,7 @@ def expiry_text(connection: Connection, now: float) -> str:
     `connmgr list` both say this. A revoked connection has nothing left to expire: "—"."""
     if connection.status is Status.REVOKED:
         return "—"
-    text = countdown(None if connection.expires_at is None else connection.expires_at - now)
+    text = countdown(connection.remaining(now))
     if connection.refresh_expires_at is not None:
         text += f" (sign-in {countdown(connection.refresh_expires_at - now)})"
     return text

@@ -19,6 +19,11 @@ class TokenForm(StrEnum):
     def description(self) -> str:
         return _DESCRIPTIONS[self]
 
+    @property
+    def label(self) -> str:
+        """Its name in a menu ("Copy as", then "curl command")."""
+        return _LABELS[self]
+
 
 _DESCRIPTIONS = {
     TokenForm.TOKEN: "the bare token",
@@ -26,4 +31,11 @@ _DESCRIPTIONS = {
     TokenForm.CURL: "a curl command calling the vendor's who-am-I address",
     TokenForm.ENV: "the variables export would write",
     TokenForm.JSON: "JSON with the token, its expiry, its type and the headers",
+}
+_LABELS = {
+    TokenForm.TOKEN: "Token",
+    TokenForm.HEADER: "Headers",
+    TokenForm.CURL: "curl command",
+    TokenForm.ENV: ".env lines",
+    TokenForm.JSON: "JSON",
 }

@@ -11,19 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtWidgets import QToolButton, QWidget
 
 from connmgr.domain.callback import AuthorizationFailed, Denied
+from connmgr.domain.checks import CheckResult
 from connmgr.domain.claims import token_claims
 from connmgr.domain.connection import Connection
-from connmgr.domain.dialect import Flow
 from connmgr.domain.durations import countdown, in_words
 from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConnmgrError
@@ -31,19 +31,28 @@ from connmgr.domain.health import health
 from connmgr.domain.likely_field import field_named_in
 from connmgr.domain.provider import Provider
 from connmgr.domain.summary import needs_a_person
+from connmgr.domain.token_forms import TokenForm
 from connmgr.gui.clipboard import CLEAR_AFTER_S, SecretClipboard
-from connmgr.gui.connect import ConnectDialog, ConnectRequest, Failure
+from connmgr.gui.connect import ConnectRequest, Failure
 from connmgr.gui.event_log import Event, EventLog, EventsDock
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import ConnectSession, Prompts
-from connmgr.gui.sign_in_flow import SignInOutcome, sign_in
+from connmgr.gui.sign_in_flow import EmbeddedBrowser
 from connmgr.listing import REFRESHING
+from connmgr.services.connecting import (
+    AlreadyConnected,
+    Cancelled,
+    Failed,
+    NotSaved,
+    Obtained,
+    Saved,
+    Stopped,
+)
 from connmgr.services.connections import Connections
 from connmgr.services.envwriter import git_exposure
-from connmgr.services.inspection import endpoints_of, same_identity
-from connmgr.services.loopback import SIGN_IN_TIMEOUT_S
-from connmgr.services.signin import Connected, finish_sign_in
-from connmgr.storage import LocalStore, PassphraseDataKey, recorded_key_source
+from connmgr.services.inspection import endpoints_of
+from connmgr.services.loopback import SIGN_IN_TIMEOUT_S, LoopbackBrowser
+from connmgr.services.signin import Connected
 from connmgr.storage.errors import KeyringUnavailable
 from connmgr.storage.interface import Change
 
@@ -59,6 +68,7 @@ class Controller(QObject):
         prompts: Prompts,
         *,
         open_url: Callable[[str], object],
+        notify: Callable[[str, str], None],
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -67,7 +77,7 @@ class Controller(QObject):
         self.clipboard = clipboard
         self.prompts = prompts
         self.open_url = open_url
-        self.notify: Callable[[str, str], None] | None = None  # the tray's, where there is one
+        self.notify = notify  # a desktop notification where there is a tray; the status bar says it either way
         self.sign_in_timeout = SIGN_IN_TIMEOUT_S  # how long a sign-in may wait for the person
         self.tasks: set[asyncio.Task[None]] = set()
         self.events = EventLog(self)
@@ -84,6 +94,8 @@ class Controller(QObject):
         actions = window.actions_
         actions["connect"].triggered.connect(lambda: self._start(self.connect_account()))
         actions["copy"].triggered.connect(lambda: self._on_selected(self.copy_token))
+        for form, action in window.actions_.copy_forms.items():
+            action.triggered.connect(lambda _=False, form=form: self._on_selected(partial(self.copy_token, form=form)))
         actions["refresh"].triggered.connect(lambda: self._on_selected(self.refresh))
         actions["check"].triggered.connect(lambda: self._on_selected(self.check))
         actions["revoke"].triggered.connect(lambda: self._on_selected(self.revoke))
@@ -95,6 +107,7 @@ class Controller(QObject):
         window.details.reveal_requested.connect(lambda name: self._start(self.reveal(name), about=name))
         window.details.copy_requested.connect(self._on_copy_requested)
         window.selection_changed.connect(self._on_selection_changed)
+        connections.store.subscribe(self.on_stored_change)  # for as long as the store is open
 
     # -- running actions
 
@@ -171,25 +184,18 @@ class Controller(QObject):
         """One attempt, up to the saved connection; None once saved, else why not."""
         try:
             provider = self.connections.new_provider(request.template_id, request.values, request.flow)
-            connected = await dialog.attempt(self._obtain(request, provider, dialog.dialog))
-            if isinstance(connected, Failure):
-                return connected
-            twins = [c for c in await same_identity(self.connections.store, provider.template.id, connected.account)
-                     if replacing is None or c.id != replacing.id]  # fmt: skip
-            if twins and not await self.prompts.confirm(
-                "Already connected",
-                f"You signed in to {provider.vendor} as {connected.account}, which is already connected as "
-                f"“{twins[0].name}”. Staff switching between client accounts often connect the wrong one. "
-                "Save a second connection to the same account?",
-                "Save anyway",
-                parent=dialog.dialog,
-            ):
-                return Failure(
-                    f"Nothing was saved: {connected.account} is already connected as “{twins[0].name}”; "
-                    "sign in with the account you meant.",
-                    by_person=True,
-                )
-            connection = await self.connections.save_new(request.name, connected, replacing=replacing)
+            timeout = self.sign_in_timeout
+            embedded = None if request.use_system_browser else EmbeddedBrowser(dialog.dialog, timeout=timeout)
+            outcome = await self.connections.connect(
+                request.name,
+                provider,
+                system=LoopbackBrowser(self.open_url, timeout=timeout),
+                embedded=embedded,
+                save_twin=lambda connected, twin: self._save_twin(connected, twin, dialog.dialog),
+                replacing=replacing,
+                stoppable=lambda obtaining: _until_stopped(dialog, obtaining),
+                device=lambda grant: dialog.dialog.show_device_code(grant, self.open_url),
+            )
         except KeyringUnavailable as exc:
             return Failure(await self._offer_passphrase(exc))
         except ConnmgrError as exc:
@@ -197,6 +203,9 @@ class Controller(QObject):
         except Exception:
             log.exception("connecting failed unexpectedly")
             return Failure("Something went wrong; the details are in the log.")
+        if not isinstance(outcome, Saved):
+            return _failure_of(outcome, provider)
+        connection = outcome.connection
         self.rows.upsert(connection)
         self.window.select(connection.name)
         connected_as = f"Connected {connection.name} as {connection.account or 'an unnamed account'}."
@@ -204,46 +213,29 @@ class Controller(QObject):
         self._tell(f"{connected_as} {connection.status_detail}".strip(), connection.name)
         return None
 
-    async def _obtain(self, request: ConnectRequest, provider: Provider, parent: ConnectDialog) -> Connected | Failure:
-        if request.flow == Flow.DEVICE_CODE:
-            return await self.connections.obtain_with_device(
-                provider, partial(parent.show_device_code, open_url=self.open_url)
-            )
-        if request.flow != Flow.AUTHORIZATION_CODE:
-            values = request.values
-            return await self.connections.obtain_directly(
-                provider, username=values.get("username", ""), password=values.get("password", "")
-            )
-        outcome: SignInOutcome = await sign_in(
-            self.connections, provider, system_browser=request.use_system_browser, open_url=self.open_url,
-            parent=parent, timeout=self.sign_in_timeout,
-        )  # fmt: skip
-        if outcome.sign_in is None or outcome.callback_url is None:
-            if not outcome.sentence:
-                return Failure(f"{provider.vendor}: the sign-in was cancelled; nothing was saved.", by_person=True)
-            return Failure(outcome.sentence, outcome.field)
-        result = await finish_sign_in(self.connections.client, outcome.sign_in, outcome.callback_url)
-        if isinstance(result, Denied):
-            return Failure(result.sentence, by_person=True)
-        if isinstance(result, AuthorizationFailed):
-            said = f"{result.error} {result.description}"
-            return Failure(result.sentence, field_named_in(said, provider.template.fields_for(provider.flow)))
-        return result
+    async def _save_twin(self, connected: Connected, twin: Connection, parent: QWidget) -> bool:
+        return await self.prompts.confirm(
+            "Already connected",
+            f"You signed in to {connected.provider.vendor} as {connected.account}, which is already connected as "
+            f"“{twin.name}”. Staff switching between client accounts often connect the wrong one. "
+            "Save a second connection to the same account?",
+            "Save anyway",
+            parent=parent,
+        )
 
     async def reconnect(self, connection: Connection) -> None:
-        _, secrets = await self.connections.store.read(connection.name)
-        fields = secrets.fields
-        preset = ConnectRequest(
-            connection.name, connection.template_id, connection.flow, {**connection.values, **fields}, False
-        )
+        values = await self.connections.reconnect_values(connection.name)
+        preset = ConnectRequest(connection.name, connection.template_id, connection.flow, values, False)
         await self.connect_account(preset, replacing=connection)
 
     # -- a connection's actions
 
-    async def copy_token(self, connection: Connection) -> None:
-        token = await self.connections.access_token(connection.name)
-        self.clipboard.copy(token)
-        self._tell(f"Copied the token of {connection.name}; the clipboard clears in {in_words(CLEAR_AFTER_S)}.")
+    async def copy_token(self, connection: Connection, form: TokenForm = TokenForm.TOKEN) -> None:
+        """The token in `form`, the way the vendor's API takes it, through the clipboard that clears itself."""
+        text = await self.connections.token_as(connection.name, form)
+        self.clipboard.copy(text)
+        what = "the token" if form is TokenForm.TOKEN else form.description
+        self._tell(f"Copied {what} of {connection.name}; the clipboard clears in {in_words(CLEAR_AFTER_S)}.")
 
     def _on_copy_requested(self, label: str, value: str) -> None:
         """A secret the details pane shows, copied from its own button: through the clipboard that clears itself."""
@@ -256,15 +248,30 @@ class Controller(QObject):
         with self._busy(connection.name, REFRESHING):
             updated = await self.connections.refresh(connection.name)
             self.rows.upsert(updated)
-        remaining = None if updated.expires_at is None else updated.expires_at - time.time()
-        self._tell(f"Refreshed {updated.name}; the token expires in {countdown(remaining)}.", updated.name)
+        expires_in = countdown(updated.remaining(time.time()))
+        self._tell(f"Refreshed {updated.name}; the token expires in {expires_in}.", updated.name)
 
     async def check(self, connection: Connection) -> None:
-        """Ask the vendor's who-am-I endpoint whom the token belongs to (the row follows a changed account)."""
+        """Ask the vendor's who-am-I endpoint whom the token belongs to: its status, time and answer in the status
+        bar and in the details pane's "Last check" (a refusal, as a failure; the row follows a changed account)."""
         with self._busy(connection.name, "Checking…"):
-            account = await self.connections.check(connection.name)
+            result = await self.connections.check(connection.name)
+        account = result.identity
         was = "" if account == connection.account else f" (it was listed as {connection.account or 'unnamed'})"
-        self._tell(f"Checked {connection.name}: the vendor says the token belongs to {account}{was}.", connection.name)
+        timed = f"HTTP {result.status} in {result.elapsed_ms} ms"
+        self._tell(
+            f"Checked {connection.name}: {timed}; the vendor says the token belongs to {account}{was}.", connection.name
+        )
+        self.on_checked(connection.name, result)
+
+    def on_checked(self, name: str, result: CheckResult, *, in_background: bool = False) -> None:
+        """A check's answer, this window's or the background's: its connection's "Last check" shows it at once (a
+        refusal is a failure, which shows itself)."""
+        if in_background:
+            self.events.add(f"Checked {name} in the background: {result.summary}.", connection=name)
+        shown = self.window.details.connection
+        if shown is not None and shown.name == name:
+            self._on_selection_changed()
 
     async def revoke(self, connection: Connection) -> None:
         if not await self.prompts.confirm(
@@ -340,6 +347,7 @@ class Controller(QObject):
             health(one, self.rows.now()) if one else None,
             endpoints_of(self.connections.catalog, one) if one else {},
             last_failure=(failure.at, failure.text) if failure else None,
+            last_check=self.connections.last_checks.get(one.id) if one else None,
         )
 
     # -- the notifications
@@ -372,21 +380,14 @@ class Controller(QObject):
         self.events.add(error.sentence, connection=name, failed=True)
         position = self.rows.position_of(name)
         needs_person = position is not None and needs_a_person(self.rows.connection(position), time.time())
-        if self.notify is not None:
-            self.notify(f"{name} needs you" if needs_person else f"Refreshing {name} failed", error.sentence)
-        else:
-            self.window.show_message(error.sentence)
+        self.notify(f"{name} needs you" if needs_person else f"Refreshing {name} failed", error.sentence)
 
     # -- no keyring
 
     async def _offer_passphrase(self, error: KeyringUnavailable) -> str:
         """Where no keyring works, a passphrase may protect the secrets instead: asked, never silent. Returns
         the sentence that says how it ended."""
-        store = self.connections.store
-        if not isinstance(store, LocalStore):  # only a home's own key can be protected by a passphrase
-            return error.sentence
-        home = store.home
-        if recorded_key_source(home) is not None or not await self.prompts.confirm(
+        if not self.connections.may_use_passphrase() or not await self.prompts.confirm(
             "No keyring",
             f"{error.sentence}\n\nProtect connmgr's secrets with a passphrase instead?",
             "Use a passphrase",
@@ -395,5 +396,24 @@ class Controller(QObject):
         first = await self.prompts.passphrase(new=True)
         if first is None or first != await self.prompts.passphrase(new=True):
             return "The passphrases were empty or differed; nothing was changed."
-        store.database.use_key_source(PassphraseDataKey(home, first))
+        self.connections.use_passphrase(first)
         return "Secrets will be protected by your passphrase; try again."
+
+
+async def _until_stopped(dialog: ConnectSession, obtaining: Awaitable[Obtained]) -> Obtained | Stopped:
+    """Cancel in the busy Connect dialog stops the attempt, until the tokens are in."""
+    result = await dialog.attempt(obtaining)
+    return Stopped() if isinstance(result, Failure) else result
+
+
+def _failure_of(outcome: NotSaved, provider: Provider) -> Failure:
+    """How an attempt that saved nothing is said in the Connect dialog: what the person did, plainly."""
+    match outcome:
+        case AuthorizationFailed():
+            said = f"{outcome.error} {outcome.description}"
+            return Failure(outcome.sentence, field_named_in(said, provider.template.fields_for(provider.flow)))
+        case Failed():
+            return Failure(outcome.sentence, outcome.field)
+        case Denied() | Cancelled() | AlreadyConnected() | Stopped():
+            return Failure(outcome.sentence, by_person=True)
+    assert_never(outcome)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from connmgr.domain.checks import CheckResult
 from connmgr.domain.claims import TokenClaims
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.domain.durations import countdown, in_words
@@ -179,8 +180,10 @@ class DetailsPane(QWidget):
         endpoints: Mapping[str, str],
         *,
         last_failure: tuple[float, str] | None = None,
+        last_check: CheckResult | None = None,
     ) -> None:
-        """Show metadata only; secrets stay hidden until the person asks. `last_failure`: when and what."""
+        """Show metadata only; secrets stay hidden until the person asks. `last_failure`: when and what;
+        `last_check`: the vendor's last who-am-I answer that this window saw."""
         self._connection = connection
         self._ticking.clear()
         for form in (self.summary, self.endpoints, self.settings):
@@ -206,6 +209,9 @@ class DetailsPane(QWidget):
         if last_failure is not None:
             at, sentence = last_failure
             self._ticking_row("Last error", at, lambda now: _when(at, now), below=sentence)
+        if last_check is not None:
+            checked = last_check.at
+            self._ticking_row("Last check", checked, lambda now: _when(checked, now), below=last_check.summary)
         self._row("Scopes", scopes_text(connection, template))
         self._row("Token type", connection.token_type)
         if connection.issued_at is not None:
@@ -260,7 +266,7 @@ class DetailsPane(QWidget):
 
     def _ticking_row(self, name: str, epoch: float | None, text_at: Callable[[float], str], *, below: str = "") -> None:
         """A row whose time moves on each tick, in a label of a fixed size: a label that may change size has the
-        pane laid out again each time (0.6 of the 0.8 ms the pane's tick took). `below`: text that stays."""
+        pane laid out again each time, most of what a tick would cost the pane. `below`: text that stays."""
         text = text_at(self._now())
         label = QLabel(text)
         if epoch is not None:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableView,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
@@ -58,7 +59,8 @@ class SearchProxy(QSortFilterProxyModel):
     connections_model); sorted here, every comparison and every tick would call into Python.
 
     Qt's own re-checking of changed rows (dynamic filtering) is off: it checks again every row a change names, and
-    each tick names every row's countdown, which with 10,000 rows and a search typed cost 64 ms to 1.3 s a tick.
+    each tick names every row's countdown, which with thousands of rows and a search typed takes far longer than a
+    tick may.
     Instead, while there is a search, the rows a change may touch the searched text of (a status turning, a
     connection saved) are checked a moment later, those rows only, since such changes come in bursts (many
     refreshes ending together); only if one of them now goes the other way is the whole filter run again.
@@ -146,8 +148,7 @@ class ConnectionsTable(QTableView):
 
 class MainWindow(QMainWindow):
     selection_changed = Signal()
-    closing = Signal()
-    hidden_to_tray = Signal()
+    closing = Signal()  # not where a tray turns closing into hiding (see tray.Tray)
     quit_requested = Signal()  # File > Quit: the app ends, tray or not
 
     def __init__(self, model: ConnectionsModel, catalog: TemplateCatalog, settings: QSettings) -> None:
@@ -157,7 +158,6 @@ class MainWindow(QMainWindow):
         self.model = model
         self.catalog = catalog
         self._settings = settings
-        self.close_to_tray = False  # set where a tray exists: closing then hides, and refreshing goes on
         self.actions_ = RowActions(self)
 
         self.proxy = SearchProxy(self)
@@ -219,6 +219,10 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.actions_["connect"])
         toolbar.addSeparator()
         toolbar.addActions(self.actions_.for_rows())
+        copy_button = toolbar.widgetForAction(self.actions_["copy"])
+        if isinstance(copy_button, QToolButton):  # the button copies the token; its arrow, the token as used
+            copy_button.setMenu(self.actions_.copy_as)
+            copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
@@ -256,7 +260,7 @@ class MainWindow(QMainWindow):
 
     @property
     def settings(self) -> QSettings:
-        """The window's own settings file (kept in the data directory, see launch.build_window)."""
+        """The window's own settings file (kept in the data directory, see startup.window.build_window)."""
         return self._settings
 
     def show_message(self, text: str) -> None:
@@ -268,7 +272,7 @@ class MainWindow(QMainWindow):
         actions = self.actions_
         menus: list[tuple[str, list[QAction | None]]] = [
             ("&File", [actions["connect"], actions["export"], None, actions["quit"]]),
-            ("&Edit", [actions["copy"]]),
+            ("&Edit", [actions["copy"], actions.copy_as.menuAction()]),
             ("&Connection", actions.for_connection_menu()),
             ("&View", [actions["events"]]),
         ]
@@ -323,7 +327,7 @@ class MainWindow(QMainWindow):
     def _on_about(self) -> None:
         from connmgr.gui.about import AboutDialog  # not needed for the first paint
 
-        # The window's settings file is kept in the data directory (launch.build_window).
+        # The window's settings file is kept in the data directory (startup.window.build_window).
         about = AboutDialog(Path(self._settings.fileName()).parent, self)
         about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         about.open()  # not exec(): no nested event loop under the qasync loop
@@ -366,10 +370,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
-        if self.close_to_tray:
-            event.ignore()
-            self.hide()
-            self.hidden_to_tray.emit()
-            return
         self.closing.emit()
         super().closeEvent(event)

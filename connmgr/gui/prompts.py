@@ -19,22 +19,19 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMe
 
 from connmgr.domain.template import TemplateCatalog
 from connmgr.gui.connect import ConnectDialog, ConnectRequest, Failure
+from connmgr.gui.first_signal import FirstSignal
 from connmgr.gui.resources import vendor_icon
+from connmgr.services.connecting import Stopped
 
 T = TypeVar("T")
-STOPPED = Failure("Stopped before connecting; nothing was saved.", by_person=True)
+STOPPED = Failure(Stopped().sentence, by_person=True)
 EXPORT_FOLDER_KEY = "export/folder"
 
 
 async def answer(dialog: QDialog) -> int:
     """Show `dialog` window-modal and wait for its result code without blocking the loop."""
-    done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-    def on_finished(code: int) -> None:
-        if not done.done():
-            done.set_result(code)
-
-    dialog.finished.connect(on_finished)
+    done = FirstSignal[int]()
+    dialog.finished.connect(done.set)
     dialog.open()
     try:
         return await done
@@ -51,8 +48,8 @@ class ConnectSession:
 
     def __init__(self, dialog: ConnectDialog) -> None:
         self.dialog = dialog
-        self._answer: asyncio.Future[bool] | None = None  # True: submitted; False: closed
-        self._stop: asyncio.Future[None] | None = None
+        self._answer: FirstSignal[bool] | None = None  # True: submitted; False: closed
+        self._stop: FirstSignal[None] | None = None
         dialog.submitted.connect(lambda: self._settle(True))
         dialog.finished.connect(lambda _code: self._settle(False))
         dialog.stop_requested.connect(self._on_stop_requested)
@@ -70,7 +67,7 @@ class ConnectSession:
     async def request(self, failure: Failure | None = None) -> ConnectRequest | None:
         """The values of the next attempt once the person submits them (after `failure` is shown, when there was
         one); None once they close the dialog."""
-        self._answer = asyncio.get_running_loop().create_future()
+        self._answer = FirstSignal()
         if failure is not None:
             self.dialog.show_failure(failure)
         if not self.dialog.isVisible():
@@ -83,9 +80,9 @@ class ConnectSession:
     async def attempt(self, work: Awaitable[T]) -> T | Failure:
         """What `work` comes to, unless the person stops it first (Cancel while the dialog is busy)."""
         task = asyncio.ensure_future(work)
-        self._stop = asyncio.get_running_loop().create_future()
+        self._stop = FirstSignal()
         try:
-            either: list[asyncio.Future[Any]] = [task, self._stop]
+            either: list[asyncio.Future[Any]] = [task, self._stop.future]
             await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         finally:
             if not task.done():  # stopped, or this coroutine itself cancelled
@@ -97,12 +94,12 @@ class ConnectSession:
         return STOPPED
 
     def _settle(self, submitted: bool) -> None:
-        if self._answer is not None and not self._answer.done():
-            self._answer.set_result(submitted)
+        if self._answer is not None:
+            self._answer.set(submitted)
 
     def _on_stop_requested(self) -> None:
-        if self._stop is not None and not self._stop.done():
-            self._stop.set_result(None)
+        if self._stop is not None:
+            self._stop.set(None)
 
 
 class Prompts:

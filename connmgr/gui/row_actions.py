@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence, QPalette
+from PySide6.QtWidgets import QMenu, QWidget
 
 from connmgr.domain.connection import Connection, Status
 from connmgr.domain.durations import in_words
+from connmgr.domain.token_forms import TokenForm
 from connmgr.gui.clipboard import CLEAR_AFTER_S
 from connmgr.gui.resources import action_icon, icon_tint
 
@@ -43,9 +45,18 @@ _SPECS = {
 
 
 class RowActions(QObject):
-    def __init__(self, parent: QObject) -> None:
+    def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.by_name: dict[str, QAction] = {}
+        # The token in each form it is used in (the vendor's headers, a curl of its who-am-I call, ...): the Copy
+        # button's menu, and "Copy as" in the Edit and context menus.
+        self.copy_as = QMenu("Copy &as", parent)
+        self.copy_as.setToolTipsVisible(True)
+        self.copy_forms: dict[TokenForm, QAction] = {}
+        for form in TokenForm:
+            action = self.copy_as.addAction(form.label)
+            action.setToolTip(f"Copy {form.description} (the clipboard clears itself in {_CLEARS})")
+            self.copy_forms[form] = action
         for name, spec in _SPECS.items():
             action = QAction(spec.text, parent)  # its icon: follow_palette
             shortcut = QKeySequence(spec.shortcut)
@@ -72,7 +83,8 @@ class RowActions(QObject):
 
     def for_menu(self) -> list[QAction]:
         """The row actions with those that need no room on the toolbar, the destructive one last."""
-        return [self.by_name[n] for n in ("copy", "refresh", "revoke", "export", "reconnect", "rename", "remove")]
+        rest = [self.by_name[n] for n in ("refresh", "revoke", "export", "reconnect", "rename", "remove")]
+        return [self.by_name["copy"], self.copy_as.menuAction(), *rest]
 
     def for_connection_menu(self) -> list[QAction | None]:
         """The Connection menu, None where a separator goes."""
@@ -86,6 +98,7 @@ class RowActions(QObject):
         idle = one is not None and one.name not in busy
         live = idle and one is not None and one.status is not Status.REVOKED
         self["copy"].setEnabled(live)
+        self.copy_as.setEnabled(live)
         self["refresh"].setEnabled(live)
         self["check"].setEnabled(live)
         self["revoke"].setEnabled(live)

@@ -14,9 +14,11 @@ from connmgr.domain.connection import Connection
 from connmgr.domain.dialect import Flow
 from connmgr.domain.errors import ConfigError
 from connmgr.gui.qt_start import start_qt
-from connmgr.gui.sign_in_flow import sign_in
+from connmgr.gui.sign_in_flow import EmbeddedBrowser
 from connmgr.oauth.client import OAuthClient
+from connmgr.services.connecting import Cancelled, Saved
 from connmgr.services.connections import Connections
+from connmgr.services.loopback import LoopbackBrowser
 from connmgr.storage import LocalStore
 from connmgr.templates import load_catalog
 
@@ -29,15 +31,22 @@ def sign_in_and_save(
     async def main() -> Connection | Denied | AuthorizationFailed:
         async with OAuthClient() as client:
             connections = Connections(store, load_catalog(store.home / "templates").catalog, client)
-            await connections.check_name_free(name)
             provider = connections.new_provider(template_id, values, Flow.AUTHORIZATION_CODE)
-            outcome = await sign_in(
-                connections, provider, system_browser=False, open_url=lambda url: QDesktopServices.openUrl(QUrl(url)),
-                parent=None,
-            )  # fmt: skip
-            if outcome.sign_in is None or outcome.callback_url is None:
-                raise ConfigError(provider.vendor, outcome.sentence or "the sign-in was cancelled", "nothing was saved")
-            return await connections.complete_sign_in(name, outcome.sign_in, outcome.callback_url)
+            outcome = await connections.connect(
+                name,
+                provider,
+                system=LoopbackBrowser(lambda url: QDesktopServices.openUrl(QUrl(url))),
+                embedded=EmbeddedBrowser(None),
+            )
+            match outcome:
+                case Saved():
+                    return outcome.connection
+                case Denied() | AuthorizationFailed():
+                    return outcome
+                case Cancelled():
+                    raise ConfigError(provider.vendor, "the sign-in was cancelled", "nothing was saved")
+                case _:  # the window's failure (nobody is asked about a twin here, and nothing stops it)
+                    raise ConfigError(provider.vendor, outcome.sentence, "nothing was saved")
 
     with loop:
         result: Connection | Denied | AuthorizationFailed = loop.run_until_complete(main())

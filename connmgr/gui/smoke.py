@@ -16,10 +16,12 @@ from pathlib import Path
 from connmgr import logs
 from connmgr.domain.durations import in_words
 from connmgr.domain.errors import ConnmgrError
+from connmgr.gui.first_signal import FirstSignal
+from connmgr.gui.main_window import MainWindow
 from connmgr.gui.qt_start import start_qt
-from connmgr.gui.wiring import assemble
-from connmgr.oauth.client import OAuthClient
-from connmgr.storage import KeyringDataKey, LocalStore
+from connmgr.gui.startup.assembly import app_behind
+from connmgr.gui.startup.window import build_window, open_store
+from connmgr.storage.interface import ConnectionStore
 from connmgr.templates import load_catalog
 
 TIMEOUT_S = 60
@@ -45,33 +47,25 @@ def _keyring_backends() -> list[str]:
     return sorted(names)
 
 
-async def _check(store: LocalStore, url: str) -> None:
+async def _check(store: ConnectionStore, window: MainWindow, url: str) -> None:
     from connmgr.gui.signin.window import SignInWindow  # loads QtWebEngine, as the first sign-in does
 
     _say(f"templates: {', '.join(t.id for t in load_catalog().catalog)}")
     _say(f"keyring backends: {', '.join(_keyring_backends())}")
-    async with OAuthClient() as client:
-        assembled = assemble(store, client)
+    async with app_behind(window, store) as assembled:
         assembled.window.show()
         _say("main window shown")
-        loaded: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-
-        def settle(outcome: str | SmokeFailure) -> None:
-            if loaded.done():
-                return
-            if isinstance(outcome, SmokeFailure):
-                loaded.set_exception(outcome)
-            else:
-                loaded.set_result(outcome)
-
+        loaded = FirstSignal[str]()
         signin = SignInWindow(url, _REDIRECT_URI, "the smoke test", parent=assembled.window)
-        signin.failed.connect(lambda sentence: settle(SmokeFailure(sentence)))
+        signin.failed.connect(lambda sentence: loaded.fail(SmokeFailure(sentence)))
         signin.page.loadFinished.connect(
-            lambda ok: settle(signin.page.title() if ok else SmokeFailure(f"the page at {url} did not load"))
+            lambda ok: (
+                loaded.set(signin.page.title()) if ok else loaded.fail(SmokeFailure(f"the page at {url} did not load"))
+            )
         )
         # Deleted last, after its page (as QtWebEngine needs): once it is gone, so is everything the window held.
-        freed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        signin.page.private_profile.destroyed.connect(lambda: None if freed.done() else freed.set_result(None))
+        freed = FirstSignal[None]()
+        signin.page.private_profile.destroyed.connect(lambda: freed.set(None))
         signin.show()
         try:
             _say(f"sign-in page loaded: {await loaded}")
@@ -88,10 +82,14 @@ def run(url: str, home: Path) -> int:
     except ConnmgrError as exc:  # a build without the libraries its window-system plugin needs
         _say(f"failed: {exc.sentence}")
         return 1
-    store = LocalStore(home, KeyringDataKey(home))  # listing connections never touches the keyring
+    store = open_store(home)  # as the app does; listing connections never touches the keyring
+    if store is None:
+        _say("failed: no passphrase was given")
+        return 1
     try:
         with loop:
-            loop.run_until_complete(asyncio.wait_for(_check(store, url), TIMEOUT_S))
+            window = build_window(store)
+            loop.run_until_complete(asyncio.wait_for(_check(store, window, url), TIMEOUT_S))
     except TimeoutError:
         _say(f"failed: not done after {in_words(TIMEOUT_S)}")
         return 1

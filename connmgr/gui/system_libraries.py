@@ -151,9 +151,8 @@ def after_failed_import(error: ImportError, environ: Mapping[str, str] = os.envi
 def check_before_qt(environ: Mapping[str, str] = os.environ) -> None:
     """Raise the sentence when no platform plugin Qt would try can load, or there is no X display to show it on.
 
-    The first plugin that loads stays loaded, for Qt: QLibrary's load is the dlopen Qt's own then finds done.
-    Measured under Xvfb: the check takes about 2 ms, and QApplication's start about as much less, so the
-    window starts as fast as without it.
+    The first plugin that loads stays loaded, for Qt: QLibrary's load is the dlopen Qt's own then finds done, so
+    QApplication's start is shorter by about what the check takes, and the window starts as fast as without it.
     """
     if sys.platform != "linux":
         return

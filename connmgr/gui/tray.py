@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QModelIndex, QObject, QTimer
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -17,10 +17,13 @@ from connmgr.listing import Column
 
 
 class Tray(QObject):
+    """Once started where the platform has a tray, closing the window only hides it: refreshing goes on."""
+
     def __init__(self, window: MainWindow, model: ConnectionsModel) -> None:
         super().__init__(window)
         self._window = window
         self._model = model
+        window.installEventFilter(self)  # its close, turned into hiding while the icon shows
         self.icon = QSystemTrayIcon(app_icon(), self)
         menu = QMenu(window)
         show = QAction("Show connmgr", menu)
@@ -48,6 +51,15 @@ class Tray(QObject):
     def start(self) -> None:
         if self.available:
             self.icon.show()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is not self._window or event.type() != QEvent.Type.Close or not self.icon.isVisible():
+            return False
+        self._window.save_state()
+        event.ignore()  # not closed: hidden
+        self._window.hide()
+        self.notify("connmgr", "connmgr keeps your connections fresh from the tray.", warning=False)
+        return True
 
     def _on_data_changed(self, top_left: QModelIndex, bottom_right: QModelIndex, roles: object = ()) -> None:
         if not top_left.column() == bottom_right.column() == Column.EXPIRES:

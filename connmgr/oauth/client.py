@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,17 @@ if TYPE_CHECKING:
     from connmgr.oauth.idtoken import JwksCache
 
 log = logging.getLogger("connmgr.oauth")
+
+
+@dataclass(frozen=True)
+class WhoAnswer:
+    """A who-am-I call as a check shows it: the HTTP status, how long the vendor took, and what it said."""
+
+    status: int
+    elapsed_s: float
+    data: dict[str, Any] = field(default_factory=dict)  # the answer, when the token was accepted
+    words: str = ""  # the vendor's words (scrubbed), when it refused the token
+    refusal: TokenRejected | None = None  # that refusal with its likely cause, to raise
 
 
 class OAuthClient:
@@ -204,7 +216,15 @@ class OAuthClient:
                 )
 
     async def whoami(self, provider: Provider, tokens: TokenSet, *, fresh: bool = False) -> dict[str, Any]:
-        """Call the vendor's who-am-I endpoint with the token sent the vendor's way. `fresh`: the token was issued
+        """The vendor's who-am-I answer; `TokenRejected` when it refuses the token (see `ask_who`)."""
+        answer = await self.ask_who(provider, tokens, fresh=fresh)
+        if answer.refusal is not None:
+            raise answer.refusal
+        return answer.data
+
+    async def ask_who(self, provider: Provider, tokens: TokenSet, *, fresh: bool = False) -> WhoAnswer:
+        """Call the vendor's who-am-I endpoint with the token sent the vendor's way: a 401 or 403 is an answer
+        too, with the vendor's words; anything else that is not a JSON object raises. `fresh`: the token was issued
         moments ago, so a refusal speaks of what is sent beside it or of what the client may do, not of the token."""
         address = provider.fields_behind("{userinfo_url}")
         todo = f"check the {_labels(provider, address)}" if address else "check the who-am-I endpoint"
@@ -214,18 +234,21 @@ class OAuthClient:
         api_headers = [request.headers[name] for name in provider.template.api.headers]
         secrets = _secrets(provider, request, {"token": tokens.access_token}, *api_headers)
         call = Call(provider.vendor, "the API", todo, secrets, field_on_refusal=next(iter(address), None))
+        started = time.perf_counter()
         response, body = await send(self._http, request, call)
-        if response.status_code in (401, 403):
-            raise _refused(provider, response.status_code, refusal_words(response, body, call), fresh=fresh)
+        elapsed, status = time.perf_counter() - started, response.status_code
+        if status in (401, 403):
+            words = refusal_words(response, body, call)
+            return WhoAnswer(status, elapsed, words=words, refusal=_refused(provider, status, words, fresh=fresh))
         data = read_json(response, body, call)
         if not isinstance(data, dict):
             raise ProtocolError(provider.vendor, "the who-am-I answer is not a JSON object", "check its URL")
-        return data
+        return WhoAnswer(status, elapsed, data)
 
     async def id_token_claims(self, provider: Provider, tokens: TokenSet, *, nonce: str | None) -> dict[str, Any]:
         if not tokens.id_token:
             raise ConfigError(provider.vendor, "the sign-in returned no id token", "add the openid scope")
-        # joserfc takes ~45 ms to import: loaded by the first OpenID sign-in, not by every command and start-up.
+        # joserfc is slow to import: loaded by the first OpenID sign-in, not by every command and start-up.
         from connmgr.oauth.idtoken import JwksCache, validate_id_token
 
         if self._jwks is None:

@@ -59,7 +59,7 @@ def new_http_client(
     the system's, or SSL_CERT_FILE's), redirects off for OAuth calls. Requests go through connmgr's pool, except
     where the environment names a proxy, or NO_PROXY exempts a host from one: there httpx's own transports take
     them, as they would for any httpx client."""
-    tls = httpx.create_ssl_context(verify=verify)  # once for every transport: loading the certificates takes 20 ms
+    tls = httpx.create_ssl_context(verify=verify)  # once for every transport: loading the certificates is slow
     return httpx.AsyncClient(
         timeout=timeout,
         verify=tls,

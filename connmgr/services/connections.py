@@ -17,10 +17,11 @@ from functools import partial
 from pathlib import Path
 from random import Random
 
-from connmgr.domain.callback import AuthorizationFailed, Denied
-from connmgr.domain.connection import Connection, Secrets, Status, split_values, tokens_of
+from connmgr.domain.authorize import AuthorizeRequest
+from connmgr.domain.checks import CheckResult
+from connmgr.domain.connection import Connection, Secrets, Status, secrets_of, split_values, tokens_of
 from connmgr.domain.device import DeviceAuthorization
-from connmgr.domain.dialect import Flow
+from connmgr.domain.dialect import Browser, Flow
 from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConfigError, GrantError, TokenRejected
 from connmgr.domain.health import iso_utc
@@ -31,8 +32,23 @@ from connmgr.domain.template import TemplateCatalog
 from connmgr.domain.token_forms import HAND_OUT_MARGIN_S, TokenForm
 from connmgr.domain.tokens import TokenSet
 from connmgr.oauth.client import OAuthClient
+from connmgr.services.connecting import (
+    AlreadyConnected,
+    Browsed,
+    ConnectOutcome,
+    Obtained,
+    Redirected,
+    Saved,
+    SaveTwin,
+    SignInBrowser,
+    Stoppable,
+    SystemBrowser,
+    UseSystemBrowser,
+    save_twins,
+)
 from connmgr.services.device import Sleep, connect_with_device
 from connmgr.services.envwriter import write_env
+from connmgr.services.inspection import same_identity
 from connmgr.services.refresher import Refresher, read_stored
 from connmgr.services.retry import RetryPolicy, with_retries
 from connmgr.services.signin import (
@@ -46,7 +62,7 @@ from connmgr.services.signin import (
 from connmgr.services.token_forms import token_in_form
 from connmgr.storage.audit import AuditAction
 from connmgr.storage.errors import ConnectionNotFound, NameTaken
-from connmgr.storage.interface import ConnectionStore
+from connmgr.storage.interface import ConnectionStore, PassphraseKeyed
 
 # A token this close to its expiry is refreshed before it is handed out.
 
@@ -81,6 +97,8 @@ class Connections:
         self.now = now
         # Shared by every caller in this process (buttons, the scheduler, export), so that they share refreshes.
         self.refresher = refresher or Refresher(store, catalog, client, now=now)
+        # The last check of each connection (by id) made in this process: the window's details pane shows it.
+        self.last_checks: dict[str, CheckResult] = {}
 
     # -- connecting
 
@@ -95,47 +113,94 @@ class Connections:
             return
         raise NameTaken(name)
 
-    async def begin_sign_in(self, provider: Provider, *, redirect_uri: str | None = None) -> SignIn:
-        return await start_sign_in(self.client, provider, redirect_uri=redirect_uri)
-
-    async def complete_sign_in(
-        self, name: str, sign_in: SignIn, callback_url: str
-    ) -> Connection | Denied | AuthorizationFailed:
-        """Exchange the intercepted redirect's code at once, then save; a denial saves nothing."""
-        result = await finish_sign_in(self.client, sign_in, callback_url)
-        return await self.save_new(name, result) if isinstance(result, Connected) else result
-
-    async def connect_directly(
-        self, name: str, provider: Provider, *, username: str = "", password: str = ""
-    ) -> Connection:
-        """Client credentials, or the vendor's direct code request, saved as `name`."""
-        await self.check_name_free(name)
-        return await self.save_new(name, await self.obtain_directly(provider, username=username, password=password))
-
-    async def obtain_directly(self, provider: Provider, *, username: str = "", password: str = "") -> Connected:
-        """Tokens without a browser: client credentials, or the direct code request (the password is used once)."""
-        if provider.flow == Flow.CLIENT_CREDENTIALS:
-            return await connect_client_credentials(self.client, provider)
-        return await connect_with_password(self.client, provider, username, password)
-
-    async def connect_with_device(
+    async def connect(
         self,
         name: str,
         provider: Provider,
-        show: Callable[[DeviceAuthorization], object],
         *,
+        system: SystemBrowser | None = None,
+        embedded: SignInBrowser | None = None,
+        save_twin: SaveTwin = save_twins,
+        replacing: Connection | None = None,
+        stoppable: Stoppable | None = None,
+        device: Callable[[DeviceAuthorization], object] | None = None,
         sleep: Sleep = asyncio.sleep,
-    ) -> Connection:
-        """A device sign-in (RFC 8628), saved as `name`: `show` tells the person the code and the page to enter it
-        at, then the vendor is polled until they have (see `services.device`)."""
-        await self.check_name_free(name)
-        return await self.save_new(name, await self.obtain_with_device(provider, show, sleep=sleep))
+    ) -> ConnectOutcome:
+        """Connect an account and save it as `name` (or in the place of `replacing`, a reconnect): the one road
+        from a sign-in to a saved connection, whoever asks.
 
-    async def obtain_with_device(
-        self, provider: Provider, show: Callable[[DeviceAuthorization], object], *, sleep: Sleep = asyncio.sleep
-    ) -> Connected:
-        """A device sign-in's tokens and account, not saved yet (the window asks about a twin account first)."""
+        The name is checked free before anyone signs in. The tokens come from `_obtain`, which `stoppable` (when
+        given) lets the person stop; then, where the account is already connected, `save_twin` decides, and the
+        connection is saved. A denial, a cancel, a stop or a failure saves nothing.
+        """
+        if replacing is None:
+            await self.check_name_free(name)
+        obtaining = (
+            self._obtain(provider, system, embedded)
+            if provider.flow != Flow.DEVICE_CODE
+            else self._by_device(provider, device, sleep)
+        )
+        obtained = await (obtaining if stoppable is None else stoppable(obtaining))
+        if not isinstance(obtained, Connected):
+            return obtained
+        twin = await self._twin_of(obtained, replacing)
+        if twin is not None and obtained.account and not await save_twin(obtained, twin):
+            return AlreadyConnected(obtained.account, twin)
+        return Saved(await self.save_new(name, obtained, replacing=replacing))
+
+    async def _by_device(
+        self, provider: Provider, show: Callable[[DeviceAuthorization], object] | None, sleep: Sleep
+    ) -> Obtained:
+        """A device sign-in (RFC 8628): `show` tells the person the code and the page to enter it at, then the
+        vendor is polled until they have (see `services.device`)."""
+        if show is None:
+            raise ConfigError(provider.vendor, "a device sign-in needs a place to show its code", "use another flow")
         return await connect_with_device(self.client, provider, show, sleep=sleep)
+
+    async def _obtain(
+        self, provider: Provider, system: SystemBrowser | None, embedded: SignInBrowser | None
+    ) -> Obtained:
+        """Tokens and whom they belong to: client credentials, or the vendor's direct code request (the password
+        used once), or a person's sign-in in a browser."""
+        if provider.flow == Flow.CLIENT_CREDENTIALS:
+            return await connect_client_credentials(self.client, provider)
+        if provider.flow == Flow.PASSWORD:
+            username, password = provider.value("username"), provider.value("password")
+            return await connect_with_password(self.client, provider, username, password)
+        return await self._sign_in(provider, system, embedded)
+
+    async def _sign_in(
+        self, provider: Provider, system: SystemBrowser | None, embedded: SignInBrowser | None
+    ) -> Obtained:
+        """In `embedded`, until the person asks for their own browser, or in `system`; the redirect it comes back
+        with is judged and its code exchanged at once (vcita codes live 30 s)."""
+        started: list[SignIn] = []  # a browser begins the sign-in itself: the loopback one with its own address
+
+        async def begin(redirect_uri: str | None) -> AuthorizeRequest:
+            started.append(await start_sign_in(self.client, provider, redirect_uri=redirect_uri))
+            return started[-1].request
+
+        browsed: Browsed | UseSystemBrowser = UseSystemBrowser()
+        if embedded is not None and provider.template.browser is not Browser.SYSTEM:
+            browsed = await embedded.browse(provider, begin)
+        if isinstance(browsed, UseSystemBrowser):
+            if system is None:
+                raise ValueError("the authorization-code flow needs a browser")
+            browsed = await system.browse(provider, begin)
+        if not isinstance(browsed, Redirected):
+            return browsed
+        return await finish_sign_in(self.client, started[-1], browsed.url)  # the latest: the browser that came back
+
+    async def _twin_of(self, connected: Connected, replacing: Connection | None) -> Connection | None:
+        """A saved connection to the account just signed in to (a reconnect's own excepted): connecting one account
+        twice is the likeliest mistake."""
+        twins = await same_identity(self.store, connected.provider.template.id, connected.account)
+        return next((c for c in twins if replacing is None or c.id != replacing.id), None)
+
+    async def reconnect_values(self, name: str) -> dict[str, str]:
+        """The settings a reconnect starts from: the saved values and secret fields (never the tokens)."""
+        connection, secrets = await self._read(name)
+        return {**connection.values, **secrets.fields}
 
     async def save_new(self, name: str, connected: Connected, *, replacing: Connection | None = None) -> Connection:
         """Save a fresh sign-in; `replacing` (a reconnect) keeps that connection's identity and place."""
@@ -156,8 +221,20 @@ class Connections:
             created_at=replacing.created_at if replacing else now,
         ).with_tokens(connected.tokens, now=now)
         connection = replace(connection, status_detail=connected.notice)  # what could not be verified, shown beside it
-        await self.store.save(connection, _secrets(connected.tokens, secret), audit=AuditAction.CONNECT)
+        await self.store.save(connection, secrets_of(connected.tokens, secret), audit=AuditAction.CONNECT)
         return connection
+
+    # -- the data key, where no keyring works
+
+    def may_use_passphrase(self) -> bool:
+        """Whether a passphrase may protect the secrets instead of the keyring (a store that allows it, where
+        nothing protects them yet)."""
+        return isinstance(self.store, PassphraseKeyed) and self.store.may_use_passphrase()
+
+    def use_passphrase(self, passphrase: str) -> None:
+        if not isinstance(self.store, PassphraseKeyed):
+            raise TypeError("this store's data key cannot be protected by a passphrase")
+        self.store.use_passphrase(passphrase)
 
     # -- using a connection
 
@@ -222,39 +299,46 @@ class Connections:
             return await self.refresher.refresh(connection.name, basis=connection)
         return connection, secrets
 
-    async def check(self, name: str) -> str:
-        """Ask the vendor's who-am-I endpoint whom the token belongs to (refreshed first when it is about to expire);
-        the account it names.
+    async def check(self, name: str) -> CheckResult:
+        """Ask the vendor's who-am-I endpoint whom the token belongs to (refreshed first when it is about to expire):
+        what it answered, how soon, and the account it named. Each answer is recorded in the audit log and kept as
+        the connection's last check (`last_checks`).
 
         A 401 or 403 to a token that has not expired means the vendor revoked it (a machine's token excepted: many
         who-am-I endpoints refuse those, see `identify`). A connection with a refresh token is refreshed once and
         asked again; if the vendor still refuses, the connection is marked "Needs sign-in" with the vendor's
-        words, for the window and every command alike."""
+        words, for the window and every command alike, and the refusal raised."""
         stored = await self._read(name)
         connection, secrets = await self._fit_for_use(*stored)
-        try:
-            return await self._ask_who(connection, secrets)
-        except TokenRejected as refused:
-            if connection.flow == Flow.CLIENT_CREDENTIALS:
-                raise
-            if not connection.has_refresh_token or connection is not stored[0]:  # nothing to renew it, or just renewed
-                await self.refresher.needs_sign_in(connection, secrets, refused)
-                raise
-        connection, secrets = await self.refresher.refresh(name, basis=connection)
-        try:
-            return await self._ask_who(connection, secrets)
-        except TokenRejected as refused:
+        result, refused = await self._ask_who(connection, secrets)
+        if refused is None:
+            return result
+        if connection.flow == Flow.CLIENT_CREDENTIALS:
+            raise refused
+        if not connection.has_refresh_token or connection is not stored[0]:  # nothing to renew it, or just renewed
             await self.refresher.needs_sign_in(connection, secrets, refused)
-            raise
+            raise refused
+        connection, secrets = await self.refresher.refresh(name, basis=connection)
+        result, refused = await self._ask_who(connection, secrets)
+        if refused is None:
+            return result
+        await self.refresher.needs_sign_in(connection, secrets, refused)
+        raise refused
 
-    async def _ask_who(self, connection: Connection, secrets: Secrets) -> str:
-        """The who-am-I call with these tokens; the account it names, saved when it changed."""
+    async def _ask_who(self, connection: Connection, secrets: Secrets) -> tuple[CheckResult, TokenRejected | None]:
+        """The who-am-I call with these tokens, recorded; the account it names saved when it changed."""
         provider = await self.client.prepare(saved_provider(self.catalog, connection, secrets.fields))
-        answer = await self.client.whoami(provider, _tokens(connection, secrets))
-        account = account_label(answer, provider.template.api.account_keys) or connection.account or "(unnamed)"
-        if account != connection.account:
+        answer = await self.client.ask_who(provider, _tokens(connection, secrets))
+        account = None
+        if answer.refusal is None:
+            account = account_label(answer.data, provider.template.api.account_keys) or connection.account
+            account = account or "(unnamed)"
+        result = CheckResult(self.now(), answer.status, round(answer.elapsed_s * 1000), account, answer.words)
+        self.last_checks[connection.id] = result
+        await self.store.record(AuditAction.CHECK, [connection], detail=result.summary)
+        if account is not None and account != connection.account:
             await self.store.save_metadata(replace(connection, account=account, updated_at=self.now()))
-        return account
+        return result, answer.refusal
 
     async def revoke(self, name: str) -> RevokeOutcome:
         """Revoke at the vendor where it can be done, then forget the tokens here (the row stays, Revoked)."""
@@ -348,7 +432,3 @@ def _refuse_if_needs_sign_in(connection: Connection) -> None:
 def _transient(provider: Provider, name: str) -> bool:
     spec = provider.template.field(name)
     return spec is not None and spec.transient
-
-
-def _secrets(tokens: TokenSet, fields: Mapping[str, str]) -> Secrets:
-    return Secrets(tokens.access_token, tokens.refresh_token, tokens.id_token, dict(fields))

@@ -33,13 +33,11 @@ from http import HTTPStatus
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from connmgr.domain.callback import AuthorizationFailed, Denied, carries_state, is_redirect_uri
-from connmgr.domain.connection import Connection
+from connmgr.domain.callback import carries_state, is_redirect_uri
 from connmgr.domain.durations import in_words
 from connmgr.domain.errors import ConfigError, ConnmgrError
 from connmgr.domain.provider import Provider
-from connmgr.services.connections import Connections
-from connmgr.services.signin import SignIn
+from connmgr.services.connecting import Begin, Browsed, Redirected
 
 log = logging.getLogger("connmgr.services")
 
@@ -352,41 +350,32 @@ class LoopbackListener:
         )
 
 
-async def browse_in_system_browser(
-    connections: Connections,
-    provider: Provider,
-    open_browser: Callable[[str], object],
-    *,
-    timeout: float = SIGN_IN_TIMEOUT_S,  # noqa: ASYNC109 -- handed to LoopbackListener.wait
-) -> tuple[SignIn, str]:
-    """Open the authorize URL in the system browser and wait for the redirect to the loopback listener.
+class LoopbackBrowser:
+    """The person's own browser for `Connections.connect`, back through a `LoopbackListener`.
 
     `open_browser` is `webbrowser.open` or Qt's `QDesktopServices.openUrl`; an explicit False from it means no
     browser could be started, which is reported at once rather than after `timeout`.
     """
-    if provider.template.callback.in_fragment:
-        raise ConfigError(
-            provider.vendor,
-            "the code comes back in the URL fragment, which a browser never sends to connmgr",
-            "use the built-in sign-in window",
-        )
-    async with LoopbackListener(provider) as listener:
-        sign_in = await connections.begin_sign_in(provider, redirect_uri=listener.redirect_uri)
-        listener.expect(sign_in.request.state)
-        if open_browser(sign_in.request.url) is False:
-            raise BrowserSignInError(provider.vendor, "no web browser could be opened", "set a default browser")
-        return sign_in, await listener.wait(timeout)
 
+    def __init__(
+        self,
+        open_browser: Callable[[str], object],
+        *,
+        timeout: float = SIGN_IN_TIMEOUT_S,
+    ) -> None:
+        self.open_browser = open_browser
+        self.timeout = timeout
 
-async def sign_in_with_system_browser(
-    connections: Connections,
-    name: str,
-    provider: Provider,
-    open_browser: Callable[[str], object],
-    *,
-    timeout: float = SIGN_IN_TIMEOUT_S,  # noqa: ASYNC109 -- handed to LoopbackListener.wait
-) -> Connection | Denied | AuthorizationFailed:
-    """Sign in in the system browser and save the connection as `name` (checked free before anyone signs in)."""
-    await connections.check_name_free(name)
-    sign_in, callback_url = await browse_in_system_browser(connections, provider, open_browser, timeout=timeout)
-    return await connections.complete_sign_in(name, sign_in, callback_url)
+    async def browse(self, provider: Provider, begin: Begin) -> Browsed:
+        if provider.template.callback.in_fragment:
+            raise ConfigError(
+                provider.vendor,
+                "the code comes back in the URL fragment, which a browser never sends to connmgr",
+                "use the built-in sign-in window",
+            )
+        async with LoopbackListener(provider) as listener:
+            request = await begin(listener.redirect_uri)
+            listener.expect(request.state)
+            if self.open_browser(request.url) is False:
+                raise BrowserSignInError(provider.vendor, "no web browser could be opened", "set a default browser")
+            return Redirected(await listener.wait(self.timeout))

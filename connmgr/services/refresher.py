@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from random import Random
 
-from connmgr.domain.connection import Connection, Secrets, Status, tokens_of
+from connmgr.domain.connection import Connection, Secrets, Status, secrets_of, tokens_of
 from connmgr.domain.dialect import Flow
 from connmgr.domain.durations import countdown
 from connmgr.domain.errors import ConfigError, ConnmgrError, GrantError
@@ -111,7 +111,7 @@ class Refresher:
         """The tokens issued for `connection` as stored that are not known to be stored: the ones its vendor
         knows now."""
         kept = self._unsaved.get(connection.id)
-        return kept[1] if kept is not None and _generation(kept[0]) == _generation(connection) else None
+        return kept[1] if kept is not None and kept[0].generation == connection.generation else None
 
     def forget(self, connection_id: str) -> None:
         """The connection was revoked or removed: tokens the store refused for it are of no more use."""
@@ -135,7 +135,7 @@ class Refresher:
                 if unsaved is not None:
                     log.info("%s: saving the tokens an earlier save could not keep, then refreshing with them", name)
                     await self._commit(held, unsaved)
-                elif _generation(held.connection) != _generation(seen) and held.connection.status is Status.CONNECTED:
+                elif held.connection.generation != seen.generation and held.connection.status is Status.CONNECTED:
                     log.info("%s was refreshed elsewhere meanwhile; using those tokens", name)
                     return _known_to_the_log(held)
                 refreshed = await self._refresh_held(held)
@@ -172,13 +172,13 @@ class Refresher:
         without a failure: only then are they known to be stored."""
         asked_with = held.connection
         self._unsaved[asked_with.id] = (asked_with, fresh)
-        kept = Secrets(fresh.access_token, fresh.refresh_token, fresh.id_token, held.secrets.fields)
+        kept = secrets_of(fresh, held.secrets.fields)
         while True:
             updated = held.connection.with_tokens(fresh, now=self._now())
             if await held.save(updated, kept, audit=AuditAction.REFRESH):
                 return updated, kept
             stored = held.connection  # what is stored now, as the failed save read it
-            if _generation(stored) != _generation(asked_with):
+            if stored.generation != asked_with.generation:
                 # New tokens arrived meanwhile by another road (a new sign-in, a revoke): they are the newer word.
                 log.warning("%s changed while it was being refreshed; keeping that change", stored.name)
                 return _known_to_the_log(held)
@@ -267,8 +267,3 @@ def _redacted(secrets: Secrets) -> None:
 def _tokens_sent(connection: Connection, secrets: Secrets) -> tuple[object, ...]:
     """Which tokens these are, to tell them from their successors."""
     return connection.id, secrets.access_token, secrets.refresh_token
-
-
-def _generation(connection: Connection) -> tuple[object, ...]:
-    """What changes whenever a connection gets new tokens (and only then: not when its account label does)."""
-    return connection.id, connection.issued_at, connection.expires_at, connection.has_refresh_token

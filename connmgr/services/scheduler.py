@@ -203,7 +203,7 @@ class RefreshScheduler:
         # Planned anew at once, even if the vendor's answer left the stored state as it was.
         self._plans[connection.name] = self._new_plan(connection, now)
         if dead:
-            left = 0.0 if connection.expires_at is None else connection.expires_at - now
+            left = connection.remaining(now) or 0.0
             log.warning(
                 "%s: the vendor answered with a token that runs out in %.0f s (%d in a row); asking less often",
                 connection.name, max(0.0, left), dead,
@@ -225,5 +225,5 @@ class RefreshScheduler:
 
 
 def _generation(connection: Connection) -> tuple[object, ...]:
-    """The stored state a plan is made for."""
-    return connection.id, connection.issued_at, connection.expires_at, connection.status
+    """The stored state a plan is made for: its tokens, and its status (one that needs signing in is not planned)."""
+    return connection.generation, connection.status

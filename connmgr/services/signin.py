@@ -1,9 +1,9 @@
 """Connecting an account: from a provider to tokens and the identity they belong to.
 
-The browser part (showing the authorize URL, catching the redirect) belongs to
-whoever drives the sign-in (the window, or a test driver); this module does
-the rest: prepare the request, judge the redirect, exchange the code at once,
-and find out who signed in.
+The browser part (showing the authorize URL, catching the redirect) is a
+browser that `Connections.connect` is handed (see `connecting`); this module
+does the rest: prepare the request, judge the redirect, exchange the code at
+once, and find out who signed in.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ class AuditAction(StrEnum):
     COPY = "copy"  # a token handed out (copied, or printed by `connmgr token`)
     REVEAL = "reveal"  # the tokens shown in the window's details pane
     EXPORT = "export"  # credentials written to a .env file
+    CHECK = "check"  # the vendor asked whom the token belongs to (the detail: its status, time and answer)
     REVOKE = "revoke"
     RENAME = "rename"
     REMOVE = "remove"

@@ -34,7 +34,7 @@ class EnvelopeUnreadable(Exception):
         self.reason = reason
 
 
-@lru_cache(maxsize=1)  # one data key per store: setting its cipher up again for every row cost a refresh 10 µs
+@lru_cache(maxsize=1)  # one data key per store: not set up again for every row
 def _aead(key: bytes) -> AESGCM:
     # Imported on first use: the window lists connections (metadata only) before its first paint without it.
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM

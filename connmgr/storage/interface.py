@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from connmgr.domain.connection import Connection, Secrets
 
@@ -138,3 +138,15 @@ class ConnectionStore(Protocol):
     async def audit_log(self, connection_id: str | None = None) -> list[AuditEntry]:
         """The entries in the order they were recorded: all of them (`audit.first_broken_link` checks their
         chain), or those about one connection."""
+
+
+@runtime_checkable
+class PassphraseKeyed(Protocol):
+    """A store whose data key a passphrase may protect where no keyring works: the local store, whose key is its
+    home's own (a workspace's is not the person's to protect). Asked of a store, never assumed."""
+
+    def may_use_passphrase(self) -> bool:
+        """Whether nothing protects the data key yet, so that a passphrase still may."""
+
+    def use_passphrase(self, passphrase: str) -> None:
+        """Protect the data key with `passphrase` from now on, before any was loaded."""

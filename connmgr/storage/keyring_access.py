@@ -29,7 +29,7 @@ def keyring_service(home: Path) -> str:
 
 def call_keyring(thread: KeyringThread, action: str, operation: Callable[[KeyringBackend], T]) -> T:
     """`operation` on the active backend, on `thread`; `action` names it in a failure's sentence."""
-    # Imported here, not at the top: it costs ~80 ms, and listing connections (the window's start) never needs it.
+    # Imported here, not at the top: slow to import, and listing connections (the window's start) never needs it.
     import keyring
     import keyring.errors
 

@@ -23,7 +23,7 @@ from connmgr.storage.errors import KeySourceInvalid
 
 RECORD_NAME = "keysource.json"
 _FORMAT = 1
-# scrypt cost: 2**16 * 8 * 128 bytes = 64 MiB of memory and about 0.2 s here, once per process.
+# scrypt cost: 2**16 * 8 * 128 bytes = 64 MiB of memory and a noticeable pause, once per process.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**16, 8, 1
 SALT_BYTES = 16
 # A record may name only the parameters connmgr writes: others come from a tampered or foreign file, and would

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, TypeVar, cast
 
 from connmgr.domain.connection import Connection, Secrets
 from connmgr.storage.database import BUSY_TIMEOUT_S
-from connmgr.storage.datakey import DataKeySource
+from connmgr.storage.datakey import DataKeySource, PassphraseDataKey
 from connmgr.storage.errors import ConnectionDamaged, ConnectionNotFound, StorageError
+from connmgr.storage.keysource import recorded_key_source
 from connmgr.storage.store import ConnectionDatabase
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 # asyncio, the lock files, the watch and the audit log's types are imported where they are used: the window
 # opens this store and lists its connections before its first paint, which must not wait for them (asyncio alone
-# is about 20 ms of imports).
+# is a noticeable part of start-up).
 
 log = logging.getLogger("connmgr.storage")
 
@@ -49,8 +50,8 @@ T = TypeVar("T")
 POLL_S = 0.5  # how soon a window notices what the command line changed
 # While other connections of this store are locked (refreshes in flight), a locked save waits this long for theirs
 # to join its commit (see storage.writer): the answers that arrive within a couple of milliseconds share one
-# wake-up of the writer, and no refresh waits long for its commit (at 10 ms, sixteen refreshes in flight spent
-# most of their time waiting for it).
+# wake-up of the writer, and no refresh waits long for its commit (waiting much longer, refreshes in flight would
+# spend most of their time waiting for it).
 GROUP_COMMIT_S = 0.002
 
 # What a transaction body hands back: its result, and what it left stored for the listeners.
@@ -94,6 +95,14 @@ class LocalStore:
             self._poll.cancel()
         self._watch = self._poll = None
         self.database.close()
+
+    # -- the data key, where no keyring works
+
+    def may_use_passphrase(self) -> bool:
+        return recorded_key_source(self.home) is None
+
+    def use_passphrase(self, passphrase: str) -> None:
+        self.database.use_key_source(PassphraseDataKey(self.home, passphrase))
 
     # -- reading
 

@@ -234,7 +234,7 @@ class ConnectionDatabase:
     def audit_entries(self, connection_id: str | None = None) -> list[AuditEntry]:
         """The audit log in order: all of it, or the entries about one connection."""
         # Imported here, not at the top: the window opens the database before its first paint, which the log's
-        # types would cost 2 ms.
+        # types would slow.
         from connmgr.storage.audit import AuditEntry
 
         if connection_id is None:

@@ -7,7 +7,7 @@ from connmgr.services.connections import Connections
 from connmgr.storage import KeyringDataKey, LocalStore
 from connmgr.templates import load_catalog
 from tests.simulators.fixtures import PASSWORD, USERNAME
-from tests.support.flows import browse_to_callback
+from tests.support.flows import PersonAtVendor, connected
 from tests.support.providers import provider_for
 
 CONSENT_BUTTONS = {"vaultre": "Confirm", "vcita": "Allow"}
@@ -22,11 +22,8 @@ def seed_connection(home, template_id, seeded, name):
         try:
             async with OAuthClient() as client:
                 connections = Connections(store, load_catalog().catalog, client)
-                sign_in = await connections.begin_sign_in(provider_for(template_id, seeded))
-                callback = await browse_to_callback(
-                    sign_in.request.url, sign_in.request.redirect_uri, USERNAME, PASSWORD, CONSENT_BUTTONS[template_id]
-                )
-                return await connections.complete_sign_in(name, sign_in, callback)
+                person = PersonAtVendor(USERNAME, PASSWORD, CONSENT_BUTTONS[template_id])
+                return await connected(connections, name, provider_for(template_id, seeded), person)
         finally:
             store.close()
 

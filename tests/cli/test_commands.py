@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import sqlite3
 import stat
 
@@ -146,7 +147,13 @@ def test_password_flow_refresh_rotation_and_a_restart(connmgr, ioffice_sim):
     assert connmgr("refresh", "--all").code == 0
     # Every process is a restart: the rotated refresh token was saved and works again.
     assert connmgr("refresh", "Acme workplace").code == 0
-    assert connmgr("check", "Acme workplace").out.strip() == "alice@example.com"
+    checked = connmgr("check", "Acme workplace")
+    assert checked.out.strip() == "alice@example.com"  # alone on stdout, for a script; the rest for the person
+    assert re.fullmatch(r"HTTP 200 in \d+ ms\n", checked.err)
+    as_json = json.loads(connmgr("check", "Acme workplace", "--json").out)
+    assert as_json["name"] == "Acme workplace" and as_json["identity"] == "alice@example.com"
+    assert as_json["http_status"] == 200 and as_json["refused"] is None and as_json["elapsed_ms"] >= 0
+    assert as_json["checked_at"].endswith("+00:00")
     assert PASSWORD.encode() not in (connmgr.home / "connections.db").read_bytes()
     database = sqlite3.connect(connmgr.home / "connections.db")
     dumped = "\n".join(database.iterdump())
@@ -177,6 +184,10 @@ def test_a_revocation_at_the_vendor_shows_everywhere_and_its_token_is_not_handed
     assert checked.code == 1
     assert "The access token is invalid, expired or revoked." in checked.err  # vcita's words
     assert "revoked" in checked.err.split("”", 1)[1] and checked.err.count("\n") == 1
+    assert re.match(r"HTTP 401 in \d+ ms\. vcita\b", checked.err) and checked.out == ""  # its time, then why
+    as_json = connmgr("check", "Front desk", "--json")
+    assert as_json.code == 1
+    assert json.loads(as_json.out)["refused"] == "The access token is invalid, expired or revoked."
     (row,) = json.loads(connmgr("list", "--json").out)
     assert row["status"] == "needs_sign_in"
     assert "Needs sign-in" in connmgr("list").out

@@ -12,15 +12,24 @@ from connmgr.cli.parser import build_parser
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _handlers():
-    (commands,) = build_parser()._subparsers._group_actions  # type: ignore[union-attr]
-    return {name: parser.get_default("handler") for name, parser in commands.choices.items()}
+def _handlers(parser=None, prefix=""):
+    """Each command's handler by its words ("workspace create"), a group's commands included."""
+    (commands,) = (parser or build_parser())._subparsers._group_actions  # type: ignore[union-attr]
+    handlers = {}
+    for name, command in commands.choices.items():
+        if command._subparsers is None:
+            handlers[prefix + name] = command.get_default("handler")
+        else:
+            handlers |= _handlers(command, f"{prefix}{name} ")
+    return handlers
 
 
 def test_every_command_has_a_handler_that_takes_the_arguments_and_the_desktop():
     handlers = _handlers()
     assert set(handlers) == {
-        "templates", "connect", "list", "token", "refresh", "revoke", "remove", "rename", "check", "export",
+        "templates", "connect", "list", "token", "claims", "exec", "refresh", "revoke", "remove", "rename", "check",
+        "export", "audit", "share", "unshare", "workspace create", "workspace join", "workspace approve",
+        "workspace remove", "workspace status",
     }  # fmt: skip
     for name, handler in handlers.items():
         function = getattr(import_module(f"connmgr.cli.{handler.module}"), handler.function)

@@ -35,7 +35,7 @@ def test_a_home_made_by_hand_is_closed_and_everything_written_in_it_is_private(c
         connmgr("list", "--json"),
         connmgr("token", name),
         connmgr("refresh", name),
-        connmgr("check", name),
+        connmgr("check", name, "--json"),  # its status and time on stdout with the rest
         connmgr("export", name, "--env", str(tmp_path / "project.env")),
     ]
     assert [(r.code, r.err) for r in session] == [(0, "")] * len(session)  # said once, not on every start

@@ -18,7 +18,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QMessageBox, QToolButton, QWidget
 
 from connmgr.gui.connect import ConnectDialog
-from connmgr.gui.wiring import Assembled, assemble
+from connmgr.gui.startup.assembly import App, build_app
 from connmgr.listing import Column
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import LocalStore
@@ -30,7 +30,7 @@ TIMEOUT_MS = 15000
 
 
 class Desktop:
-    def __init__(self, qtbot, assembled: Assembled) -> None:
+    def __init__(self, qtbot, assembled: App) -> None:
         self.qtbot = qtbot
         self.app = assembled
         self.window = assembled.window
@@ -154,7 +154,7 @@ def desktop(qtbot, qasync_loop, tmp_path) -> Iterator[Desktop]:
     home.mkdir()
     store = LocalStore(home, FixedDataKey(home))
     client = OAuthClient()
-    assembled = assemble(store, client)
+    assembled = build_app(store, client)
     # Not qtbot.addWidget: pytest-qt deletes those before fixture teardown, which still needs the window.
     assembled.window.show()
     assembled.window.activateWindow()  # shortcuts reach only the active window

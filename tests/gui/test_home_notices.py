@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from connmgr.gui.launch import build_window
+from connmgr.gui.startup.window import build_window
 from connmgr.storage import LocalStore, prepare_home
 from tests.storage.fakes import FixedDataKey
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import stat
+import subprocess
 
 import pytest
 from dotenv import dotenv_values
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFormLayout, QInputDialog, QLabel, QLineEdit, QRadioButton, QToolButton
+from PySide6.QtWidgets import QFormLayout, QInputDialog, QLabel, QLineEdit, QMenu, QRadioButton, QToolButton
 
 from connmgr.listing import Column
 from tests.gui.desktop import TIMEOUT_MS
@@ -296,3 +298,31 @@ def test_details_mask_secrets_until_show_and_copy_through_the_clearing_clipboard
     desktop.qtbot.mouseClick(details.show_button, Qt.MouseButton.LeftButton)  # now "Hide"
     assert leaked(workplace.issued_secrets(), shown()) == []
     desktop.app.clipboard.clear()
+
+
+def copy_as(desktop, label: str) -> str:
+    """`label` in the Copy button's arrow menu, chosen (offscreen, a popped-up menu only warns: the entry is
+    triggered as its click would); what the clipboard then holds."""
+    button = desktop.toolbar_button("copy")
+    assert button.popupMode() is QToolButton.ToolButtonPopupMode.MenuButtonPopup
+    (action,) = [a for a in button.menu().actions() if a.text() == label]
+    assert action.isEnabled()
+    action.trigger()
+    desktop.wait_idle()
+    return QGuiApplication.clipboard().text()
+
+
+def test_copy_as_gives_the_token_the_way_the_vendor_takes_it(desktop, workplace):
+    token = copy_as(desktop, "Token")
+    assert token in workplace.issued_secrets()
+    assert copy_as(desktop, "Headers") == f"x-access-token: {token}"  # iOFFICE's way, and nothing else
+    assert "Copied the headers an API call needs of Workplace" in desktop.message()
+    line = copy_as(desktop, "curl command")
+    ran = subprocess.run(["bash", "-c", line], capture_output=True, text=True, timeout=30)
+    assert ran.returncode == 0, ran.stderr  # the vendor answered 200
+    assert json.loads(copy_as(desktop, "JSON"))["headers"] == {"x-access-token": token}
+    edit = next(m for m in desktop.window.menuBar().findChildren(QMenu) if m.title() == "&Edit")
+    (submenu,) = [a.menu() for a in edit.actions() if a.menu() is not None]
+    assert [a.text() for a in submenu.actions()] == ["Token", "Headers", "curl command", ".env lines", "JSON"]
+    desktop.app.clipboard.clear()  # each form goes through the clipboard that clears itself
+    assert QGuiApplication.clipboard().text() == ""

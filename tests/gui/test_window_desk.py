@@ -1,6 +1,7 @@
 """The window as a desktop program: its menus and keys, what it remembers between starts, a spinner only while the
 vendor is asked, Check, failures that stay, and an export that starts in a sensible folder and warns about git."""
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -100,8 +101,23 @@ def test_no_spinner_while_the_revoke_prompt_waits_and_revoking_says_so(desktop, 
 def test_check_asks_the_vendor_whom_the_token_belongs_to(desktop, workplace):  # noqa: F811
     desktop.press(QKeySequence("Ctrl+I"))
     desktop.wait_idle()
-    assert desktop.message() == "Checked Workplace: the vendor says the token belongs to alice@example.com."
+    said = r"Checked Workplace: HTTP 200 in \d+ ms; the vendor says the token belongs to alice@example\.com\."
+    assert re.fullmatch(said, desktop.message())
     assert desktop.app.controller.events.events()[-1].text == desktop.message()
+    when, answer = rows(desktop.window.details.summary)["Last check"].findChildren(QLabel)
+    assert " ago, at " in when.text() and re.fullmatch(r"HTTP 200 in \d+ ms, as alice@example\.com", answer.text())
+
+
+def test_a_refused_check_keeps_the_vendors_answer_as_the_last_check(desktop, workplace):  # noqa: F811
+    stored = desktop.app.connections.store.database.secrets("Workplace")
+    workplace.access_tokens.revoke(stored.access_token)  # revoked at the vendor, the grant with it
+    workplace.refresh_tokens.revoke(stored.refresh_token)
+    desktop.press(QKeySequence("Ctrl+I"))
+    desktop.wait_idle()
+    assert "The refresh token is invalid, revoked or already used." in desktop.message()
+    when, answer = rows(desktop.window.details.summary)["Last check"].findChildren(QLabel)
+    assert " ago, at " in when.text() and re.fullmatch(r"HTTP 401 in \d+ ms, refused: “[^”]+”", answer.text())
+    assert desktop.app.connections.store.database.get("Workplace").status.value == "needs_sign_in"
 
 
 def test_a_failure_stays_in_the_details_and_in_the_notifications(desktop, workplace):  # noqa: F811

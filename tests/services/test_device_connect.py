@@ -3,6 +3,7 @@
 import pytest
 
 from connmgr.domain.dialect import Flow
+from connmgr.services.connecting import Saved
 from connmgr.storage.errors import NameTaken
 from tests.support.flows import PassingTime, device_provider, enter_device_code
 from tests.support.oidc_fixtures import BOB
@@ -11,7 +12,9 @@ from tests.support.oidc_fixtures import BOB
 async def connect_bob(connections, server, name, shown):
     time = PassingTime()
     time.during[1] = lambda: enter_device_code(shown[-1].verification_uri_complete, BOB.username, BOB.password)
-    return await connections.connect_with_device(name, device_provider(server), shown.append, sleep=time.sleep), time
+    outcome = await connections.connect(name, device_provider(server), device=shown.append, sleep=time.sleep)
+    assert isinstance(outcome, Saved), outcome
+    return outcome.connection, time
 
 
 async def test_a_completed_device_sign_in_saves_a_connection_with_the_person_s_account(connections, device_server):
@@ -20,7 +23,8 @@ async def test_a_completed_device_sign_in_saves_a_connection_with_the_person_s_a
     assert saved.account == BOB.email
     stored = await connections.store.get("bob-device")
     assert (stored.account, stored.flow) == (BOB.email, Flow.DEVICE_CODE)
-    assert await connections.check("bob-device") == BOB.email  # its token works at the provider's userinfo
+    checked = await connections.check("bob-device")  # its token works at the provider's userinfo
+    assert (checked.status, checked.identity) == (200, BOB.email)
     assert len(time.waits) == 1  # signed in during the first wait: the first poll had the tokens
 
 

@@ -16,16 +16,17 @@ from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.provider import Provider, resolve_provider
 from connmgr.oauth.client import OAuthClient
+from connmgr.services.connecting import Saved
 from connmgr.services.connections import Connections
 from connmgr.services.loopback import (
     LISTEN_HOST,
     MAX_HEAD_BYTES,
+    SIGN_IN_TIMEOUT_S,
     BrowserSignInError,
     LoopbackAddress,
+    LoopbackBrowser,
     LoopbackListener,
-    browse_in_system_browser,
     loopback_address,
-    sign_in_with_system_browser,
 )
 from connmgr.storage import LocalStore
 from tests.storage.fakes import FixedDataKey
@@ -54,6 +55,12 @@ async def listening(redirect_uri: str = APP_REDIRECT_URI) -> AsyncIterator[Loopb
     async with LoopbackListener(plain_vendor(redirect_uri)) as listener:
         listener.expect(STATE)
         yield listener
+
+
+async def sign_in_with_system_browser(connections, name, provider, open_browser, *, timeout=SIGN_IN_TIMEOUT_S):
+    """The road with the system browser alone, as `connmgr connect --system-browser` takes it."""
+    outcome = await connections.connect(name, provider, system=LoopbackBrowser(open_browser, timeout=timeout))
+    return outcome.connection if isinstance(outcome, Saved) else outcome
 
 
 @pytest.fixture
@@ -306,5 +313,5 @@ async def test_a_vendor_answering_in_the_fragment_cannot_use_the_system_browser(
     )
     opened = []
     with pytest.raises(ConfigError, match="URL fragment"):
-        await browse_in_system_browser(None, provider, opened.append)  # type: ignore[arg-type]
+        await LoopbackBrowser(opened.append).browse(provider, None)  # type: ignore[arg-type]
     assert opened == []

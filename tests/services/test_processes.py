@@ -92,7 +92,7 @@ async def test_two_processes_refreshing_at_once_make_one_request(home, connectio
     stored = store.database.secrets("Acme")
     assert tokens == [digest(stored.access_token)] * 2
     assert sim.refresh_tokens.find(stored.refresh_token) is not None
-    assert await connections.check("Acme") == "alice@example.com"
+    assert (await connections.check("Acme")).identity == "alice@example.com"
 
 
 @pytest.mark.parametrize(
@@ -124,6 +124,6 @@ async def test_a_refresh_killed_at_any_point_leaves_a_working_or_a_needs_sign_in
     else:
         assert refreshed.status is Status.CONNECTED
         assert sim.refresh_tokens.find(store.database.secrets("Acme").refresh_token) is not None
-        assert await connections.check("Acme") == "alice@example.com"
+        assert (await connections.check("Acme")).identity == "alice@example.com"
         found = "works"
     assert found == outcome

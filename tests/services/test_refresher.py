@@ -31,7 +31,7 @@ async def test_fifty_concurrent_callers_share_one_http_refresh(connections, ioff
     assert all(r is results[0] for r in results)  # one refresh, awaited by all (not fifty that found it done)
     stored = connections.store.database.secrets("Acme")
     assert sim.refresh_tokens.find(stored.refresh_token) is not None
-    assert await connections.check("Acme") == "alice@example.com"
+    assert (await connections.check("Acme")).identity == "alice@example.com"
     assert connections.refresher.refreshing() == frozenset()
 
 
@@ -109,7 +109,7 @@ async def test_a_refusal_after_another_process_rotated_returns_its_tokens(store,
     assert connection.status is Status.CONNECTED
     assert secrets == store.database.secrets("Acme")
     assert sim.refresh_tokens.find(secrets.refresh_token) is not None
-    assert await connections.check("Acme") == "alice@example.com"
+    assert (await connections.check("Acme")).identity == "alice@example.com"
 
 
 async def test_retries_give_up_and_keep_the_stored_tokens(connections, ioffice_sim, sleep):
@@ -208,7 +208,7 @@ async def test_a_rotated_token_a_full_disk_refused_is_saved_by_the_next_try(conn
     issued = sim.refresh_tokens.find(store.database.secrets("Acme").refresh_token) is not None
     assert issued, "the stored refresh token is not one iOFFICE issued"
     assert store.database.get("Acme").status is Status.CONNECTED
-    assert await connections.check("Acme") == "alice@example.com"
+    assert (await connections.check("Acme")).identity == "alice@example.com"
 
 
 async def test_revoking_also_revokes_the_tokens_a_full_disk_refused(connections, ioffice_sim, monkeypatch):

@@ -23,4 +23,4 @@ async def test_a_rename_waits_for_a_refresh_holding_the_lock_and_keeps_what_it_s
     renamed = await renaming
     assert (renamed.name, renamed.id, renamed.expires_at) == ("Acme prod", connection.id, refreshed.expires_at)
     assert store.database.get("Acme prod") == renamed and not store.database.exists("Acme")
-    assert await connections.check("Acme prod") == "alice@example.com"  # its tokens came along
+    assert (await connections.check("Acme prod")).identity == "alice@example.com"  # its tokens came along

@@ -7,6 +7,7 @@ that a standard userinfo endpoint refuses whatever its state, the OpenID provide
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,24 +15,24 @@ import pytest
 from connmgr.domain.connection import Status
 from connmgr.domain.errors import GrantError, TokenRejected
 from connmgr.domain.health import Health, health
+from connmgr.storage.audit import AuditAction
 from tests.simulators.fixtures import PASSWORD, USERNAME
 from tests.simulators.ioffice import ME_PATH, TOKEN_PATH
-from tests.support.flows import browse_to_callback
+from tests.support.flows import PersonAtVendor, connected
 from tests.support.providers import generic_machine, provider_for
 from tests.support.refreshing import connect_ioffice
 from tests.support.secrets import leaked
 
 
 async def connect_vcita(connections, seeded, name: str = "Front desk"):
-    sign_in = await connections.begin_sign_in(provider_for("vcita", seeded))
-    callback = await browse_to_callback(sign_in.request.url, sign_in.request.redirect_uri, USERNAME, PASSWORD, "Allow")
-    return await connections.complete_sign_in(name, sign_in, callback)
+    person = PersonAtVendor(USERNAME, PASSWORD, "Allow")
+    return await connected(connections, name, provider_for("vcita", seeded), person)
 
 
 async def test_a_revoked_vcita_token_needs_sign_in_and_is_not_handed_out(connections, vcita_sim, tmp_path: Path):
     sim = vcita_sim.sim
     await connect_vcita(connections, vcita_sim)
-    assert await connections.check("Front desk") == "alice@example.com"
+    assert (await connections.check("Front desk")).identity == "alice@example.com"
     assert sim.revoke_token(connections.store.database.secrets("Front desk").access_token)
 
     with pytest.raises(TokenRejected) as refused:
@@ -50,6 +51,34 @@ async def test_a_revoked_vcita_token_needs_sign_in_and_is_not_handed_out(connect
     assert not (tmp_path / ".env").exists()
 
 
+async def test_a_check_tells_the_status_time_and_identity_or_the_vendors_words_and_is_recorded(connections, vcita_sim):
+    sim = vcita_sim.sim
+    connection = await connect_vcita(connections, vcita_sim)
+    accepted = await connections.check("Front desk")
+    assert (accepted.status, accepted.identity, accepted.words, accepted.refused) == (
+        200,
+        "alice@example.com",
+        "",
+        False,
+    )
+    assert 0 <= accepted.elapsed_ms < 10_000 and accepted.at == pytest.approx(connections.now(), abs=60)
+    assert sim.revoke_token(connections.store.database.secrets("Front desk").access_token)
+
+    with pytest.raises(TokenRejected):
+        await connections.check("Front desk")
+
+    refused = connections.last_checks[connection.id]
+    assert (refused.status, refused.identity, refused.refused) == (401, None, True)
+    assert refused.words == "The access token is invalid, expired or revoked."
+    checks = [e for e in await connections.store.audit_log(connection.id) if e.action == AuditAction.CHECK]
+    assert [e.detail for e in checks] == [accepted.summary, refused.summary]
+    assert re.fullmatch(r"HTTP 200 in \d+ ms, as alice@example\.com", checks[0].detail)
+    assert re.fullmatch(
+        r"HTTP 401 in \d+ ms, refused: “The access token is invalid, expired or revoked\.”", checks[1].detail
+    )
+    assert leaked(sim.issued_secrets(), " ".join(e.detail for e in checks)) == []
+
+
 async def test_a_revoked_access_token_with_a_live_refresh_token_is_refreshed_once_and_stays_connected(
     connections, ioffice_sim
 ):
@@ -59,7 +88,7 @@ async def test_a_revoked_access_token_with_a_live_refresh_token_is_refreshed_onc
     sim.access_tokens.revoke(signed_in.access_token)
     before = len(sim.requests_to(TOKEN_PATH))
 
-    assert await connections.check("Acme") == "alice@example.com"
+    assert (await connections.check("Acme")).identity == "alice@example.com"
 
     assert len(sim.requests_to(TOKEN_PATH)) - before == 1  # one refresh, then asked again
     now = connections.store.database.secrets("Acme")
@@ -100,7 +129,7 @@ async def test_tokens_replaced_meanwhile_are_not_marked_for_a_refusal_of_their_p
 
 async def test_a_machine_token_refused_by_userinfo_is_not_taken_for_a_revocation(connections, oidc_server):
     provider = generic_machine(oidc_server)
-    await connections.connect_directly("Machine", provider)
+    await connected(connections, "Machine", provider)
 
     with pytest.raises(TokenRejected, match="not verified"):
         await connections.check("Machine")

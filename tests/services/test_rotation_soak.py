@@ -67,6 +67,6 @@ async def test_a_thousand_refresh_cycles_lose_no_token(connections, ioffice_sim,
         f" {connections.refresher.retries} retries, {lost} tokens lost, {elapsed:.1f} s"
     )
     assert lost == 0
-    assert set(accounts) == {"alice@example.com"}
+    assert {checked.identity for checked in accounts} == {"alice@example.com"}
     assert connections.refresher.retries == len(injected)  # every fault cost exactly one retry, no more
     assert any(wait >= 3.0 for wait in sleep.waits)  # the Retry-After was honoured

@@ -20,6 +20,7 @@ from connmgr.services.scheduler import HELD_RETRY_S, TICK_S, RefreshScheduler
 from tests.domain.test_schedule import connection as scheduled_connection
 from tests.simulators.ioffice import TOKEN_PATH
 from tests.storage.contract.child import StoreChild
+from tests.support.flows import connected
 from tests.support.oidc_fixtures import ACME, VAULT_SERVICE
 from tests.support.providers import docbyte
 from tests.support.refreshing import TEST_TIMEOUT, connect_ioffice, connections_for
@@ -271,13 +272,13 @@ async def test_a_rotating_connection_is_refreshed_for_real_when_due(store, clock
         assert len(ioffice_sim.sim.requests_to(TOKEN_PATH)) - before == 1
         assert refreshed.issued_at == clock.wall()
         assert store.database.secrets("Acme").refresh_token != signed_in.refresh_token
-        assert await connections.check("Acme") == "alice@example.com"
+        assert (await connections.check("Acme")).identity == "alice@example.com"
 
 
 async def test_a_client_credentials_connection_is_refreshed_when_due(store, clock, scheduled, oidc_server, sleep):
     async with new_http_client(timeout=TEST_TIMEOUT) as http:
         connections = connections_for(store, OAuthClient(http, now=clock.wall), sleep, now=clock.wall)
-        await connections.connect_directly("Vault", docbyte(oidc_server, VAULT_SERVICE, "client_credentials"))
+        await connected(connections, "Vault", docbyte(oidc_server, VAULT_SERVICE, "client_credentials"))
         first = store.database.secrets("Vault").access_token
         outcomes = Outcomes()
         scheduler = await scheduled(connections.refresher, outcomes)
@@ -288,7 +289,7 @@ async def test_a_client_credentials_connection_is_refreshed_when_due(store, cloc
 
         assert refreshed.flow == "client_credentials" and refreshed.issued_at == clock.wall()
         assert store.database.secrets("Vault").access_token != first
-        assert await connections.check("Vault") == ACME
+        assert (await connections.check("Vault")).identity == ACME
 
 
 async def dying(connections, seeded, ttl_ms: int) -> None:

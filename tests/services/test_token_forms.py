@@ -19,7 +19,7 @@ from connmgr.domain.token_forms import TokenForm
 from connmgr.services.token_forms import token_in_form
 from connmgr.templates import load_catalog
 from tests.simulators.fixtures import PASSWORD, USERNAME
-from tests.support.flows import browse_to_callback
+from tests.support import flows
 from tests.support.providers import provider_for
 from tests.support.refreshing import connect_ioffice
 
@@ -30,10 +30,12 @@ async def connect(connections, seeded, template_id: str, name: str) -> str:
     if template_id == "ioffice":
         await connect_ioffice(connections, seeded, name)
         return name
-    sign_in = await connections.begin_sign_in(provider_for(template_id, seeded))
-    request = sign_in.request
-    callback = await browse_to_callback(request.url, request.redirect_uri, USERNAME, PASSWORD, CONSENT[template_id])
-    await connections.complete_sign_in(name, sign_in, callback)
+    await flows.connected(
+        connections,
+        name,
+        provider_for(template_id, seeded),
+        flows.PersonAtVendor(USERNAME, PASSWORD, CONSENT[template_id]),
+    )
     return name
 
 

@@ -11,7 +11,6 @@ from connmgr.storage import DataKeySource, KeyringDataKey
 from connmgr.storage.store import ConnectionDatabase
 from tests.storage.fakes import MemoryKeyring
 from tests.storage.opener import StoreOpener
-from tests.storage.postgres_server import PostgresServer, remove_server, start_server
 from tests.storage.read_only import ReadOnly
 from tests.storage.workspaces import Workspaces
 
@@ -59,22 +58,6 @@ def read_only() -> Iterator[ReadOnly]:
     frozen = ReadOnly()
     yield frozen
     frozen.thaw()
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """A PostgreSQL server of the tests' own, for the whole run (each test takes a database of its own)."""
-    server = start_server()
-    yield server
-    remove_server(server)
-
-
-@pytest.fixture
-def workspace_database(postgres: PostgresServer) -> Iterator[str]:
-    """A new database on the tests' server, dropped after the test."""
-    database = postgres.new_database()
-    yield database
-    postgres.psql(f'DROP DATABASE "{database}" WITH (FORCE)')
 
 
 @pytest.fixture

@@ -28,9 +28,9 @@ from connmgr.storage.workspace.errors import (
 )
 from connmgr.storage.workspace.password import KEYRING_SERVICE
 from tests.storage.fakes import MemoryKeyring
-from tests.storage.postgres_server import PASSWORD, PASSWORD_USER, PostgresServer, certificates, free_port
 from tests.storage.samples import connection, secrets
 from tests.storage.workspaces import Workspaces
+from tests.support.postgres_server import PASSWORD, PASSWORD_USER, PostgresServer, certificates, free_port
 
 GUARD_S = 30.0
 

@@ -11,9 +11,9 @@ import pytest
 
 from connmgr.storage.audit import AuditAction
 from connmgr.storage.interface import Change
-from tests.storage.postgres_server import PostgresServer
 from tests.storage.samples import connection, secrets
 from tests.storage.workspaces import Workspaces
+from tests.support.postgres_server import PostgresServer
 
 GUARD_S = 30.0
 

@@ -12,9 +12,9 @@ import qasync
 
 from connmgr.storage.interface import Change
 from tests.storage.contract.child import PROJECT_ROOT
-from tests.storage.postgres_server import PostgresServer
 from tests.storage.samples import connection, secrets
 from tests.storage.workspaces import Workspaces
+from tests.support.postgres_server import PostgresServer
 
 TIMEOUT_MS = 30_000
 

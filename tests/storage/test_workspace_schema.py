@@ -12,9 +12,9 @@ import pytest
 from connmgr.storage.audit import AuditAction, first_broken_link
 from connmgr.storage.workspace.schema import MIGRATION_LOCK, MIGRATIONS, WorkspaceTooNew
 from tests.storage.contract.child import StoreChild
-from tests.storage.postgres_server import PostgresServer
 from tests.storage.samples import connection, secrets
 from tests.storage.workspaces import Workspaces
+from tests.support.postgres_server import PostgresServer
 
 GUARD_S = 30.0
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from connmgr.storage.workspace import DataKeySealing, WorkspaceAddress, WorkspaceStore
 from tests.storage.fakes import FixedDataKey
-from tests.storage.postgres_server import PostgresServer
 from tests.storage.samples import connection, secrets
 from tests.storage.workspaces import Workspaces
+from tests.support.postgres_server import PostgresServer
 
 
 class CountedKey(FixedDataKey):

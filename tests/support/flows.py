@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from connmgr.domain.connection import Connection
 from connmgr.domain.provider import Provider, resolve_provider
 from connmgr.oauth.client import OAuthClient
+from connmgr.services.connecting import Begin, Redirected, Saved, SignInBrowser
+from connmgr.services.connections import Connections
 from connmgr.services.signin import finish_sign_in, start_sign_in
 from tests.support.oidc_fixtures import DEVICE_APP, DEVICES
 from tests.support.providers import CATALOG
@@ -28,6 +31,27 @@ async def sign_in(client: OAuthClient, provider: Provider, username: str, passwo
     start = await start_sign_in(client, provider)
     callback = await browse_to_callback(start.request.url, start.request.redirect_uri, username, password, button)
     return await finish_sign_in(client, start, callback)
+
+
+class PersonAtVendor:
+    """The browser of `Connections.connect` with a person in it: signs in, presses `button` on the consent page."""
+
+    def __init__(self, username: str, password: str, button: str | None = None) -> None:
+        self.username, self.password, self.button = username, password, button
+
+    async def browse(self, provider: Provider, begin: Begin) -> Redirected:
+        request = await begin(None)
+        url = await browse_to_callback(request.url, request.redirect_uri, self.username, self.password, self.button)
+        return Redirected(url)
+
+
+async def connected(
+    connections: Connections, name: str, provider: Provider, browser: SignInBrowser | None = None
+) -> Connection:
+    """`Connections.connect` where it must save (no browser: a flow without one): the connection saved."""
+    outcome = await connections.connect(name, provider, embedded=browser)
+    assert isinstance(outcome, Saved), outcome
+    return outcome.connection
 
 
 async def enter_device_code(page_url: str, username: str, password: str, *, button: str = "Continue") -> str:

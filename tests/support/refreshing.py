@@ -17,6 +17,7 @@ from connmgr.services.refresher import Refresher
 from connmgr.services.retry import RetryPolicy
 from connmgr.storage import LocalStore
 from tests.simulators.fixtures import PASSWORD, USERNAME
+from tests.support.flows import connected
 from tests.support.providers import CATALOG, provider_for
 
 # Reading: short enough that an injected "no answer" costs little real time, long enough that a real answer never
@@ -51,4 +52,4 @@ def connections_for(
 async def connect_ioffice(connections: Connections, seeded, name: str) -> Connection:
     """A connection by the direct code request: no browser, the password used once."""
     provider = provider_for("ioffice", seeded, "password", username=USERNAME, password=PASSWORD)
-    return await connections.connect_directly(name, provider, username=USERNAME, password=PASSWORD)
+    return await connected(connections, name, provider)

@@ -77,6 +77,39 @@ MIGRATIONS: tuple[Migration, ...] = (
         " FOR EACH STATEMENT EXECUTE FUNCTION audit_is_append_only()",
         "REVOKE UPDATE, DELETE, TRUNCATE ON audit FROM PUBLIC",
     ),
+    (
+        # The workspace's members (`storage.members`): its id (what every wrapped key and sealed blob is bound to)
+        # and the key generation now in use; each device's public key, asked for in a join request and approved by
+        # an admin, whose own public key is kept beside it for the member to compare; the workspace key wrapped for
+        # each member, one row per generation.
+        """
+        CREATE TABLE workspace (
+            only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+            id text NOT NULL,
+            name text NOT NULL,
+            generation integer NOT NULL,
+            created_at double precision NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE members (
+            name text PRIMARY KEY,
+            public_key bytea NOT NULL UNIQUE,
+            admin boolean NOT NULL,
+            approved_by bytea,
+            requested_at double precision NOT NULL,
+            approved_at double precision
+        )
+        """,
+        """
+        CREATE TABLE wrapped_keys (
+            member text NOT NULL REFERENCES members (name) ON DELETE CASCADE,
+            generation integer NOT NULL,
+            wrapped bytea NOT NULL,
+            PRIMARY KEY (member, generation)
+        )
+        """,
+    ),
 )
 
 _VERSIONS = "CREATE TABLE IF NOT EXISTS connmgr_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)"

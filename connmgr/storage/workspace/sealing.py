@@ -5,9 +5,11 @@ ever holds the envelopes (`storage.sealing`), bound to each connection's id and 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from connmgr.storage.datakey import DataKeySource
+from connmgr.storage.members.workspacekey import WorkspaceKey
 from connmgr.storage.sealing import DataKeyCodec, SecretCodec
 
 
@@ -37,4 +39,21 @@ class CodecSealing:
         self._codec = codec
 
     async def codec(self) -> SecretCodec:
+        return self._codec
+
+
+class WorkspaceKeySealing:
+    """Sealed under the workspace key, unwrapped on this device by `open_key` (the workspace's id and the key in
+    use) when first needed."""
+
+    def __init__(self, open_key: Callable[[], Awaitable[tuple[str, WorkspaceKey]]]) -> None:
+        self._open_key = open_key
+        self._codec: SecretCodec | None = None
+
+    async def codec(self) -> SecretCodec:
+        if self._codec is None:
+            from connmgr.storage.members.codec import WorkspaceCodec
+
+            workspace_id, key = await self._open_key()
+            self._codec = WorkspaceCodec(workspace_id, key)
         return self._codec

@@ -21,7 +21,7 @@ from connmgr.storage.interface import ConnectionStore
 from connmgr.storage.sealing import DataKeyCodec
 from connmgr.storage.workspace import CodecSealing, WorkspaceAddress, WorkspaceStore
 from tests.storage.fakes import FixedDataKey
-from tests.storage.postgres_server import PostgresServer
+from tests.support.postgres_server import PostgresServer
 
 
 class Backend(ABC):

@@ -104,3 +104,13 @@ async def test_entries_removed_from_the_end_leave_a_gap_the_next_one_shows(
     broken = first_broken_link(await store.audit_log())
     assert broken is not None and broken.seq == 10
     assert broken.sentence == "the audit log lacks entries 8 to 9: removed, or never written"
+
+
+async def test_a_check_is_kept_with_the_vendors_answer(store: ConnectionStore) -> None:
+    answer = "HTTP 401 in 35 ms, refused: “The access token is invalid, expired or revoked.”"
+    await store.save(connection("Acme"), secrets("Acme"), audit=AuditAction.CONNECT)
+    await store.record(AuditAction.CHECK, [await store.get("Acme")], detail=answer)
+
+    _, checked = await store.audit_log("id-Acme")
+    assert (checked.action, checked.connection_name, checked.detail) == ("check", "Acme", answer)
+    assert first_broken_link(await store.audit_log()) is None  # its quotes hashed as they were stored
