@@ -1,10 +1,12 @@
-"""`connmgr connect`: sign in at a vendor (connmgr's sign-in window, the system browser, or no browser at all for
-client credentials and password) and save the connection. Secret fields never come from argv."""
+"""`connmgr connect`: sign in at a vendor (connmgr's sign-in window, the system browser, a code to enter in any
+browser for a device sign-in, or no browser at all for client credentials and password) and save the connection.
+Secret fields never come from argv."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import os
 import sys
 import time
@@ -17,7 +19,9 @@ from connmgr.cli.output import connection_json, print_json
 from connmgr.cli.store import open_store, run_operation
 from connmgr.cli.usage import UsageError
 from connmgr.domain.connection import Connection
+from connmgr.domain.device import DeviceAuthorization
 from connmgr.domain.dialect import Flow
+from connmgr.domain.durations import in_words
 from connmgr.domain.errors import ConfigError
 from connmgr.domain.names import for_terminal
 from connmgr.domain.template import ProviderTemplate
@@ -62,6 +66,32 @@ def _values(
     return values
 
 
+def tell_device_code(grant: DeviceAuthorization) -> None:
+    """What the person must do for a device sign-in, on stderr (stdout carries the result); on a terminal, the page
+    as a QR code too, for a phone."""
+    filled_in = grant.verification_uri_complete != grant.verification_uri
+    lines = (
+        "Open this page in any browser and sign in:",
+        f"  {grant.verification_uri_complete}",
+        "It should show this code:" if filled_in else "Enter this code there:",
+        f"  {grant.user_code}",
+        f"Waiting for the sign-in (the code expires in {in_words(grant.expires_in)}; Ctrl+C stops)...",
+    )
+    for line in lines:  # one by one: the vendor's text is escaped for the terminal, and so would a line break be
+        print(for_terminal(line), file=sys.stderr, flush=True)
+    if sys.stderr.isatty():
+        print(qr_for_terminal(grant.verification_uri_complete), file=sys.stderr, flush=True)
+
+
+def qr_for_terminal(text: str) -> str:
+    """`text` as a QR code of block characters, two rows of squares to a line (no escape sequences)."""
+    import segno  # paid for by a device sign-in only
+
+    out = io.StringIO()
+    segno.make(text, error="m", micro=False).terminal(out=out, compact=True)
+    return out.getvalue().rstrip("\n")
+
+
 def cmd_connect(args: argparse.Namespace, desktop: Desktop) -> int:
     catalog = load_catalog(args.home / "templates").catalog
     settings = read_settings_file(Path(args.from_file), catalog) if args.from_file else None
@@ -77,7 +107,10 @@ def cmd_connect(args: argparse.Namespace, desktop: Desktop) -> int:
         # Nobody is asked here: a second connection to an account already connected is saved, as it was asked for.
         outcome = run_operation(
             lambda c: c.connect(
-                args.name, c.new_provider(template.id, values, flow), system=LoopbackBrowser(webbrowser.open)
+                args.name,
+                c.new_provider(template.id, values, flow),
+                system=LoopbackBrowser(webbrowser.open),
+                device=tell_device_code,
             ),
             args.home,
         )

@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 EXEC = "exec"
 CONNECT_DESCRIPTION = (
     "Sign in at a vendor and save the connection. The authorization-code flow opens connmgr's sign-in window (or "
-    "the system browser); client credentials and password need no browser. Secret fields (client secret, API key, "
+    "the system browser); device_code shows a code to enter at the vendor's page in any browser; client credentials "
+    "and password need no browser. Secret fields (client secret, API key, "
     "password) come from CONNMGR_<FIELD> (CONNMGR_CLIENT_SECRET, ...) or a prompt that does not echo, never from "
     "the command line."
 )

@@ -25,6 +25,7 @@ class Flow(StrEnum):
     AUTHORIZATION_CODE = "authorization_code"  # a person signs in in a browser
     CLIENT_CREDENTIALS = "client_credentials"  # the client as itself, no one signs in
     PASSWORD = "password"  # the vendor's direct code request with a username and password, no browser
+    DEVICE_CODE = "device_code"  # RFC 8628: a person enters a code at the vendor's page, in any browser
 
     @property
     def label(self) -> str:
@@ -79,6 +80,12 @@ _FLOW_WORDS = {
         "No browser: connmgr asks {vendor} for a code with a username and password.",
         "a username and password, used once",
     ),
+    Flow.DEVICE_CODE: _FlowWords(
+        "Device sign-in (device code)",
+        "Sign in with a code, in any browser",
+        "connmgr shows a code to enter at {vendor}'s page, in any browser; the connection acts as that person.",
+        "a code to enter at the vendor's page, in any browser",
+    ),
 }
 
 
@@ -97,6 +104,8 @@ class Operation(StrEnum):
     REVOKE = "revoke"
     CLIENT_CREDENTIALS = "client_credentials"
     DIRECT_CODE = "direct_code"
+    DEVICE_AUTHORIZATION = "device_authorization"  # RFC 8628 §3.1: a device code and a user code
+    DEVICE_CODE = "device_code"  # RFC 8628 §3.4: the token request, polled until the person has signed in
 
 
 class RequestStyle(StrEnum):

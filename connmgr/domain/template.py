@@ -36,7 +36,10 @@ from connmgr.domain.dialect import (
 )
 from connmgr.domain.errors import TemplateError, clip
 
-ENDPOINTS = ("issuer", "authorize_url", "token_url", "revoke_url", "code_url", "userinfo_url", "jwks_url")
+ENDPOINTS = (
+    "issuer", "authorize_url", "token_url", "revoke_url", "code_url", "userinfo_url", "jwks_url",
+    "device_authorization_url",
+)  # fmt: skip
 FIELD_KINDS = ("text", "secret", "url", "origin", "name", "choice")
 
 Raw = Mapping[str, Any]

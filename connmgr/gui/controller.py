@@ -203,6 +203,7 @@ class Controller(QObject):
                 save_twin=lambda connected, twin: self._save_twin(connected, twin, dialog.dialog),
                 replacing=replacing,
                 stoppable=lambda obtaining: _until_stopped(dialog, obtaining),
+                device=lambda grant: dialog.dialog.show_device_code(grant, self.open_url),
             )
         except KeyringUnavailable as exc:
             return Failure(await self._offer_passphrase(exc))

@@ -10,10 +10,12 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from connmgr.domain.device import DeviceAuthorization, read_device_authorization
 from connmgr.domain.dialect import Flow, Operation
 from connmgr.domain.errors import ConfigError, GrantError, ProtocolError, TokenRejected, VendorError
 from connmgr.domain.provider import Provider
@@ -78,12 +80,23 @@ class OAuthClient:
         todo: str,
         previous: TokenSet | None = None,
     ) -> TokenSet:
+        response, body, call = await self._token_request(provider, operation, url, values, todo=todo)
+        return self._tokens(provider, response, body, call, previous)
+
+    async def _token_request(
+        self, provider: Provider, operation: Operation, url: str, values: dict[str, str], *, todo: str
+    ) -> tuple[httpx.Response, bytes, Call]:
         request = build_request(provider, operation, url, values)
         secret_sent = bool(provider.value("client_secret"))
         call = Call(
             provider.vendor, "the token endpoint", todo, _secrets(provider, request, values), secret_sent=secret_sent
         )
         response, body = await send(self._http, request, call)
+        return response, body, call
+
+    def _tokens(
+        self, provider: Provider, response: httpx.Response, body: bytes, call: Call, previous: TokenSet | None
+    ) -> TokenSet:
         data = read_json(response, body, call)
         tokens = normalise_token_response(
             data, provider.template.token_response, vendor=provider.vendor, now=self.now(), previous=previous
@@ -136,6 +149,49 @@ class OAuthClient:
             raise ProtocolError(provider.vendor, "the code endpoint answered without a code", "try again")
         redact(code)
         return code
+
+    async def device_authorization(self, provider: Provider) -> DeviceAuthorization:
+        """Start a device sign-in (RFC 8628 §3.1): a device code to poll with and a user code for the person."""
+        if not provider.has_endpoint("device_authorization_url"):
+            raise ConfigError(
+                provider.vendor,
+                "it offers no device sign-in (no device authorization endpoint is known)",
+                "choose another flow, or set the device authorization endpoint in Advanced",
+                field="device_authorization_url",
+            )
+        url = provider.endpoint("device_authorization_url")
+        request = build_request(provider, Operation.DEVICE_AUTHORIZATION, url, {})
+        secrets = _secrets(provider, request, {})
+        call = Call(
+            provider.vendor,
+            "the device authorization endpoint",
+            "check the client ID, secret and scopes",
+            secrets,
+            secret_sent=bool(provider.value("client_secret")),
+        )
+        response, body = await send(self._http, request, call)
+        grant = read_device_authorization(read_json(response, body, call), provider.vendor)
+        redact(grant.device_code)
+        return grant
+
+    async def poll_device_code(self, provider: Provider, device_code: str) -> TokenSet | DevicePending:
+        """Ask once whether the person has signed in (RFC 8628 §3.4): the tokens, or that it is still pending (or
+        that connmgr asks too often). A refusal or an expired code ends the sign-in in the vendor's words."""
+        response, body, call = await self._token_request(
+            provider,
+            Operation.DEVICE_CODE,
+            provider.endpoint("token_url"),
+            {"device_code": device_code},
+            todo="connect again",
+        )
+        if response.status_code in (400, 401):
+            error = oauth_error_code(body)
+            if error in _PENDING:
+                return DevicePending(error)
+            if error in _DEVICE_ENDED:
+                what = _DEVICE_ENDED[error].format(words=refusal_words(response, body, call))
+                raise GrantError(provider.vendor, what, "connect again for a new code")
+        return self._tokens(provider, response, body, call, None)
 
     async def revoke(self, provider: Provider, tokens: TokenSet) -> None:
         """Revoke the refresh token, then the access token (RFC 7009). A 200 is done, even for a
@@ -200,6 +256,20 @@ class OAuthClient:
         return await validate_id_token(self._http, self._jwks, provider, tokens.id_token, nonce=nonce, now=self.now)
 
 
+class DevicePending(StrEnum):
+    """A device sign-in's answer while the person has not finished (RFC 8628 §3.5)."""
+
+    AUTHORIZATION_PENDING = "authorization_pending"
+    SLOW_DOWN = "slow_down"  # poll less often: the interval grows by 5 s
+
+
+_PENDING = frozenset(DevicePending)
+_DEVICE_ENDED = {  # RFC 8628 §3.5: the answers that end a device sign-in
+    "access_denied": "the sign-in was refused at the vendor (“{words}”)",
+    "expired_token": "the code expired before the sign-in was finished (“{words}”)",
+}
+
+
 def _refused(provider: Provider, status: int, words: str, *, fresh: bool) -> TokenRejected:
     """The API's 401 or 403, with its likely cause: what is sent beside a fresh token (a field the API's headers are
     filled from: an API key), what the client may do, or, for a stored token, that the vendor revoked it."""
@@ -240,7 +310,7 @@ def _labels(provider: Provider, names: Sequence[str]) -> str:
     return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
-_SECRET_PARAMETERS = ("code", "refresh_token", "token", "password", "code_verifier")
+_SECRET_PARAMETERS = ("code", "refresh_token", "token", "password", "code_verifier", "device_code")
 
 
 def _secrets(provider: Provider, request: httpx.Request, values: dict[str, str], *sent: str) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ _ENDPOINTS = {
     "revocation_endpoint": "revoke_url",
     "userinfo_endpoint": "userinfo_url",
     "jwks_uri": "jwks_url",
+    "device_authorization_endpoint": "device_authorization_url",  # RFC 8628 §4
 }
 
 

@@ -24,6 +24,7 @@ GRANT_TYPES = {  # RFC 6749's grant_type of each token request
     Operation.EXCHANGE: "authorization_code",
     Operation.REFRESH: "refresh_token",
     Operation.CLIENT_CREDENTIALS: "client_credentials",
+    Operation.DEVICE_CODE: "urn:ietf:params:oauth:grant-type:device_code",  # RFC 8628 §3.4
 }
 
 Params = dict[str, str]

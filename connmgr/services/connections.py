@@ -20,6 +20,7 @@ from random import Random
 from connmgr.domain.authorize import AuthorizeRequest
 from connmgr.domain.checks import CheckResult
 from connmgr.domain.connection import Connection, Secrets, Status, secrets_of, split_values, tokens_of
+from connmgr.domain.device import DeviceAuthorization
 from connmgr.domain.dialect import Browser, Flow
 from connmgr.domain.envfile import env_prefix
 from connmgr.domain.errors import ConfigError, GrantError, TokenRejected
@@ -45,6 +46,7 @@ from connmgr.services.connecting import (
     UseSystemBrowser,
     save_twins,
 )
+from connmgr.services.device import Sleep, connect_with_device
 from connmgr.services.envwriter import write_env
 from connmgr.services.inspection import same_identity
 from connmgr.services.refresher import Refresher, read_stored
@@ -121,6 +123,8 @@ class Connections:
         save_twin: SaveTwin = save_twins,
         replacing: Connection | None = None,
         stoppable: Stoppable | None = None,
+        device: Callable[[DeviceAuthorization], object] | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> ConnectOutcome:
         """Connect an account and save it as `name` (or in the place of `replacing`, a reconnect): the one road
         from a sign-in to a saved connection, whoever asks.
@@ -131,7 +135,11 @@ class Connections:
         """
         if replacing is None:
             await self.check_name_free(name)
-        obtaining = self._obtain(provider, system, embedded)
+        obtaining = (
+            self._obtain(provider, system, embedded)
+            if provider.flow != Flow.DEVICE_CODE
+            else self._by_device(provider, device, sleep)
+        )
         obtained = await (obtaining if stoppable is None else stoppable(obtaining))
         if not isinstance(obtained, Connected):
             return obtained
@@ -139,6 +147,15 @@ class Connections:
         if twin is not None and obtained.account and not await save_twin(obtained, twin):
             return AlreadyConnected(obtained.account, twin)
         return Saved(await self.save_new(name, obtained, replacing=replacing))
+
+    async def _by_device(
+        self, provider: Provider, show: Callable[[DeviceAuthorization], object] | None, sleep: Sleep
+    ) -> Obtained:
+        """A device sign-in (RFC 8628): `show` tells the person the code and the page to enter it at, then the
+        vendor is polled until they have (see `services.device`)."""
+        if show is None:
+            raise ConfigError(provider.vendor, "a device sign-in needs a place to show its code", "use another flow")
+        return await connect_with_device(self.client, provider, show, sleep=sleep)
 
     async def _obtain(
         self, provider: Provider, system: SystemBrowser | None, embedded: SignInBrowser | None

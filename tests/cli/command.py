@@ -35,3 +35,14 @@ class ConnmgrCommand:
         result = Result(done.returncode, done.stdout, done.stderr)
         self.log.append(result)
         return result
+
+    def start(self, *args):
+        """`connmgr` started and left running, for a test that acts while it waits: text pipes, no stdin."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "connmgr", *self.options, *args],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )

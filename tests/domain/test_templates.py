@@ -98,8 +98,8 @@ def test_the_dialect_is_read_once_into_its_words():
          "template.requests.client_auth must be one of none, client_secret_post, client_secret_basic, omit"),
         ('[requests.refresh]\nstyle = "xml"', "template.requests.refresh.style must be one of form, json, headers"),
         ('[fields.site]\nflows = ["implicit"]', "fields.site.flows has unknown flow 'implicit'"),
-        ('[fields.scope]\nflow_defaults = { device_code = "x" }',
-         "fields.scope.flow_defaults has unknown flow 'device_code'"),
+        ('[fields.scope]\nflow_defaults = { ciba = "x" }',
+         "fields.scope.flow_defaults has unknown flow 'ciba'"),
         ('flows = ["password", "implicit"]', "template.flows has unknown flow 'implicit'"),
     ],
 )  # fmt: skip

@@ -77,6 +77,7 @@ export class Issuer {
     this.claimsConfig = this.docbyte ? DOCBYTE_CLAIMS : STANDARD_CLAIMS;
     this.store = new Store();
     this.keys = [newSigningKey()]; // newest first: oidc-provider signs with the first
+    this.slowDowns = 0; // device-code polls still to answer slow_down (the admin endpoint sets it)
     this.issuedJwts = new Map(); // jti -> what a JWT access token was issued for (keycloak.mjs)
     this.clients = new Map(clients.map((c) => [c.client_id, c]));
     // A Keycloak realm only has its own users; the generic provider has everybody.
@@ -192,6 +193,14 @@ export class Issuer {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
         revocation: { enabled: true },
+        deviceFlow: {
+          enabled: true,
+          userCodeInputSource: async (ctx, form, out, err) => { ctx.body = views.deviceCodePage(form, err); },
+          userCodeConfirmSource: async (ctx, form, client, deviceInfo, userCode) => {
+            ctx.body = views.deviceConfirmPage(form, client.clientName ?? client.clientId, userCode);
+          },
+          successSource: async (ctx) => { ctx.body = views.deviceDonePage(); },
+        },
         rpInitiatedLogout: {
           enabled: true,
           logoutSource: async (ctx, form) => { ctx.body = views.logoutPage(form); },
@@ -237,6 +246,7 @@ export class Issuer {
         IdToken: this.ttl.id_token ?? this.ttl.access_token,
         RefreshToken: this.ttl.refresh_token,
         AuthorizationCode: 60,
+        DeviceCode: this.ttl.device_code ?? 600,
         Interaction: 3600,
         Session: 10 * 3600,
         Grant: 10 * 3600,
@@ -247,8 +257,43 @@ export class Issuer {
     provider.on('server_error', (ctx, err) => console.error(`[${this.name}] server_error`, err));
     if (this.docbyte) provider.use(keycloakMiddleware(this, provider));
     provider.use(interactions(this, provider));
+    provider.use(this.#devicePolling());
     this.provider = provider;
     this.handler = provider.callback();
+  }
+
+  // What oidc-provider leaves out of the device flow: the polling `interval`
+  // (RFC 8628 §3.2; it sends none, meaning 5 s) when the config names one, and
+  // `slow_down` (§3.5), which it never sends: an admin call asks for it.
+  #devicePolling() {
+    return async (ctx, next) => {
+      if (ctx.method === 'POST' && ctx.path === '/token' && this.slowDowns > 0) {
+        this.slowDowns -= 1;
+        ctx.status = 400;
+        ctx.body = { error: 'slow_down', error_description: 'You are polling too quickly' };
+        return;
+      }
+      await next();
+      if (ctx.path === '/device/auth' && ctx.status === 200 && this.ttl.device_interval !== undefined) {
+        ctx.body = { ...ctx.body, interval: this.ttl.device_interval };
+      }
+    };
+  }
+
+  // Admin: the next `polls` token requests answer slow_down (a test sends only device-code polls then).
+  slowDown(polls) {
+    this.slowDowns = polls;
+    return { slow_down_polls: polls };
+  }
+
+  // Admin: every pending device code expires now (the person never entered it).
+  expireDeviceCodes() {
+    let expired = 0;
+    for (const [, code] of this.store.all('DeviceCode')) {
+      code.exp = Math.floor(Date.now() / 1000) - 1;
+      expired += 1;
+    }
+    return { expired_device_codes: expired };
   }
 
   // Claims Keycloak's mappers put into a realm's access tokens.

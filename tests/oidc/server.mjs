@@ -9,7 +9,7 @@
 //                 "redirect_uris": [...], "grant_types": [...], "token_endpoint_auth_method": "...",
 //                 "application_type": "native" | "web", "consent_required": true}],
 //    "users":   [{"username": "...", "password": "...", "email": "...", "name": "...", "tenant": "acme"}],
-//    "ttl":     {"access_token": 300, "refresh_token": 1800}}
+//    "ttl":     {"access_token": 300, "refresh_token": 1800, "device_code": 600, "device_interval": 5}}
 //
 // All issuers share one http server on 127.0.0.1 and a port the OS picks. When
 // it is ready it prints one JSON line on stdout:
@@ -23,6 +23,8 @@
 //   POST /__admin/rotate-keys  {"issuer": name?}  new signing key, old ones stay in the JWKS
 //   POST /__admin/revoke       {"issuer": name, "client_id": id, "username": name?}
 //                              revoke the client's grants, refresh tokens and access tokens
+//   POST /__admin/slow-down    {"issuer": name, "polls": n}  the next n token requests answer slow_down
+//   POST /__admin/expire-device-codes {"issuer": name}       pending device codes expire now
 
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
@@ -75,6 +77,12 @@ async function admin(req, res, issuers) {
     case '/__admin/revoke':
       if (body.issuer === undefined || !body.client_id) return send(res, 400, { error: 'issuer and client_id are required' });
       return send(res, 200, selected[0].revoke(body.client_id, body.username));
+    case '/__admin/slow-down':
+      if (body.issuer === undefined) return send(res, 400, { error: 'issuer is required' });
+      return send(res, 200, selected[0].slowDown(body.polls ?? 1));
+    case '/__admin/expire-device-codes':
+      if (body.issuer === undefined) return send(res, 400, { error: 'issuer is required' });
+      return send(res, 200, selected[0].expireDeviceCodes());
     default:
       return send(res, 404, { error: `no admin endpoint ${req.url}` });
   }

@@ -68,3 +68,23 @@ export function errorPage(out) {
 <p class="error" id="error">${esc(out.error)}</p>
 <p id="error_description">${esc(out.error_description)}</p>`);
 }
+
+// The device flow's pages (RFC 8628 §3.3). oidc-provider hands over its forms
+// (hidden xsrf, user_code, confirm); the buttons go inside them, as for logout.
+export function deviceCodePage(form, err) {
+  const error = err ? `<p class="error" role="alert">${esc(err.userCode ? 'That code is not valid.' : err.message)}</p>` : '';
+  return layout('Device sign-in', `<h1>Enter the code shown on your device</h1>${error}
+${form.replace('</form>', '<button type="submit">Continue</button></form>')}`);
+}
+
+export function deviceConfirmPage(form, client, userCode) {
+  const buttons = '<button type="submit">Continue</button>'
+    + '<button type="submit" name="abort" value="yes">Abort</button>';
+  return layout('Confirm device', `<h1>Sign in ${esc(client)}?</h1>
+<p>The code on your device should read <code id="user_code">${esc(userCode)}</code>.</p>
+${form.replace('</form>', `${buttons}</form>`)}`);
+}
+
+export function deviceDonePage() {
+  return layout('Device signed in', '<h1>Your device is signed in</h1><p>You can close this page.</p>');
+}

@@ -78,3 +78,26 @@ def oidc_server() -> Iterator[OidcProviderServer]:
     keys or revokes grants must not assume it is alone."""
     with OidcProviderServer(default_oidc_config()) as server:
         yield server
+
+
+DEVICES = "devices"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+DEVICE_APP = OidcClient(  # a public client with no redirect URI at all: the device flow is its only way in
+    issuer=DEVICES, client_id="device-app", grant_types=(DEVICE_GRANT, "refresh_token")
+)
+DEVICE_INTERVAL_S = 2  # what the issuer names as its polling interval; a command waits it for real
+DEVICE_CODE_TTL_S = 60
+
+
+@pytest.fixture(scope="session")
+def device_server() -> Iterator[OidcProviderServer]:
+    """An issuer of its own for device sign-ins: tests there make it answer `slow_down` and expire its codes."""
+    config = OidcConfig(
+        generic_issuers=(DEVICES,),
+        clients=(DEVICE_APP,),
+        users=(ALICE, BOB),
+        device_interval=DEVICE_INTERVAL_S,
+        device_code_ttl=DEVICE_CODE_TTL_S,
+    )
+    with OidcProviderServer(config) as server:
+        yield server

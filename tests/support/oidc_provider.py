@@ -81,6 +81,8 @@ class OidcConfig:
     users: tuple[OidcUser, ...] = ()
     access_token_ttl: int = 300
     refresh_token_ttl: int = 1800
+    device_code_ttl: int = 600  # how long a device code waits for its person (RFC 8628 `expires_in`)
+    device_interval: int | None = None  # the polling interval the device flow names; None: none, meaning 5 s
     # When the generic issuers give a refresh token: "offline_access" (OIDC Core:
     # scope offline_access together with prompt=consent) or "always". Docbyte
     # realms always do, as Keycloak does.
@@ -94,7 +96,11 @@ class OidcConfig:
             {**asdict(c), "token_endpoint_auth_method": c.auth_method, "client_secret": c.client_secret}
             for c in self.clients
         ]
-        ttl = {"access_token": self.access_token_ttl, "refresh_token": self.refresh_token_ttl}
+        ttl = {
+            "access_token": self.access_token_ttl,
+            "refresh_token": self.refresh_token_ttl,
+            "device_code": self.device_code_ttl,
+        } | ({"device_interval": self.device_interval} if self.device_interval is not None else {})
         return json.dumps(
             {"issuers": issuers, "clients": clients, "users": [asdict(u) for u in self.users], "ttl": ttl}
         )
@@ -271,7 +277,16 @@ class OidcProviderServer:
             body["username"] = username
         return self._admin("revoke", body)
 
-    def _admin(self, action: str, body: dict[str, str]) -> dict[str, Any]:
+    def slow_down(self, issuer: str, polls: int) -> None:
+        """The issuer's next `polls` token requests answer `slow_down` (RFC 8628 §3.5): oidc-provider never does."""
+        self._admin("slow-down", {"issuer": issuer, "polls": polls})
+
+    def expire_device_codes(self, issuer: str) -> int:
+        """Every pending device code at the issuer expires now, as if its person never entered it."""
+        expired: int = self._admin("expire-device-codes", {"issuer": issuer})["expired_device_codes"]
+        return expired
+
+    def _admin(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
         if self._process is None:
             raise OidcServerError("the OIDC test server is not running")
         response = httpx.post(f"{self.base_url}/__admin/{action}", json=body, timeout=10)

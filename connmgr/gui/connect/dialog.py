@@ -31,11 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from connmgr.domain.device import DeviceAuthorization
 from connmgr.domain.dialect import Browser, Flow
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.names import name_problem
 from connmgr.domain.provider import resolve_provider
 from connmgr.domain.template import TemplateCatalog
+from connmgr.gui.connect.device_code import DeviceCodePanel
 from connmgr.gui.connect.editors import hint_label, problem_colour
 from connmgr.gui.connect.failure import Failure
 from connmgr.gui.connect.form import TemplateForm
@@ -45,6 +47,7 @@ from connmgr.gui.screen_fit import resize_to_fit
 from connmgr.gui.text_styles import heading
 
 _Tone = Literal["ready", "unfinished", "problem", "plain"]
+_PRIMARY = {Flow.AUTHORIZATION_CODE: "Sign in…", Flow.DEVICE_CODE: "Get a code"}  # the rest: "Connect"
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ class ConnectDialog(QDialog):
         self._message.setWordWrap(True)
         self._message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # the vendor's words
         self._message.setMinimumHeight(2 * self._message.fontMetrics().lineSpacing())  # the buttons do not jump
+        self._device_code = DeviceCodePanel()  # a device sign-in's code, while it waits for the person
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self._primary = buttons.addButton("Connect", QDialogButtonBox.ButtonRole.AcceptRole)
         self._primary.setObjectName("primary")
@@ -169,6 +173,7 @@ class ConnectDialog(QDialog):
         right.setSpacing(12)
         right.addLayout(heading_row)
         right.addWidget(scroll, stretch=1)
+        right.addWidget(self._device_code)
         right.addWidget(self._message)
         right.addWidget(buttons)
         layout = QHBoxLayout(self)
@@ -259,6 +264,8 @@ class ConnectDialog(QDialog):
             return _Verdict("Give the connection a name.", "unfinished")
         if form.flow == Flow.AUTHORIZATION_CODE:
             return _Verdict(f"Ready: “Sign in…” opens {form.template.name}'s sign-in page.", "ready")
+        if form.flow == Flow.DEVICE_CODE:
+            return _Verdict(f"Ready: “Get a code” shows a code to enter at {form.template.name}'s page.", "ready")
         return _Verdict(f"Ready to connect to {form.template.name}.", "ready")
 
     def _show_message(self, verdict: _Verdict) -> None:
@@ -274,6 +281,8 @@ class ConnectDialog(QDialog):
         form = self._form
         assert form is not None
         vendor = form.template.name
+        if form.flow == Flow.DEVICE_CODE and self._device_code.user_code:
+            return f"Waiting for the code to be entered at {vendor}; Cancel stops waiting."
         if form.flow != Flow.AUTHORIZATION_CODE:
             return f"Connecting to {vendor}…"
         if form.use_system_browser or form.template.browser is Browser.SYSTEM:
@@ -289,8 +298,7 @@ class ConnectDialog(QDialog):
         else:
             self._show_message(verdict)
         self._primary.setEnabled(verdict.tone == "ready" and not self._working)
-        signs_in = self._form is not None and self._form.flow == Flow.AUTHORIZATION_CODE
-        self._primary.setText("Sign in…" if signs_in else "Connect")
+        self._primary.setText(_PRIMARY.get(self._form.flow, "Connect") if self._form is not None else "Connect")
 
     def _set_working(self, working: bool) -> None:
         self._working = working
@@ -298,6 +306,7 @@ class ConnectDialog(QDialog):
         self._vendors.setEnabled(not working)
         self._content.setEnabled(not working)
         if not working:
+            self._device_code.clear()
             # While busy, focus fell to Cancel, which made it the default; Enter must try again, not close.
             self._primary.setDefault(True)
         self._refresh()
@@ -335,6 +344,12 @@ class ConnectDialog(QDialog):
         if row is None:
             self._primary.setFocus()  # Enter tries again
         self._scroll_into_view(row)
+
+    def show_device_code(self, grant: DeviceAuthorization, open_url: Callable[[str], object]) -> None:
+        """A device sign-in's code, until the attempt ends; `open_url` opens its page in the person's browser."""
+        assert self._form is not None
+        self._device_code.show_code(grant, self._form.template.name, open_url)
+        self._refresh()
 
     def finish(self) -> None:
         """Connected: close, Accepted."""
