@@ -10,6 +10,8 @@ person's desktop setting would. At 200 %: QT_SCALE_FACTOR=2 and a screen of 2800
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import sys
 import tempfile
@@ -22,8 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import qasync
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QRadioButton, QToolBar, QWidget
 
+from connmgr.domain.claims import token_claims
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.gui.connect import ConnectDialog
 from connmgr.gui.qt_start import start_application
@@ -82,6 +85,20 @@ def shoot(widget: QWidget, path: Path) -> None:
     screen = widget.screen() or QGuiApplication.primaryScreen()
     screen.grabWindow(widget.winId()).save(str(path))
     print(f"wrote {path}")
+
+
+def shoot_area(window: QWidget, width: int, height: int, path: Path) -> None:
+    """The top left of the screen under `window`, `width` by `height`: what a popped-up menu covers too."""
+    screen = QGuiApplication.primaryScreen()
+    origin = window.mapToGlobal(window.rect().topLeft())
+    screen.grabWindow(0, origin.x(), origin.y(), width, height).save(str(path))
+
+
+def _jwt(claims: dict[str, object]) -> str:
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
 
 
 def stage(store: ConnectionDatabase) -> None:
@@ -151,7 +168,33 @@ def main(out: Path) -> None:
         person.type("redirect_uri", "https://app.example.com/oauth/vaultre")
         Bot.keyClicks(person.name(), "Harbourside Realty")
         shoot(dialog, out / "connect-dialog.png")
+        person.choose_vendor("OpenID Connect (generic)")
+        person.click(QRadioButton, "flow:device_code")
+        person.type("issuer", "https://login.fabrikam.example")
+        person.type("client_id", "connmgr-cli")
+        settle()
+        shoot(dialog, out / "connect-dialog-device.png")
         dialog.close()
+
+        # The token as used: the Copy button's menu, and what a JWT access token says of itself.
+        window.select("Contoso vault (service)")
+        settle()
+        button = window.findChild(QToolBar, "actions").widgetForAction(window.actions_["copy"])
+        menu = window.actions_.copy_as
+        menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+        settle()
+        corner = window.mapFromGlobal(menu.geometry().bottomRight())
+        shoot_area(window, corner.x() + 8, corner.y() + 8, out / "copy-as-menu.png")
+        menu.hide()
+        claims = {"exp": NOW + 50, "iat": NOW - 250, "iss": "https://keycloak.contoso.prod.docbyte.cloud/realms/contoso",
+                  "aud": "vault-api", "azp": "contoso-integration", "scope": "profile email", "tenant": "contoso",
+                  "realm_access": {"roles": ["vault-reader", "vault-writer"]}}  # fmt: skip
+        token = _jwt(claims)
+        window.details.reveal(
+            "Contoso vault (service)", Secrets(access_token=token), token_claims(None, token, NOW + 50)
+        )
+        settle()
+        shoot(window, out / "details-claims.png")
 
         from connmgr.gui.signin.window import SignInWindow
 
