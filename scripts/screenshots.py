@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import qasync
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QRadioButton, QToolBar, QWidget
+from PySide6.QtWidgets import QRadioButton, QScrollArea, QToolBar, QWidget
 
 from connmgr.domain.claims import token_claims
 from connmgr.domain.connection import Connection, Secrets, Status
@@ -186,13 +186,15 @@ def main(out: Path) -> None:
         corner = window.mapFromGlobal(menu.geometry().bottomRight())
         shoot_area(window, corner.x() + 8, corner.y() + 8, out / "copy-as-menu.png")
         menu.hide()
-        claims = {"exp": NOW + 50, "iat": NOW - 250, "iss": "https://keycloak.contoso.prod.docbyte.cloud/realms/contoso",
+        claims = {"exp": int(NOW + 50), "iat": int(NOW - 250), "iss": "https://keycloak.contoso.prod.docbyte.cloud/realms/contoso",
                   "aud": "vault-api", "azp": "contoso-integration", "scope": "profile email", "tenant": "contoso",
                   "realm_access": {"roles": ["vault-reader", "vault-writer"]}}  # fmt: skip
         token = _jwt(claims)
         window.details.reveal(
             "Contoso vault (service)", Secrets(access_token=token), token_claims(None, token, NOW + 50)
         )
+        settle()
+        window.details.findChild(QScrollArea).ensureWidgetVisible(window.details.access_claims)
         settle()
         shoot(window, out / "details-claims.png")
 
