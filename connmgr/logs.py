@@ -26,10 +26,11 @@ from typing import TextIO
 MASK = "[redacted]"
 _MIN_SECRET = 6  # shorter values (a "1", a "true") would redact ordinary words
 
-_lock = threading.Lock()
-_known: set[str] = set()
-_pattern: re.Pattern[str] | None = None
-_stale = False  # _known has values _pattern lacks
+_lock = threading.Lock()  # for writers; a scrub reads without it, as each bucket is replaced whole
+# Every registered secret under its first `_MIN_SECRET` characters, longest first (a token holding another is masked
+# whole). Not one regular expression of them all: every refresh registers new tokens, and each rebuild of such an
+# alternation cost time in proportion to all of them and stayed in `re`'s cache, hundreds deep.
+_by_prefix: dict[str, tuple[str, ...]] = {}
 
 # A header whose name says it carries a credential: Authorization, Proxy-Authorization, Cookie, Set-Cookie,
 # x-access-token, X-Api-Key, or any naming a token, secret, password, session or credential.
@@ -54,31 +55,32 @@ _KEPT = (1, 4, 5, 6, 7, 8)  # the groups holding what comes before the secret, k
 
 def redact(*values: str | None) -> None:
     """Register secret values; from now on no log line shows them."""
-    global _stale
-    fresh = {v for v in values if v and len(v) >= _MIN_SECRET}
-    with _lock:
-        if fresh <= _known:
-            return
-        _known.update(fresh)
-        # Rebuilt when a line is next scrubbed, not here: every refresh registers new tokens, and compiling an
-        # alternation of all of them each time grows quadratically (minutes of CPU after a day of refreshes).
-        _stale = True
+    for value in {v for v in values if v and len(v) >= _MIN_SECRET}:
+        prefix = value[:_MIN_SECRET]
+        with _lock:
+            bucket = _by_prefix.get(prefix, ())
+            if value not in bucket:
+                _by_prefix[prefix] = tuple(sorted((*bucket, value), key=len, reverse=True))
 
 
-def _known_pattern() -> re.Pattern[str] | None:
-    global _pattern, _stale
-    with _lock:
-        if _stale:
-            alternatives = sorted(_known, key=len, reverse=True)  # longest first: a token containing another
-            _pattern = re.compile("|".join(map(re.escape, alternatives)))
-            _stale = False
-        return _pattern
+def _mask_known(text: str) -> str:
+    """`text` with every registered secret masked, the leftmost first: one look-up per position."""
+    pieces: list[str] = []
+    start, at, last = 0, 0, len(text) - _MIN_SECRET
+    while at <= last:
+        for secret in _by_prefix.get(text[at : at + _MIN_SECRET], ()):
+            if text.startswith(secret, at):
+                pieces += (text[start:at], MASK)
+                at = start = at + len(secret)
+                break
+        else:
+            at += 1
+    return "".join((*pieces, text[start:])) if pieces else text
 
 
 def scrub(text: str) -> str:
-    pattern = _known_pattern()
-    if pattern is not None:
-        text = pattern.sub(MASK, text)
+    if _by_prefix:
+        text = _mask_known(text)
     return _SHAPES.sub(lambda m: next(kept for g in _KEPT if (kept := m.group(g))) + MASK, text)
 
 

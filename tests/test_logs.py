@@ -1,6 +1,7 @@
 """The redaction every log line and every sentence passes: known secrets, and credentials by their shape."""
 
 import secrets
+import tracemalloc
 
 import pytest
 
@@ -98,3 +99,27 @@ def test_a_registered_secret_is_masked_anywhere_but_a_short_value_is_not_registe
     redact(token, "true")
     assert scrub(f"vendor said: {token}!") == f"vendor said: {MASK}!"
     assert scrub("it is true") == "it is true"
+
+
+def test_a_secret_holding_another_is_masked_whole_and_both_are_masked_wherever_they_start():
+    short = _random()
+    long = short + "-and-more"
+    redact(short, long)
+    assert scrub(f"a={long} b={short} c=x{short}y") == f"a={MASK} b={MASK} c=x{MASK}y"
+
+
+def test_secrets_registered_one_by_one_cost_memory_in_proportion_to_themselves():
+    """A window checking a thousand connections registers a thousand tokens, and its errors are scrubbed between
+    them: what scrubbing keeps must grow with the secrets, not with their square (a regular expression rebuilt
+    per secret, each kept by `re`'s cache, once grew the window by a gigabyte)."""
+    tokens = [f"{i:04}-" + "t" * 500 for i in range(200)]
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for token in tokens:
+            redact(token)
+            assert scrub(f"the vendor refused {token}") == f"the vendor refused {MASK}"
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 4 * sum(map(len, tokens)), f"{grown} bytes kept for {sum(map(len, tokens))} bytes of secrets"
