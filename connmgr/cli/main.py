@@ -11,8 +11,8 @@ from connmgr import logs
 
 # Every group of commands, imported where a frozen build's analysis finds them: the parser names them only.
 from connmgr.cli import audit, connect, export, inspect, lifecycle, run, share, templates, workspace  # noqa: F401
+from connmgr.cli.commands import Handler
 from connmgr.cli.desktop import Desktop
-from connmgr.cli.parser import Handler
 from connmgr.cli.usage import UsageError
 from connmgr.domain.errors import ConnmgrError
 from connmgr.domain.names import for_terminal
@@ -20,7 +20,7 @@ from connmgr.storage import prepare_home
 
 
 def main(args: argparse.Namespace, desktop: Desktop) -> int:
-    """Run the command `args` names (parsed with `parser.build_parser`, the global options included)."""
+    """Run the command `args` names (parsed with `commands.build_parser`, the global options included)."""
     try:
         logs.configure(logging.DEBUG if args.verbose else logging.WARNING)
         home = prepare_home(args.home)

@@ -1,6 +1,9 @@
 """The global options (--home, -v) come before the command, and are parsed once: for a command, and for the
 window when there is none."""
 
+import subprocess
+import sys
+
 
 def test_home_before_the_command_is_the_home_it_uses(connmgr, tmp_path):
     for chosen, arguments in (
@@ -30,3 +33,28 @@ def test_global_options_alone_open_the_window_on_that_home(connmgr, tmp_path):
     assert "is damaged or not a connmgr database" in opened.err
     assert "usage:" not in opened.out  # not the command line's help
     assert not connmgr.home.exists()
+
+
+def test_an_unknown_global_option_without_a_command_is_a_usage_error_not_the_window(connmgr):
+    refused = connmgr("--colour")
+    assert refused.code == 2
+    assert refused.err == "connmgr: unrecognized arguments: --colour\n"
+    assert not connmgr.home.exists()
+
+
+def test_help_without_a_command_names_every_command(connmgr):
+    helped = connmgr("--help")
+    assert helped.code == 0
+    assert all(command in helped.out for command in ("connect", "token", "exec", "workspace", "audit"))
+
+
+def test_the_windows_arguments_are_parsed_without_the_command_tree():
+    """The window's start-up pays for the global options alone: the commands' parser (and what it imports for its
+    choices and help) is built only when a command or help is asked for."""
+    probe = (
+        "import sys; from connmgr.cli.parser import parse_arguments; a = parse_arguments(['--home', 'h', '-v']); "
+        "tree = ('connmgr.cli.commands', 'connmgr.domain.envfile'); print(a.command, a.verbose, a.home, "
+        "*(m in sys.modules for m in tree))"
+    )
+    window = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert window.stdout.split() == ["None", "True", "h", "False", "False"]

@@ -7,7 +7,7 @@ import modulefinder
 from importlib import import_module
 from pathlib import Path
 
-from connmgr.cli.parser import build_parser
+from connmgr.cli.commands import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 

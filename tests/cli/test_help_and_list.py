@@ -6,7 +6,7 @@ import sqlite3
 import time
 from contextlib import closing
 
-from connmgr.cli.parser import build_parser
+from connmgr.cli.commands import build_parser
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.domain.dialect import Flow
 from connmgr.listing import Column, ConnectionRows
