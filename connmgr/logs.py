@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from functools import cache
 from typing import TextIO
 
 MASK = "[redacted]"
@@ -36,8 +37,8 @@ _by_prefix: dict[str, tuple[str, ...]] = {}
 # x-access-token, X-Api-Key, or any naming a token, secret, password, session or credential.
 _CREDENTIAL_NAME = r"[\w-]*(?:authorization|cookie|token|secret|passw(?:or)?d|api-?key|session|credential)[\w-]*"
 
-_SHAPES = re.compile(
-    rf"""(?ix)
+# Compiled with the first line scrubbed (`_shapes`): a window that starts with nothing to log does without it.
+_SHAPES = rf"""(?ix)
     # A quoted name and its quoted value, to the closing quote: httpcore's header tuples (b'Set-Cookie', b'sid=1'),
     # a dict's repr {{'cookie': 'a=1; b=2'}}, JSON {{"refresh_token": "xyz"}}.
     ((['"]){_CREDENTIAL_NAME}\2\s*[,:]\s*b?(['"]))(?:\\.|(?!\3).)*
@@ -49,7 +50,6 @@ _SHAPES = re.compile(
           |api_?key)=)[^\s,'"&]+                                                     # a query or form: code=xyz
     | (\b[a-z][a-z0-9+.-]*://)[^\s/?#@'"]+(?=@)                      # https://user:password@host: all of the user part
     """
-)
 _KEPT = (1, 4, 5, 6, 7, 8)  # the groups holding what comes before the secret, kept as it was
 
 
@@ -78,10 +78,15 @@ def _mask_known(text: str) -> str:
     return "".join((*pieces, text[start:])) if pieces else text
 
 
+@cache
+def _shapes() -> re.Pattern[str]:
+    return re.compile(_SHAPES)
+
+
 def scrub(text: str) -> str:
     if _by_prefix:
         text = _mask_known(text)
-    return _SHAPES.sub(lambda m: next(kept for g in _KEPT if (kept := m.group(g))) + MASK, text)
+    return _shapes().sub(lambda m: next(kept for g in _KEPT if (kept := m.group(g))) + MASK, text)
 
 
 class RedactingFilter(logging.Filter):

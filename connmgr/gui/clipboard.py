@@ -7,8 +7,6 @@ Only a fingerprint of the secret is kept to tell.
 
 from __future__ import annotations
 
-import hashlib
-
 from PySide6.QtCore import QMimeData, QObject, QTimer, Signal
 from PySide6.QtGui import QClipboard
 
@@ -26,6 +24,8 @@ MAC_CONCEALED = "org.nspasteboard.ConcealedType"
 
 
 def _fingerprint(text: str) -> bytes:
+    import hashlib  # with the first copy: OpenSSL's start costs the first paint, which copies nothing
+
     return hashlib.sha256(text.encode()).digest()
 
 

@@ -11,7 +11,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,8 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from connmgr.domain.checks import CheckResult
-from connmgr.domain.claims import TokenClaims
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.domain.durations import countdown, in_words
 from connmgr.domain.health import Health
@@ -37,6 +35,10 @@ from connmgr.domain.template import ProviderTemplate, TemplateCatalog
 from connmgr.gui.clipboard import CLEAR_AFTER_S
 from connmgr.gui.resources import action_icon, icon_tint, vendor_icon
 from connmgr.gui.text_styles import heading, secondary
+
+if TYPE_CHECKING:  # the first paint shows neither a check nor claims: their modules load with the first one
+    from connmgr.domain.checks import CheckResult
+    from connmgr.domain.claims import TokenClaims
 
 # For endpoints no field of the template names (a field's own label comes first).
 ENDPOINT_LABELS = {

@@ -10,8 +10,6 @@ workspace's, when a member leaves) also learns from it which rows are still to b
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -44,6 +42,9 @@ def _aead(key: bytes) -> AESGCM:
 
 @lru_cache(maxsize=1)
 def key_id(key: bytes) -> bytes:
+    import hashlib  # with the first secret sealed or opened: the window's first paint reads none
+    import hmac
+
     return hmac.new(key, b"connmgr key id", hashlib.sha256).digest()[:_KEY_ID_BYTES]
 
 
