@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from connmgr.domain.connection import Connection, Status
 from connmgr.domain.dialect import Flow
@@ -38,6 +38,7 @@ METADATA_COLUMNS = (
     "created_at",
     "updated_at",
 )
+_METADATA_COUNT = len(METADATA_COLUMNS)
 # The columns holding what the seal binds the secrets to (`sealing.Binding`): written only with new secrets.
 SETTINGS_COLUMNS = ("template_id", "flow", "field_values")
 
@@ -64,33 +65,40 @@ def metadata_row(connection: Connection) -> dict[str, object]:
     }
 
 
-def connection_from_row(row: sqlite3.Row) -> Connection:
-    """The connection a row holds; `ConnectionDamaged` for a value no connmgr writes (a schema change comes with a
-    migration, so a newer connmgr's rows are refused as a whole before one is read)."""
+def connection_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Connection:
+    """The connection a row holds (its columns in `METADATA_COLUMNS`' order, any others after them);
+    `ConnectionDamaged` for a value no connmgr writes (a schema change comes with a migration, so a newer
+    connmgr's rows are refused as a whole before one is read). Read by position: by name, each of a listing's
+    sixteen thousand look-ups searched the columns' names."""
+    (id_, name, template_id, flow, field_values, account, scope, token_type, issued_at, expires_at, refresh_expires_at,
+     has_refresh_token, status, status_detail, created_at, updated_at) = row[:_METADATA_COUNT]  # fmt: skip
     return Connection(
-        id=row["id"],
-        name=row["name"],
-        template_id=row["template_id"],
-        flow=_word(row, "flow", _FLOWS),
-        values=MappingProxyType(json.loads(row["field_values"])),
-        account=row["account"],
-        scope=row["scope"],
-        token_type=row["token_type"],
-        issued_at=row["issued_at"],
-        expires_at=row["expires_at"],
-        refresh_expires_at=row["refresh_expires_at"],
-        has_refresh_token=bool(row["has_refresh_token"]),
-        status=_word(row, "status", _STATUSES),
-        status_detail=row["status_detail"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
+        id=id_,
+        name=name,
+        template_id=template_id,
+        flow=_word(id_, name, "flow", flow, _FLOWS),
+        values=MappingProxyType(json.loads(field_values)),
+        account=account,
+        scope=scope,
+        token_type=token_type,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        refresh_expires_at=refresh_expires_at,
+        has_refresh_token=bool(has_refresh_token),
+        status=_word(id_, name, "status", status, _STATUSES),
+        status_detail=status_detail,
+        created_at=created_at,
+        updated_at=updated_at,
     )
 
 
-def _word(row: sqlite3.Row, column: str, words: Mapping[str, Word]) -> Word:
+def connection_from_columns(row: Mapping[str, Any]) -> Connection:
+    """The same, from a row read by column name (PostgreSQL's)."""
+    return connection_from_row(tuple(row[column] for column in METADATA_COLUMNS))
+
+
+def _word(id_: str, name: str, column: str, stored: str, words: Mapping[str, Word]) -> Word:
     try:
-        return words[row[column]]
+        return words[stored]
     except KeyError:
-        raise ConnectionDamaged(
-            row["id"], row["name"], f"its {column} {clip(str(row[column]), 40)!r} is unknown"
-        ) from None
+        raise ConnectionDamaged(id_, name, f"its {column} {clip(str(stored), 40)!r} is unknown") from None

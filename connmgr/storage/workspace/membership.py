@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from connmgr.storage.errors import StorageError
 from connmgr.storage.members.records import MemberRecord, WorkspaceInfo
 from connmgr.storage.members.rotation import Member, Rotation, SharedSecrets
-from connmgr.storage.rows import connection_from_row
+from connmgr.storage.rows import connection_from_columns
 from connmgr.storage.sealing import Binding
 from connmgr.storage.workspace import lock
 from connmgr.storage.workspace.address import WorkspaceAddress
@@ -200,7 +200,7 @@ class Membership:
                 for key in sorted(lock.connection_key(i) for i in ids):  # one order: no two removals deadlock
                     await db.execute(lock.WAIT, (key,))
                 connections = [
-                    (connection_from_row(row), bytes(row["secrets"]))  # type: ignore[arg-type]
+                    (connection_from_columns(row), bytes(row["secrets"]))
                     for row in await self._rows(db, "SELECT * FROM connections")
                 ]
                 names = {connection.id: connection.name for connection, _ in connections}

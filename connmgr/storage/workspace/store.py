@@ -33,7 +33,7 @@ from connmgr.storage.audit import GENESIS, AuditAction, AuditEntry, entry_hash
 from connmgr.storage.envelope import EnvelopeUnreadable
 from connmgr.storage.errors import ConnectionDamaged, ConnectionNotFound, NameTaken, SecretsUnreadable
 from connmgr.storage.interface import Change, Subscription
-from connmgr.storage.rows import METADATA_COLUMNS, SETTINGS_COLUMNS, connection_from_row, metadata_row
+from connmgr.storage.rows import METADATA_COLUMNS, SETTINGS_COLUMNS, connection_from_columns, metadata_row
 from connmgr.storage.sealing import Binding, SecretCodec
 from connmgr.storage.watch import Stored, Watch
 from connmgr.storage.workspace import lock
@@ -81,10 +81,6 @@ _APPEND_AUDIT = (
 _OPENED_ON_THE_LOOP = 50  # envelopes opened without a thread hop (some 10 µs each)
 # An audit entry to append: what, about which connections, and what else.
 _Audit = tuple[AuditAction, Sequence[Connection], str]
-
-
-def _connection(row: dict[str, Any]) -> Connection:
-    return connection_from_row(cast("Any", row))  # read by column name, as from SQLite
 
 
 class WorkspaceStore:
@@ -141,7 +137,7 @@ class WorkspaceStore:
             rows = await _rows(db, _GET, (name,))
         if not rows:
             raise ConnectionNotFound(name)
-        return _connection(rows[0])
+        return connection_from_columns(rows[0])
 
     async def read(self, name: str) -> tuple[Connection, Secrets]:
         codec = await self._ready()
@@ -188,7 +184,7 @@ class WorkspaceStore:
             rows = await _execute(db, _UPDATE_METADATA, metadata_row(connection), name=connection.name)
             if not rows:
                 raise ConnectionNotFound(connection.name)
-            stored = _connection(rows[0])  # the settings as they stayed
+            stored = connection_from_columns(rows[0])  # the settings as they stayed
             await self._append(db, audit, [stored], "")
             await db.execute(NOTIFY, (connection.id,))
             return None, [(stored.id, stored)]
@@ -203,7 +199,7 @@ class WorkspaceStore:
             rows = await _rows(db, _GET, (old,))
             if not rows or rows[0]["id"] != connection.id:
                 raise ConnectionNotFound(old)
-            renamed = replace(_connection(rows[0]), name=new, updated_at=updated_at)
+            renamed = replace(connection_from_columns(rows[0]), name=new, updated_at=updated_at)
             await _execute(db, _UPDATE_METADATA, metadata_row(renamed), name=new)
             await self._append(db, audit, [renamed], f"was {old}")
             await db.execute(NOTIFY, (renamed.id,))
@@ -220,7 +216,7 @@ class WorkspaceStore:
                 raise ConnectionNotFound(name)
             await db.execute(NOTIFY, (rows[0]["id"],))
             try:
-                removed = _connection(rows[0])
+                removed = connection_from_columns(rows[0])
             except ConnectionDamaged:  # removing is the way out of a damaged row: nothing to record of it
                 return None, [(rows[0]["id"], None)]
             await self._append(db, audit, [removed], "")
@@ -325,7 +321,7 @@ class WorkspaceStore:
 
     async def _listing(self) -> list[Connection]:
         async with self._server.connection() as db:
-            return [_connection(row) for row in await _rows(db, _SELECT + _BY_NAME)]
+            return [connection_from_columns(row) for row in await _rows(db, _SELECT + _BY_NAME)]
 
     async def _tell(self, stored: Sequence[Stored]) -> None:
         """This object's listeners told of `stored` before the caller goes on."""
@@ -478,7 +474,7 @@ async def _execute(db: Db, sql: str, parameters: dict[str, object], *, name: str
 
 def _opened(codec: SecretCodec, row: dict[str, Any]) -> tuple[Connection, Secrets]:
     """The row's connection and its secrets, opened with the settings stored beside them."""
-    connection = _connection(row)
+    connection = connection_from_columns(row)
     try:
         return connection, codec.open(Binding.of(connection), bytes(row["secrets"]))
     except EnvelopeUnreadable as exc:
