@@ -29,11 +29,14 @@ from PySide6.QtWidgets import QRadioButton, QScrollArea, QToolBar, QWidget
 from connmgr.domain.claims import token_claims
 from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.gui.connect import ConnectDialog
+from connmgr.gui.history_dialog import HistoryDialog
 from connmgr.gui.qt_start import start_application
 from connmgr.gui.resources import vendor_icon
 from connmgr.gui.startup.assembly import build_app
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import LocalStore, PassphraseDataKey
+from connmgr.storage.audit import AuditAction
+from connmgr.storage.local import local_actor
 from connmgr.storage.store import ConnectionDatabase
 from tests.simulators.vcita import VcitaSimulator
 
@@ -59,6 +62,15 @@ STAGED = [
     ("Old office", "vaultre", "authorization_code", "Old Office Pty", NOW - 90 * DAY, None, None, Status.REVOKED, ""),
 ]  # fmt: skip
 
+
+HISTORY = [  # what was done to Northwind workplace: action, how long ago, detail
+    (AuditAction.CONNECT, 9 * DAY, ""),
+    (AuditAction.REFRESH, 8.96 * DAY, ""),
+    (AuditAction.EXPORT, 6 * DAY, "/home/dana/clients/northwind/.env"),
+    (AuditAction.COPY, 2 * DAY, "curl"),
+    (AuditAction.CHECK, 1.2 * HOUR, "HTTP 200 in 212 ms, as facilities@northwind.example"),
+    (AuditAction.REFRESH, 0.3 * HOUR, ""),
+]
 
 STAGED_VALUES = {
     "vaultre": {"redirect_uri": "https://app.example.com/oauth/vaultre"},
@@ -197,6 +209,21 @@ def main(out: Path) -> None:
         window.details.findChild(QScrollArea).ensureWidgetVisible(window.details.access_claims)
         settle()
         shoot(window, out / "details-claims.png")
+
+        # A connection's history, as the audit log keeps it.
+        northwind = store.database.get("Northwind workplace")
+        for action, ago, detail in HISTORY:
+            store.database.append_audit(action, [northwind], actor=local_actor(), at=NOW - ago, detail=detail)
+        window.select("Northwind workplace")
+        window.actions_["history"].trigger()
+        deadline = time.monotonic() + 15
+        while not (shown := [d for d in window.findChildren(HistoryDialog) if d.isVisible()]):
+            settle(50)
+            if time.monotonic() > deadline:
+                raise SystemExit("the history did not open")
+        settle()
+        shoot(shown[0], out / "history.png")
+        shown[0].close()
 
         from connmgr.gui.signin.window import SignInWindow
 

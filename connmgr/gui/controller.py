@@ -35,6 +35,7 @@ from connmgr.domain.token_forms import TokenForm
 from connmgr.gui.clipboard import CLEAR_AFTER_S, SecretClipboard
 from connmgr.gui.connect import ConnectRequest, Failure
 from connmgr.gui.event_log import Event, EventLog, EventsDock
+from connmgr.gui.history_dialog import HistoryDialog
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import ConnectSession, Prompts
 from connmgr.gui.sign_in_flow import EmbeddedBrowser
@@ -101,6 +102,7 @@ class Controller(QObject):
             action.triggered.connect(lambda _=False, form=form: self._on_selected(partial(self.copy_token, form=form)))
         actions["refresh"].triggered.connect(lambda: self._on_selected(self.refresh))
         actions["check"].triggered.connect(lambda: self._on_selected(self.check))
+        actions["history"].triggered.connect(lambda: self._on_selected(self.show_history))
         actions["revoke"].triggered.connect(lambda: self._on_selected(self.revoke))
         actions["reconnect"].triggered.connect(lambda: self._on_selected(self.reconnect))
         actions["remove"].triggered.connect(lambda: self._on_selected(self.remove))
@@ -288,6 +290,9 @@ class Controller(QObject):
             f"Checked {connection.name}: {timed}; the vendor says the token belongs to {account}{was}.", connection.name
         )
         self.on_checked(connection.name, result)
+
+    async def show_history(self, connection: Connection) -> None:
+        HistoryDialog(await self.connections.history(connection.name), self.window).show()
 
     def on_checked(self, name: str, result: CheckResult, *, in_background: bool = False) -> None:
         """A check's answer, this window's or the background's: its connection's "Last check" shows it at once (a

@@ -36,6 +36,8 @@ _SPECS = {
     "copy": _Spec("Copy token", "copy", f"Copy the access token (the clipboard clears itself in {_CLEARS})", Key.Copy),
     "refresh": _Spec("Refresh", "refresh", "Get a new access token now", Key.Refresh),
     "check": _Spec("Check", None, "Ask the vendor whom the token belongs to", "Ctrl+I"),
+    "history": _Spec("History…", None, "What was done to this connection, by whom and when (the audit log)",
+                     "Ctrl+H"),
     "revoke": _Spec("Revoke…", "revoke", "Revoke the tokens at the vendor and forget them here", "Ctrl+Shift+Del"),
     "export": _Spec("Export…", "export", "Write the selected connections' credentials to a .env file", "Ctrl+E"),
     "reconnect": _Spec("Reconnect…", "reconnect", "Sign in again, keeping this connection's settings",
@@ -94,7 +96,7 @@ class RowActions(QObject):
         """The Connection menu, None where a separator goes."""
         return [
             self.by_name[n] if n else None
-            for n in ("refresh", "check", "reconnect", "rename", "save_settings", "", "revoke", "remove")
+            for n in ("refresh", "check", "history", "reconnect", "rename", "save_settings", "", "revoke", "remove")
         ]
 
     def update_for(self, selected: list[Connection], busy: set[str]) -> None:
@@ -110,5 +112,6 @@ class RowActions(QObject):
         self["reconnect"].setEnabled(idle)
         self["rename"].setEnabled(idle)
         self["save_settings"].setEnabled(one is not None)
+        self["history"].setEnabled(one is not None)
         self["remove"].setEnabled(idle)
         self["export"].setEnabled(bool(selected) and all(c.status is not Status.REVOKED for c in selected))

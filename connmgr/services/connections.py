@@ -48,6 +48,7 @@ from connmgr.services.connecting import (
 )
 from connmgr.services.device import Sleep, connect_with_device
 from connmgr.services.envwriter import write_env
+from connmgr.services.history import History, history_of
 from connmgr.services.inspection import same_identity
 from connmgr.services.refresher import Refresher, read_stored
 from connmgr.services.retry import RetryPolicy, with_retries
@@ -298,6 +299,10 @@ class Connections:
         if expires_at is not None and expires_at - self.now() < margin:
             return await self.refresher.refresh(connection.name, basis=connection)
         return connection, secrets
+
+    async def history(self, name: str) -> History:
+        """What the audit log holds about the connection, and whether the log is intact."""
+        return await history_of(self.store, name)
 
     async def check(self, name: str) -> CheckResult:
         """Ask the vendor's who-am-I endpoint whom the token belongs to (refreshed first when it is about to expire):

@@ -33,7 +33,17 @@ def test_the_menus_and_keys_a_desktop_user_expects(qtbot, tmp_path):
     assert file["Quit"] == QKeySequence("Ctrl+Q")
     assert file["Connect…"] == QKeySequence("Ctrl+N")
     connection = menu(window, "Connection")
-    assert set(connection) == {"Refresh", "Check", "Reconnect…", "Rename…", "Save settings as…", "Revoke…", "Remove…"}
+    assert set(connection) == {
+        "Refresh",
+        "Check",
+        "History…",
+        "Reconnect…",
+        "Rename…",
+        "Save settings as…",
+        "Revoke…",
+        "Remove…",
+    }
+    assert connection["History…"] == QKeySequence("Ctrl+H")
     assert QKeySequence("F5") in QKeySequence.keyBindings(QKeySequence.StandardKey.Refresh)
     assert connection["Refresh"] == QKeySequence(QKeySequence.StandardKey.Refresh)
     assert menu(window, "Edit") == {"Copy token": QKeySequence("Ctrl+C"), "Copy as": QKeySequence()}
