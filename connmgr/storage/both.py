@@ -25,8 +25,15 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 from connmgr.domain.connection import Connection, Secrets
-from connmgr.domain.errors import ConnmgrError, clip
-from connmgr.storage.errors import STORE, ConnectionDamaged, ConnectionNotFound, NameTaken, StorageError, StoreRefused
+from connmgr.domain.errors import ConnmgrError
+from connmgr.storage.errors import (
+    ConnectionDamaged,
+    ConnectionNotFound,
+    NameOnBothSides,
+    NameTaken,
+    StoreRefused,
+    WorkspaceOffline,
+)
 
 if TYPE_CHECKING:
     from connmgr.storage.audit import AuditAction, AuditEntry
@@ -40,26 +47,6 @@ OFFLINE_RETRY_S = 30.0  # how long a workspace that refused is taken to be offli
 class Side(enum.Enum):
     HOME = "this home"
     WORKSPACE = "the workspace"
-
-
-class WorkspaceOffline(StoreRefused):
-    retryable = True
-
-    def __init__(self, where: str, name: str | None, reason: str) -> None:
-        self.reason = reason
-        what = f"the workspace at {where} is offline ({clip(reason)})"
-        if name is not None:
-            what = f"{clip(name)!r} is not in this home, and {what}"
-        super().__init__("Workspace", what, "check the network and try again; nothing was changed")
-
-
-class NameOnBothSides(StorageError):
-    def __init__(self, name: str, where: str) -> None:
-        super().__init__(
-            STORE,
-            f"a connection named {clip(name)!r} is both in this home and in the workspace at {where}",
-            "rename one of them (connmgr rename) to tell them apart",
-        )
 
 
 class HomeAndWorkspace:
@@ -81,12 +68,18 @@ class HomeAndWorkspace:
         self._clock = clock
         self._sides: dict[str, Side] = {}  # connection id -> the side it was last found on
         self._offline: tuple[float, str] | None = None  # when the workspace last refused, and its sentence
+        self.unlisted: WorkspaceOffline | None = None  # why the last listing lacks the workspace's connections
 
     # -- reading
 
     async def list_connections(self) -> list[Connection]:
+        """Both sides' connections; this home's alone while the workspace is offline (`unlisted` says why)."""
         home = await self._stores[Side.HOME].list_connections()
-        shared = await self._from_workspace(lambda store: store.list_connections())
+        try:
+            shared = await self._from_workspace(lambda store: store.list_connections())
+            self.unlisted = None
+        except WorkspaceOffline as offline:
+            shared, self.unlisted = [], offline
         self._note(Side.HOME, home)
         self._note(Side.WORKSPACE, shared)
         return sorted([*home, *shared], key=_by_name)

@@ -186,3 +186,26 @@ class StoreFailed(StoreRefused):
             f"reading or writing {home} failed ({clip(detail)})",
             f"try again, and report it if it persists; {_NOTHING_CHANGED}",
         )
+
+
+class WorkspaceOffline(StoreRefused):
+    """A store over this home and a workspace (`storage.both`) could not ask the workspace: `name` (when given)
+    is not in this home, and may be in the workspace."""
+
+    retryable = True
+
+    def __init__(self, where: str, name: str | None, reason: str) -> None:
+        self.reason = reason
+        what = f"the workspace at {where} is offline ({clip(reason)})"
+        if name is not None:
+            what = f"{clip(name)!r} is not in this home, and {what}"
+        super().__init__("Workspace", what, f"check the network and try again; {_NOTHING_CHANGED}")
+
+
+class NameOnBothSides(StorageError):
+    def __init__(self, name: str, where: str) -> None:
+        super().__init__(
+            STORE,
+            f"a connection named {clip(name)!r} is both in this home and in the workspace at {where}",
+            "rename one of them (connmgr rename) to tell them apart",
+        )
