@@ -61,7 +61,7 @@ from connmgr.services.signin import (
 )
 from connmgr.services.token_forms import token_in_form
 from connmgr.storage.audit import AuditAction
-from connmgr.storage.errors import ConnectionNotFound, NameTaken, WorkspaceOffline
+from connmgr.storage.errors import ConnectionNotFound, NameTaken, WorkspaceUnavailable
 from connmgr.storage.interface import ConnectionStore, PassphraseKeyed
 
 # A token this close to its expiry is refreshed before it is handed out.
@@ -109,7 +109,7 @@ class Connections:
         check_name(name)
         try:
             await self.store.get(name)
-        except (ConnectionNotFound, WorkspaceOffline):  # free here; a clash with the workspace is said when it is back
+        except (ConnectionNotFound, WorkspaceUnavailable):  # free here; a clash with the workspace is said later
             return
         raise NameTaken(name)
 

@@ -7,9 +7,10 @@ connection by its name wherever it is kept.
 - A name is one connection's across both sides: a save or rename to a name the other side holds is `NameTaken`.
   (Two machines saving one name at the same moment on different sides cannot be stopped across two databases;
   the name is then refused as on both sides until one is renamed.)
-- When the workspace cannot be reached, this home's connections work as ever, and a name found in neither is
-  said to be perhaps in the workspace, which is offline (`WorkspaceOffline`). Once refused, the workspace is not
-  asked again for `OFFLINE_RETRY_S`, so a private command does not wait for it call after call.
+- When the workspace cannot be used (offline, or this device not approved yet or removed), this home's
+  connections work as ever, a listing holds them alone (`unlisted` says why), and a name found in neither is
+  said to be perhaps in the workspace, which cannot be used (`WorkspaceUnavailable`). Once it failed, the
+  workspace is not asked again for `OFFLINE_RETRY_S`, so a private command does not wait for it call after call.
 - Each side keeps its own audit log, chained on its own: the log of all is this home's followed by the
   workspace's, two chains (`first_broken_link` checks each alone).
 - Listeners hear both sides' changes; a lock is the holding side's (a file lock here, an advisory lock in the
@@ -31,8 +32,7 @@ from connmgr.storage.errors import (
     ConnectionNotFound,
     NameOnBothSides,
     NameTaken,
-    StoreRefused,
-    WorkspaceOffline,
+    WorkspaceUnavailable,
 )
 
 if TYPE_CHECKING:
@@ -67,8 +67,8 @@ class HomeAndWorkspace:
         self._new_side = new_side
         self._clock = clock
         self._sides: dict[str, Side] = {}  # connection id -> the side it was last found on
-        self._offline: tuple[float, str] | None = None  # when the workspace last refused, and its sentence
-        self.unlisted: WorkspaceOffline | None = None  # why the last listing lacks the workspace's connections
+        self._offline: tuple[float, ConnmgrError] | None = None  # when the workspace last failed, and how
+        self.unlisted: WorkspaceUnavailable | None = None  # why the last listing lacks the workspace's connections
 
     # -- reading
 
@@ -78,7 +78,7 @@ class HomeAndWorkspace:
         try:
             shared = await self._from_workspace(lambda store: store.list_connections())
             self.unlisted = None
-        except WorkspaceOffline as offline:
+        except WorkspaceUnavailable as offline:
             shared, self.unlisted = [], offline
         self._note(Side.HOME, home)
         self._note(Side.WORKSPACE, shared)
@@ -170,13 +170,13 @@ class HomeAndWorkspace:
 
     async def _side_named(self, name: str) -> Side:
         """The side holding `name`: `NameOnBothSides` if both do, `ConnectionNotFound` if neither does, and
-        `WorkspaceOffline` if this home does not and the workspace cannot be asked."""
+        `WorkspaceUnavailable` if this home does not and the workspace cannot be asked."""
         at_home = await _holds(self._stores[Side.HOME], name)
         try:
             shared = await self._from_workspace(lambda store: _holds(store, name), name=name)
-        except ConnmgrError:
+        except WorkspaceUnavailable:
             if at_home:
-                return Side.HOME  # a private connection works without the workspace (offline, or not joined yet)
+                return Side.HOME  # a private connection works without the workspace
             raise
         if at_home and shared:
             raise NameOnBothSides(name, self.where)
@@ -189,8 +189,8 @@ class HomeAndWorkspace:
         home = {c.name for c in await self._stores[Side.HOME].list_connections()}
         try:
             shared = {c.name for c in await self._from_workspace(lambda store: store.list_connections())}
-            offline: WorkspaceOffline | None = None
-        except WorkspaceOffline as error:
+            offline: WorkspaceUnavailable | None = None
+        except WorkspaceUnavailable as error:
             shared, offline = set(), error
         sides: dict[str, Side] = {}
         for name in names:
@@ -199,7 +199,7 @@ class HomeAndWorkspace:
             if name in home or name in shared:
                 sides[name] = Side.HOME if name in home else Side.WORKSPACE
             elif offline is not None:
-                raise WorkspaceOffline(self.where, name, offline.reason) from offline
+                raise WorkspaceUnavailable(self.where, name, offline.cause) from offline
             else:
                 raise ConnectionNotFound(name)
         return sides
@@ -216,7 +216,7 @@ class HomeAndWorkspace:
         holds no connection this object has not seen there."""
         try:
             side = await self._side_of_id(connection)
-        except WorkspaceOffline:
+        except WorkspaceUnavailable:
             side = None
         return self._new_side(connection) if side is None else side
 
@@ -247,7 +247,7 @@ class HomeAndWorkspace:
         other = Side.WORKSPACE if side is Side.HOME else Side.HOME
         try:
             taken = await self._ask(other, lambda store: _holds(store, name), name)
-        except WorkspaceOffline:
+        except WorkspaceUnavailable:
             return
         if taken:
             raise NameTaken(name)
@@ -258,14 +258,17 @@ class HomeAndWorkspace:
         return await self._from_workspace(call, name=name)
 
     async def _from_workspace(self, call: Callable[[ConnectionStore], Awaitable[T]], *, name: str | None = None) -> T:
-        """`call`'s answer from the workspace; `WorkspaceOffline` if the workspace refused now or lately."""
+        """`call`'s answer from the workspace; `WorkspaceUnavailable` if the workspace failed now or lately (but
+        what it says of one connection, that it is not there or damaged, as it says it)."""
         if self._offline is not None and self._clock() - self._offline[0] < OFFLINE_RETRY_S:
-            raise WorkspaceOffline(self.where, name, self._offline[1])
+            raise WorkspaceUnavailable(self.where, name, self._offline[1])
         try:
             answer = await call(self._stores[Side.WORKSPACE])
-        except StoreRefused as refused:
-            self._offline = (self._clock(), refused.what)
-            raise WorkspaceOffline(self.where, name, refused.what) from refused
+        except (ConnectionNotFound, ConnectionDamaged):
+            raise
+        except ConnmgrError as failed:
+            self._offline = (self._clock(), failed)
+            raise WorkspaceUnavailable(self.where, name, failed) from failed
         self._offline = None
         return answer
 

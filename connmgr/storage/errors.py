@@ -188,18 +188,20 @@ class StoreFailed(StoreRefused):
         )
 
 
-class WorkspaceOffline(StoreRefused):
-    """A store over this home and a workspace (`storage.both`) could not ask the workspace: `name` (when given)
+class WorkspaceUnavailable(StoreRefused):
+    """A store over this home and a workspace (`storage.both`) could not use the workspace: offline (its server
+    cannot be reached, or refused), or not open to this device (not approved yet, or removed). `name`, when given,
     is not in this home, and may be in the workspace."""
 
-    retryable = True
-
-    def __init__(self, where: str, name: str | None, reason: str) -> None:
-        self.reason = reason
-        what = f"the workspace at {where} is offline ({clip(reason)})"
+    def __init__(self, where: str, name: str | None, cause: ConnmgrError) -> None:
+        self.cause = cause
+        self.retryable = cause.retryable
+        offline = isinstance(cause, StoreRefused)
+        what = f"the workspace at {where} is {'offline' if offline else 'not open to this device'} ({clip(cause.what)})"
         if name is not None:
             what = f"{clip(name)!r} is not in this home, and {what}"
-        super().__init__("Workspace", what, f"check the network and try again; {_NOTHING_CHANGED}")
+        todo = "check the network and try again" if offline else cause.todo
+        super().__init__("Workspace", what, f"{todo}; {_NOTHING_CHANGED}")
 
 
 class NameOnBothSides(StorageError):

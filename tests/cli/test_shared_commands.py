@@ -173,3 +173,21 @@ def test_connect_shared_needs_a_workspace_and_a_sign_in_without_the_window(connm
     assert in_the_window.code == 2
     assert "--shared signs in with --system-browser" in in_the_window.err
     assert json.loads(ok(connmgr("list", "--json")).out) == []
+
+
+def test_a_device_not_approved_yet_uses_its_own_connections(team, ioffice_sim):
+    alice, bob, uri = team
+    ok(alice("workspace", "create", uri, "--member", "alice"))
+    ok(connect_ioffice(alice, ioffice_sim.sim, "Team", "--shared"))
+    ok(bob("workspace", "join", uri, "--member", "bob"))  # asked, not approved
+    ok(connect_ioffice(bob, ioffice_sim.sim, "Private"))
+    assert ok(bob("check", "Private")).out == "alice@example.com\n"
+    ok(connect_ioffice(bob, ioffice_sim.sim, "Another"))
+    told = bob("token", "Team")
+    assert (told.code, told.err) == (
+        1,
+        f"Workspace: 'Team' is not in this home, and the workspace at {WorkspaceAddress.parse(uri).shown} is not open"
+        " to this device (this device's request to join as 'bob' is not approved); ask an admin to run connmgr"
+        " workspace approve; nothing was changed.\n",
+    )
+    assert [row["name"] for row in json.loads(ok(bob("list", "--json")).out)] == ["Another", "Private"]

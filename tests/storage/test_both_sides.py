@@ -13,7 +13,7 @@ import pytest
 from connmgr.storage import LocalStore
 from connmgr.storage.audit import AuditAction, first_broken_link
 from connmgr.storage.both import HomeAndWorkspace, Side
-from connmgr.storage.errors import NameOnBothSides, NameTaken, WorkspaceOffline
+from connmgr.storage.errors import NameOnBothSides, NameTaken, WorkspaceUnavailable
 from connmgr.storage.workspace import WorkspaceStore
 from tests.storage.fakes import FixedDataKey
 from tests.storage.samples import connection, secrets
@@ -119,15 +119,15 @@ async def test_while_the_workspace_is_offline_this_homes_connections_work(
         assert await held.save(replace(held.connection, issued_at=2.0), secrets("refreshed"))
     assert [c.name for c in await both.list_connections()] == ["New", "Private"]
     assert both.unlisted is not None
-    with pytest.raises(WorkspaceOffline) as error:
+    with pytest.raises(WorkspaceUnavailable) as error:
         await both.read("Team")
     assert error.value.sentence == (
         f"Workspace: 'Team' is not in this home, and the workspace at {nowhere.where} is offline (the server of"
         f" {nowhere.where} cannot be reached); check the network and try again; nothing was changed."
     )
-    with pytest.raises(WorkspaceOffline):
+    with pytest.raises(WorkspaceUnavailable):
         await both.read_many(["Private", "Team"])
-    with pytest.raises(WorkspaceOffline):  # nor is a shared connection locked
+    with pytest.raises(WorkspaceUnavailable):  # nor is a shared connection locked
         async with both.locked(connection("Team")):
             pass
     assert {c.name: c.issued_at for c in await local.list_connections()} == {"New": 1_700_000_000.5, "Private": 2.0}
