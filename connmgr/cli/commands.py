@@ -118,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="sign in in the system browser, not connmgr's window (the redirect comes back to a one-time local "
         "address)",
     )
+    p.add_argument(
+        "--shared",
+        action="store_true",
+        help="save the connection in this home's workspace, sealed with its key, for the team (never kept here)",
+    )
     p.add_argument("--json", action="store_true", help="print the saved connection as JSON")
     p.set_defaults(handler=Handler("connect", "cmd_connect"))
     p = commands.add_parser("list", help="list the connections")

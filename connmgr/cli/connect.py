@@ -113,8 +113,11 @@ def cmd_connect(args: argparse.Namespace, desktop: Desktop) -> int:
                 device=tell_device_code,
             ),
             args.home,
+            shared=args.shared,
         )
         result = outcome.connection if isinstance(outcome, Saved) else outcome
+    elif args.shared:  # the window saves to this home only
+        raise UsageError("--shared signs in with --system-browser, or with a flow that needs no browser window")
     elif desktop.browser_sign_in is None:
         raise ConfigError(template.name, "signing in needs the sign-in window", "pass --system-browser")
     else:

@@ -128,8 +128,8 @@ def cmd_check(args: argparse.Namespace, _: Desktop) -> int:
 
 
 def cmd_describe(args: argparse.Namespace, _: Desktop) -> int:
-    with open_store(args.home, secrets=False) as store:  # the settings are metadata: no keyring, no passphrase
-        connection = asyncio.run(store.get(args.name))
+    # The settings are metadata: no passphrase (a shared connection's are the workspace's).
+    connection = run_operation(lambda c: c.store.get(args.name), args.home, secrets=False)
     text = describe(connection, load_catalog(args.home / "templates").catalog)
     print("\n".join(for_terminal(line) for line in text.rstrip("\n").split("\n")))
     return 0

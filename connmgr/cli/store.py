@@ -1,5 +1,6 @@
 """This home's store, opened for one command: with its key source settled when the command may need the data
-key, or without asking for it when the command reads or changes metadata only."""
+key, or without asking for it when the command reads or changes metadata only; joined with its workspace's
+(`storage.both`) when the home belongs to one, so that every command finds a shared connection by its name."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,7 +18,10 @@ from connmgr.domain.names import for_terminal
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
 from connmgr.storage import KeyringDataKey, KeySourceKind, LocalStore, PassphraseDataKey, recorded_key_source
+from connmgr.storage.both import HomeAndWorkspace, Side
 from connmgr.storage.errors import KeyringUnavailable
+from connmgr.storage.interface import ConnectionStore
+from connmgr.storage.workspace.settings import load_settings
 from connmgr.templates import load_catalog
 
 PASSPHRASE_ENV = "CONNMGR_PASSPHRASE"
@@ -59,12 +64,36 @@ def open_store(home: Path, *, secrets: bool = True) -> LocalStore:
         return LocalStore(home, PassphraseDataKey(home, _passphrase(home, confirm=True)))
 
 
-def run_operation(operation: Callable[[Connections], Awaitable[T]], home: Path, *, secrets: bool = True) -> T:
-    """Run one operation against this home's connections on a fresh event loop (`secrets`: as for `open_store`)."""
-    with open_store(home, secrets=secrets) as store:
+def run_operation(
+    operation: Callable[[Connections], Awaitable[T]], home: Path, *, secrets: bool = True, shared: bool = False
+) -> T:
+    """Run one operation against this home's connections, and its workspace's, on a fresh event loop (`secrets`:
+    as for `open_store`; `shared`: a new connection is saved in the workspace). A listing that lacked the
+    workspace's connections, because it was offline, is said on stderr."""
+    with open_store(home, secrets=secrets) as local:
 
         async def main() -> T:
-            async with OAuthClient() as client:
-                return await operation(Connections(store, load_catalog(home / "templates").catalog, client))
+            async with OAuthClient() as client, _joined(home, local, shared=shared) as store:
+                done = await operation(Connections(store, load_catalog(home / "templates").catalog, client))
+                if isinstance(store, HomeAndWorkspace) and store.unlisted is not None:
+                    seen = f"Only this home's connections were seen. {store.unlisted.sentence}"
+                    print(for_terminal(seen), file=sys.stderr)
+                return done
 
         return asyncio.run(main())
+
+
+@asynccontextmanager
+async def _joined(home: Path, local: LocalStore, *, shared: bool) -> AsyncIterator[ConnectionStore]:
+    """`local`, with the workspace's connections beside it when the home belongs to one."""
+    from connmgr.cli.workspace import settings_of, shared_store  # a home without a workspace does without them
+
+    settings = settings_of(home) if shared else load_settings(home)
+    if settings is None:
+        yield local
+        return
+    async with shared_store(home, settings) as workspace:
+        if shared:  # asked before anyone signs in: a workspace that cannot be reached says so now
+            await workspace.list_connections()
+        new_side = Side.WORKSPACE if shared else Side.HOME
+        yield HomeAndWorkspace(local, workspace, where=workspace.where, new_side=lambda _: new_side)

@@ -62,7 +62,7 @@ from connmgr.services.signin import (
 )
 from connmgr.services.token_forms import token_in_form
 from connmgr.storage.audit import AuditAction
-from connmgr.storage.errors import ConnectionNotFound, NameTaken
+from connmgr.storage.errors import ConnectionNotFound, NameTaken, WorkspaceUnavailable
 from connmgr.storage.interface import ConnectionStore, PassphraseKeyed
 
 # A token this close to its expiry is refreshed before it is handed out.
@@ -110,7 +110,7 @@ class Connections:
         check_name(name)
         try:
             await self.store.get(name)
-        except ConnectionNotFound:
+        except (ConnectionNotFound, WorkspaceUnavailable):  # free here; a clash with the workspace is said later
             return
         raise NameTaken(name)
 

@@ -186,3 +186,28 @@ class StoreFailed(StoreRefused):
             f"reading or writing {home} failed ({clip(detail)})",
             f"try again, and report it if it persists; {_NOTHING_CHANGED}",
         )
+
+
+class WorkspaceUnavailable(StoreRefused):
+    """A store over this home and a workspace (`storage.both`) could not use the workspace: offline (its server
+    cannot be reached, or refused), or not open to this device (not approved yet, or removed). `name`, when given,
+    is not in this home, and may be in the workspace."""
+
+    def __init__(self, where: str, name: str | None, cause: ConnmgrError) -> None:
+        self.cause = cause
+        self.retryable = cause.retryable
+        offline = isinstance(cause, StoreRefused)
+        what = f"the workspace at {where} is {'offline' if offline else 'not open to this device'} ({clip(cause.what)})"
+        if name is not None:
+            what = f"{clip(name)!r} is not in this home, and {what}"
+        todo = "check the network and try again" if offline else cause.todo
+        super().__init__("Workspace", what, f"{todo}; {_NOTHING_CHANGED}")
+
+
+class NameOnBothSides(StorageError):
+    def __init__(self, name: str, where: str) -> None:
+        super().__init__(
+            STORE,
+            f"a connection named {clip(name)!r} is both in this home and in the workspace at {where}",
+            "rename one of them (connmgr rename) to tell them apart",
+        )

@@ -16,6 +16,14 @@ def connmgr(tmp_path):
 
 
 @pytest.fixture
+def team(connmgr, tmp_path, postgres, workspace_database):
+    """alice's command (`connmgr`), bob's on a second home with its own keyring entries, and the workspace's
+    address on the tests' PostgreSQL."""
+    bob_env = {**connmgr.env, "CONNMGR_HOME": str(tmp_path / "bob")}
+    return connmgr, ConnmgrCommand(tmp_path / "bob", bob_env), postgres.uri(workspace_database)
+
+
+@pytest.fixture
 def verbose_connmgr(connmgr):
     """`connmgr -v ...`: every command with its debug log on stderr."""
     return ConnmgrCommand(connmgr.home, connmgr.env, ["-v"])

@@ -36,7 +36,7 @@ def connect_docbyte(connmgr, oidc_server, name="Acme vault", env=None):
     )
 
 
-def connect_ioffice(connmgr, sim, name="Acme workplace"):
+def connect_ioffice(connmgr, sim, name="Acme workplace", *options):
     return connmgr(
         "connect",
         "ioffice",
@@ -52,6 +52,7 @@ def connect_ioffice(connmgr, sim, name="Acme workplace"):
         f"redirect_uri={REDIRECT_URI}",
         "--set",
         f"username={USERNAME}",
+        *options,
         env={"CONNMGR_PASSWORD": PASSWORD},
     )
 

@@ -5,7 +5,6 @@ fingerprints compared both ways, status, remove; the removed device opens nothin
 import asyncio
 import json
 import os
-import re
 import stat
 
 import pytest
@@ -15,40 +14,8 @@ from connmgr.storage.members.codec import WorkspaceCodec
 from connmgr.storage.members.device import KeyringDeviceKey
 from connmgr.storage.sealing import Binding
 from connmgr.storage.workspace.settings import load_settings, settings_path
-from tests.cli.command import ConnmgrCommand
+from tests.cli.teams import fingerprint_in, joined, ok
 from tests.storage.samples import connection, secret_strings, secrets
-
-FINGERPRINT = re.compile(r"fingerprint[^:]*: ((?:[A-Z2-7]{4} ){5}[A-Z2-7]{4})")
-
-
-def fingerprint_in(text: str) -> str:
-    found = FINGERPRINT.findall(text)
-    assert found, text
-    return found[-1]
-
-
-@pytest.fixture
-def team(connmgr, tmp_path, postgres, workspace_database):
-    bob_env = {**connmgr.env, "CONNMGR_HOME": str(tmp_path / "bob")}
-    return connmgr, ConnmgrCommand(tmp_path / "bob", bob_env), postgres.uri(workspace_database)
-
-
-def ok(result):
-    assert result.code == 0, result.err
-    return result
-
-
-def joined(team):
-    """alice created the workspace, bob joined; both fingerprints as each side showed them."""
-    alice, bob, uri = team
-    created = ok(alice("workspace", "create", uri, "--name", "Support", "--member", "alice"))
-    asked = ok(bob("workspace", "join", uri, "--member", "bob"))
-    bob_print = fingerprint_in(asked.out)
-    approved = ok(alice("workspace", "approve", "bob", "--fingerprint", bob_print.lower()))
-    alice_print = fingerprint_in(approved.out)
-    assert alice_print == fingerprint_in(created.out)
-    ok(bob("workspace", "join", uri, "--member", "bob", "--admin-fingerprint", alice_print))
-    return alice_print, bob_print
 
 
 def test_two_machines_join_with_the_same_fingerprints_on_both_sides(team):

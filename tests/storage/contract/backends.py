@@ -9,13 +9,19 @@ could. A workspace on PostgreSQL is added here as one more class and one more na
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import ClassVar
 
 import psycopg
+import pytest
 
+from connmgr.domain.connection import Connection
 from connmgr.storage import LocalStore, resolve_home
+from connmgr.storage.both import HomeAndWorkspace, Side
 from connmgr.storage.database import DB_NAME
 from connmgr.storage.interface import ConnectionStore
 from connmgr.storage.sealing import DataKeyCodec
@@ -216,4 +222,106 @@ class PostgresBackend(Backend):
         return psycopg.connect(self.location, autocommit=True)
 
 
-BACKENDS: dict[str, type[Backend]] = {LocalBackend.name: LocalBackend, PostgresBackend.name: PostgresBackend}
+def _either_side(connection: Connection) -> Side:
+    """Half the connections in the home, half in the workspace, by their ids (the samples' Acme and Zeta apart)."""
+    return Side.WORKSPACE if zlib.crc32(connection.id.encode()) % 2 else Side.HOME
+
+
+class BothBackend(Backend):
+    """This home's store and its workspace's as one (`storage.both`), new connections on either side."""
+
+    name = "both"
+    _SEPARATOR = "\n"  # between the home and the workspace's address in `location`
+    _in_child: ClassVar[list[tuple[LocalStore, WorkspaceStore]]] = []
+
+    def __init__(self, home: Path, server: PostgresServer) -> None:
+        self.home_side = LocalBackend(home)
+        self.workspace_side = PostgresBackend(server)
+
+    def open(self) -> HomeAndWorkspace:
+        return self._joined(self.home_side.open(), self.workspace_side.open())
+
+    def close_all(self) -> None:
+        self.home_side.close_all()
+        self.workspace_side.close_all()
+
+    def drop(self) -> None:
+        self.workspace_side.drop()
+
+    @property
+    def location(self) -> str:
+        return self.home_side.location + self._SEPARATOR + self.workspace_side.location
+
+    @classmethod
+    def open_in_child(cls, location: str) -> HomeAndWorkspace:
+        home, uri = location.split(cls._SEPARATOR)
+        sides = (LocalBackend.open_in_child(home), PostgresBackend.open_in_child(uri))
+        cls._in_child.append(sides)
+        return cls._joined(*sides)
+
+    @classmethod
+    def close_in_child(cls, store: ConnectionStore) -> None:
+        while cls._in_child:
+            for side in cls._in_child.pop():
+                side.close()
+
+    @staticmethod
+    def _joined(home: LocalStore, workspace: WorkspaceStore) -> HomeAndWorkspace:
+        return HomeAndWorkspace(home, workspace, where=workspace.where, new_side=_either_side)
+
+    def set_settings(self, connection_id: str, *, template_id: str | None = None, values_json: str | None = None
+                     ) -> None:  # fmt: skip
+        for side in (self.home_side, self.workspace_side):  # a change of no row on the side that lacks it
+            side.set_settings(connection_id, template_id=template_id, values_json=values_json)
+
+    def swap_secrets(self, first_id: str, second_id: str) -> None:
+        with self.home_side._raw() as local, self.workspace_side._raw() as shared:
+            blobs = {
+                **dict(local.execute("SELECT id, secrets FROM connections WHERE id IN (?, ?)", (first_id, second_id))),
+                **dict(
+                    shared.execute("SELECT id, secrets FROM connections WHERE id IN (%s, %s)", (first_id, second_id))
+                ),
+            }
+            for one, other in ((first_id, second_id), (second_id, first_id)):
+                local.execute("UPDATE connections SET secrets = ? WHERE id = ?", (bytes(blobs[other]), one))
+                shared.execute("UPDATE connections SET secrets = %s WHERE id = %s", (bytes(blobs[other]), one))
+
+    def change_audit(self, seq: int, column: str, value: object) -> None:
+        """In the workspace's log (the one a database administrator can reach)."""
+        self.workspace_side.change_audit(seq, column, value)
+
+    def delete_audit(self, seq: int) -> None:
+        """From the workspace's log."""
+        self.workspace_side.delete_audit(seq)
+
+    def raw_contents(self) -> bytes:
+        return self.home_side.raw_contents() + self.workspace_side.raw_contents()
+
+
+BACKENDS: dict[str, type[Backend]] = {
+    LocalBackend.name: LocalBackend,
+    PostgresBackend.name: PostgresBackend,
+    BothBackend.name: BothBackend,
+}
+
+
+# How each backend is made for one test, from the test's other fixtures.
+_MAKERS: dict[str, Callable[[pytest.FixtureRequest], Backend]] = {
+    LocalBackend.name: lambda request: LocalBackend(request.getfixturevalue("home")),
+    PostgresBackend.name: lambda request: PostgresBackend(request.getfixturevalue("postgres")),
+    BothBackend.name: lambda request: BothBackend(request.getfixturevalue("home"), request.getfixturevalue("postgres")),
+}
+assert _MAKERS.keys() == BACKENDS.keys()
+
+
+# The backends that keep one audit log, one chain (the joined store keeps each side's: see storage.both).
+ONE_LOG = sorted(name for name in _MAKERS if name != BothBackend.name)
+
+
+def made_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """The backend `request.param` names, dropped after the test."""
+    made = _MAKERS[request.param](request)
+    yield made
+    made.close_all()
+    if isinstance(made, (PostgresBackend, BothBackend)):
+        made.drop()

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from connmgr.storage.interface import ConnectionStore
-from tests.storage.contract.backends import BACKENDS, Backend, LocalBackend, PostgresBackend
+from tests.storage.contract.backends import BACKENDS, Backend, made_backend
 from tests.storage.contract.child import StoreChild
 
-# How each backend is made for one test, from the test's other fixtures.
-_MAKERS: dict[str, Callable[[pytest.FixtureRequest], Backend]] = {
-    LocalBackend.name: lambda request: LocalBackend(request.getfixturevalue("home")),
-    PostgresBackend.name: lambda request: PostgresBackend(request.getfixturevalue("postgres")),
-}
-assert _MAKERS.keys() == BACKENDS.keys()
 
-
-@pytest.fixture(params=sorted(_MAKERS))
+@pytest.fixture(params=sorted(BACKENDS))
 def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    made = _MAKERS[request.param](request)
-    yield made
-    made.close_all()
-    if isinstance(made, PostgresBackend):
-        made.drop()
+    yield from made_backend(request)
 
 
 @pytest.fixture

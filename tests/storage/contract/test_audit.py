@@ -4,6 +4,7 @@ chain that shows the first entry changed or removed behind the store's back."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -12,8 +13,14 @@ from connmgr.domain.connection import Secrets, Status
 from connmgr.storage.audit import AuditAction, AuditEntry, first_broken_link
 from connmgr.storage.errors import NameTaken
 from connmgr.storage.interface import ConnectionStore
-from tests.storage.contract.backends import Backend
+from tests.storage.contract.backends import ONE_LOG, Backend, made_backend
 from tests.storage.samples import connection, secret_strings, secrets
+
+
+@pytest.fixture(params=ONE_LOG)
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """A chain of one log: the joined store's two are held to theirs in tests/storage/test_both_sides.py."""
+    yield from made_backend(request)
 
 
 async def a_history(store: ConnectionStore) -> list[AuditEntry]:

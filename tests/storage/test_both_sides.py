@@ -1,0 +1,133 @@
+"""This home's store joined with its workspace's (`storage.both`), over the real SQLite home and the tests' real
+PostgreSQL: where what is held there, and what holds or gives way where the two sides meet (a name on both, two
+audit logs, a workspace that cannot be reached)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from connmgr.storage import LocalStore
+from connmgr.storage.audit import AuditAction, first_broken_link
+from connmgr.storage.both import HomeAndWorkspace, Side
+from connmgr.storage.errors import NameOnBothSides, NameTaken, WorkspaceUnavailable
+from connmgr.storage.workspace import WorkspaceStore
+from tests.storage.fakes import FixedDataKey
+from tests.storage.samples import connection, secrets
+from tests.storage.workspaces import Workspaces
+from tests.support.postgres_server import PostgresServer
+
+
+@pytest.fixture
+def local(home: Path) -> Iterator[LocalStore]:
+    with LocalStore(home, FixedDataKey(home)) as store:
+        yield store
+
+
+@pytest.fixture
+def shared(postgres: PostgresServer, workspace_database: str, workspaces: Workspaces) -> WorkspaceStore:
+    return workspaces.open(postgres.uri(workspace_database))
+
+
+def joined(local: LocalStore, shared: WorkspaceStore, new_side: Side = Side.HOME) -> HomeAndWorkspace:
+    return HomeAndWorkspace(local, shared, where=shared.where, new_side=lambda _: new_side)
+
+
+async def test_new_connections_go_where_asked_and_each_is_found_by_name(
+    local: LocalStore, shared: WorkspaceStore
+) -> None:
+    await joined(local, shared).save(connection("Private"), secrets("Private"), audit=AuditAction.CONNECT)
+    await joined(local, shared, Side.WORKSPACE).save(connection("Team"), secrets("Team"), audit=AuditAction.CONNECT)
+
+    assert [c.name for c in await local.list_connections()] == ["Private"]
+    assert [c.name for c in await shared.list_connections()] == ["Team"]
+    both = joined(local, shared)  # as the next command opens it
+    assert [c.name for c in await both.list_connections()] == ["Private", "Team"]
+    assert await both.read("Team") == (connection("Team"), secrets("Team"))
+    assert list(await both.read_many(["Team", "Private"])) == ["Team", "Private"]
+    async with both.locked(connection("Team")) as held:  # the workspace's lock
+        assert await held.save(replace(held.connection, issued_at=2.0), secrets("new"), audit=AuditAction.REFRESH)
+    assert (await shared.read("Team"))[1] == secrets("new")
+    renamed = await both.rename("Team", "Team prod", updated_at=3.0)
+    assert await shared.get("Team prod") == renamed
+    assert await both.remove("Team prod") == renamed
+    assert await shared.list_connections() == []
+
+
+async def test_a_name_taken_on_the_other_side_is_refused(local: LocalStore, shared: WorkspaceStore) -> None:
+    await local.save(connection("Acme"), secrets("Acme"))
+    await shared.save(connection("Zeta"), secrets("Zeta"))
+    both = joined(local, shared, Side.WORKSPACE)
+    for taking in (
+        lambda: both.save(connection("Other", name="Acme"), secrets("Other")),  # new, to the workspace
+        lambda: both.save_metadata(connection("Zeta", name="Acme")),
+        lambda: both.rename("Zeta", "Acme", updated_at=2.0),
+        lambda: both.rename("Acme", "Zeta", updated_at=2.0),
+    ):
+        with pytest.raises(NameTaken):
+            await taking()
+    assert [c.name for c in await shared.list_connections()] == ["Zeta"]
+    assert [c.name for c in await local.list_connections()] == ["Acme"]
+
+
+async def test_a_name_on_both_sides_is_said_never_shadowed(local: LocalStore, shared: WorkspaceStore) -> None:
+    """Two machines may save one name at the same moment on two sides; neither is then taken for the other."""
+    await local.save(connection("Acme"), secrets("mine"))
+    await shared.save(connection("Acme", id="id-theirs"), secrets("theirs"))
+    both = joined(local, shared)
+
+    assert [c.id for c in await both.list_connections()] == ["id-Acme", "id-theirs"]
+    for attempt in (lambda: both.get("Acme"), lambda: both.read("Acme"), lambda: both.read_many(["Acme"])):
+        with pytest.raises(NameOnBothSides) as error:
+            await attempt()
+        assert error.value.sentence == (
+            f"Connection store: a connection named 'Acme' is both in this home and in the workspace at {shared.where};"
+            " rename one of them (connmgr rename) to tell them apart."
+        )
+
+
+async def test_each_side_keeps_its_own_audit_log_each_chained(local: LocalStore, shared: WorkspaceStore) -> None:
+    both = joined(local, shared)
+    await both.save(connection("Private"), secrets("Private"), audit=AuditAction.CONNECT)
+    await joined(local, shared, Side.WORKSPACE).save(connection("Team"), secrets("Team"), audit=AuditAction.CONNECT)
+    await both.record(AuditAction.EXPORT, await both.list_connections(), detail="/tmp/both.env")
+    await both.rename("Team", "Team prod", updated_at=2.0, audit=AuditAction.RENAME)
+
+    home_log, workspace_log = await local.audit_log(), await shared.audit_log()
+    assert [(e.action, e.connection_name) for e in home_log] == [("connect", "Private"), ("export", "Private")]
+    assert [(e.action, e.connection_name) for e in workspace_log] == [
+        ("connect", "Team"), ("export", "Team"), ("rename", "Team prod")
+    ]  # fmt: skip
+    assert first_broken_link(home_log) is None and first_broken_link(workspace_log) is None
+    assert await both.audit_log() == home_log + workspace_log
+    assert await both.audit_log("id-Team") == workspace_log
+
+
+async def test_while_the_workspace_is_offline_this_homes_connections_work(
+    local: LocalStore, workspaces: Workspaces, tmp_path: Path
+) -> None:
+    nowhere = workspaces.open(f"postgresql:///nowhere?host={tmp_path}&port=1")
+    both = HomeAndWorkspace(local, nowhere, where=nowhere.where)
+    await local.save(connection("Private"), secrets("Private"))
+
+    assert await both.read("Private") == (connection("Private"), secrets("Private"))
+    await both.save(connection("New"), secrets("New"), audit=AuditAction.CONNECT)  # to this home, as ever
+    async with both.locked(connection("Private")) as held:
+        assert await held.save(replace(held.connection, issued_at=2.0), secrets("refreshed"))
+    assert [c.name for c in await both.list_connections()] == ["New", "Private"]
+    assert both.unlisted is not None
+    with pytest.raises(WorkspaceUnavailable) as error:
+        await both.read("Team")
+    assert error.value.sentence == (
+        f"Workspace: 'Team' is not in this home, and the workspace at {nowhere.where} is offline (the server of"
+        f" {nowhere.where} cannot be reached); check the network and try again; nothing was changed."
+    )
+    with pytest.raises(WorkspaceUnavailable):
+        await both.read_many(["Private", "Team"])
+    with pytest.raises(WorkspaceUnavailable):  # nor is a shared connection locked
+        async with both.locked(connection("Team")):
+            pass
+    assert {c.name: c.issued_at for c in await local.list_connections()} == {"New": 1_700_000_000.5, "Private": 2.0}
