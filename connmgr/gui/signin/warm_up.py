@@ -8,7 +8,7 @@ one step per turn of the event loop, so typing waits at most for one step (start
 Never at start-up: the idle window must not carry the web engine. Importing this module loads no QtWebEngine.
 
 Once warm, the engine stays warm: Chromium and its libraries live until the process ends whatever is done. The
-warm-up's own page and profile are dropped as soon as they have shown an empty page, whether the dialog is still
+warm-up's own view, page and profile are dropped as soon as they have shown an empty page, whether the dialog is
 open or not: every sign-in has a fresh private profile of its own, so keeping them would buy the sign-in nothing
 and keep a renderer process running.
 """
@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtWidgets import QDialog
 
 if TYPE_CHECKING:
-    from PySide6.QtWebEngineCore import QWebEnginePage
+    from PySide6.QtWebEngineWidgets import QWebEngineView
 
 BLANK = QUrl("about:blank")  # a page that reaches no network, and still makes Chromium start a renderer
 
@@ -35,7 +35,7 @@ class WebEngineWarmUp(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.is_warm = False
-        self.page: QWebEnginePage | None = None  # the warm-up's page while it loads (its profile is its child)
+        self.view: QWebEngineView | None = None  # the warm-up's, off screen, while its page loads
         self._steps: Generator[bool, None, None] | None = None
         self._followed: QDialog | None = None
 
@@ -88,26 +88,34 @@ class WebEngineWarmUp(QObject):
 
         yield True
         from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+        from PySide6.QtWebEngineWidgets import QWebEngineView
 
         from connmgr.gui.chromium_setup import prepare
-        from connmgr.gui.signin import window  # noqa: F401  # the sign-in window's own modules, QtWebEngineWidgets
+        from connmgr.gui.signin import window  # noqa: F401  # the sign-in window's own modules
 
         yield True
         prepare()  # the sandbox and flags, before Chromium reads them from the first profile
         profile = QWebEngineProfile()  # off the record; Chromium starts here
         try:
             yield True
-            self.page = QWebEnginePage(profile)
-            profile.setParent(self.page)  # deleted after the page, as QtWebEngine requires
-            self.page.loadFinished.connect(self._on_loadFinished)
-            self.page.load(BLANK)
+            # A view as well as a page: the first view shown in a process sets up how web pages are drawn (Qt
+            # Quick's scene graph). Shown, but never on screen: no window appears, none takes the focus.
+            self.view = QWebEngineView()
+            self.view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+            page = QWebEnginePage(profile, self.view)  # the view's child: deleted with it
+            profile.setParent(page)  # deleted after the page, as QtWebEngine requires
+            self.view.setPage(page)
+            page.loadFinished.connect(self._on_loadFinished)
+            self.view.resize(QSize(560, 620))  # about the sign-in window's page
+            self.view.show()
+            page.load(BLANK)
             yield False
             self.is_warm = True
         finally:
-            if self.page is None:
+            if self.view is None:
                 profile.deleteLater()
             else:
-                self.page.loadFinished.disconnect(self._on_loadFinished)
-                self.page.deleteLater()
-                self.page = None
+                self.view.page().loadFinished.disconnect(self._on_loadFinished)
+                self.view.deleteLater()  # with it its page, then the page's profile
+                self.view = None
             self._steps = None
