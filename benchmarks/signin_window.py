@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 PROCESSES = 7  # of each kind
 BUDGET = 1.2  # cold / warm
-THINKING_S = 1.0  # a person's time at the dialog before Sign in; ample for the warm-up (about 0.2 s)
+THINKING_S = 2.5  # a person's time at the dialog before Sign in; ample for the warm-up (about 0.2 s)
 COLOUR = (0x12, 0xAB, 0x34)  # the page's background: no other pixel of the window has it
 PAGE = (
     '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in - Bench</title></head>'
@@ -148,11 +148,13 @@ class _Arrivals:
         from PySide6.QtCore import QEvent
         from PySide6.QtWidgets import QPushButton
 
-        from connmgr.gui.signin.window import SignInWindow
-
         assert isinstance(event, QEvent)
         kind = event.type()
-        if kind == QEvent.Type.ChildPolished and self.window and isinstance(child := event.child(), SignInWindow):
+        if (
+            kind == QEvent.Type.ChildPolished
+            and self.window
+            and type(child := event.child()).__name__ == "SignInWindow"
+        ):
             self.window.done() or self.window.set_result(child)  # polished as it is shown: made whole
         elif (
             kind == QEvent.Type.EnabledChange
@@ -163,8 +165,31 @@ class _Arrivals:
             self.ready.done() or self.ready.set_result(None)
 
 
+class _LoopTurns:
+    """The longest the event loop went without turning while the dialog was open: how long a key pressed then
+    waited at most. A timer due every millisecond notes each of its turns."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self._last = time.perf_counter()
+        self._longest = 0.0
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._on_timeout)
+        self._timer.start(1)
+
+    def _on_timeout(self) -> None:
+        now = time.perf_counter()
+        self._longest = max(self._longest, now - self._last)
+        self._last = now
+
+    def longest(self) -> float:
+        self._timer.stop()
+        return self._longest
+
+
 async def _sign_ins(assembled: object, url: str, warmed: bool) -> None:
-    from PySide6.QtWebEngineWidgets import QWebEngineView
     from PySide6.QtWidgets import QLineEdit, QPushButton
 
     from connmgr.domain.dialect import Flow
@@ -196,11 +221,13 @@ async def _sign_ins(assembled: object, url: str, warmed: bool) -> None:
     primary = dialog.findChild(QPushButton, "primary")
     dialog.installEventFilter(arrivals.filter)
     primary.installEventFilter(arrivals.filter)
+    turns = _LoopTurns()
     await asyncio.sleep(THINKING_S)  # a person reading the form (no figure waits on this)
     if warmed and not controller.web_engine.is_warm:
         warm = loop.create_future()
         controller.web_engine.warm.connect(lambda: warm.done() or warm.set_result(None))
         await asyncio.wait_for(warm, 30)
+    stall = turns.longest()
     figures: list[float] = []
     for _ in range(2):
         arrivals.window, arrivals.ready = loop.create_future(), loop.create_future()
@@ -208,11 +235,13 @@ async def _sign_ins(assembled: object, url: str, warmed: bool) -> None:
         started = time.perf_counter()
         primary.click()  # "Sign in…"
         sign_in_window = await asyncio.wait_for(arrivals.window, 30)
+        from PySide6.QtWebEngineWidgets import QWebEngineView  # loaded by the sign-in window: nothing to time
+
         _when_painted(sign_in_window.findChild(QWebEngineView), started, painted.set_result)  # type: ignore[attr-defined]
         figures.append(await asyncio.wait_for(painted, 30))
         sign_in_window.reject()  # type: ignore[attr-defined]  # Cancel: back to the dialog, every value kept
         await asyncio.wait_for(arrivals.ready, 30)
-    _report(figures)
+    _report(figures, stall)
     del connecting
 
 
@@ -243,15 +272,15 @@ def _failed(error: BaseException | None) -> None:
     os._exit(1)
 
 
-def _report(figures: list[float]) -> None:
-    print(RESULT + json.dumps([round(f * 1000, 2) for f in figures]), flush=True)
+def _report(figures: list[float], stall: float = 0.0) -> None:
+    print(RESULT + json.dumps([round(f * 1000, 2) for f in (*figures, stall)]), flush=True)
     os._exit(0)  # the measurement is done; what follows (closing) is not
 
 
 # -- the parent
 
 
-def _one_process(kind: str, url: str) -> tuple[float, float]:
+def _one_process(kind: str, url: str) -> tuple[float, float, float]:
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.signin_window", kind, url],
         capture_output=True,
@@ -262,8 +291,8 @@ def _one_process(kind: str, url: str) -> tuple[float, float]:
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"{kind}: exit {done.returncode}\n{done.stderr[-2000:]}")
-    cold, warm = json.loads(lines[-1].removeprefix(RESULT))
-    return cold, warm
+    cold, warm, stall = json.loads(lines[-1].removeprefix(RESULT))
+    return cold, warm, stall
 
 
 def _spread(samples: list[float]) -> str:
@@ -273,13 +302,12 @@ def _spread(samples: list[float]) -> str:
 def main() -> None:
     server = _page_server()
     url = server.base_url + "/authorize"
-    samples: dict[str, dict[str, list[float]]] = {kind: {"cold": [], "warm": []} for kind in KINDS}
+    samples: dict[str, dict[str, list[float]]] = {kind: {"cold": [], "warm": [], "stall": []} for kind in KINDS}
     try:
         for turn in range(PROCESSES):
             for kind in rotated(KINDS, turn):
-                cold, warm = _one_process(kind, url)
-                samples[kind]["cold"].append(cold)
-                samples[kind]["warm"].append(warm)
+                for when, figure in zip(("cold", "warm", "stall"), _one_process(kind, url), strict=True):
+                    samples[kind][when].append(figure)
     finally:
         server.stop()
     app, unwarmed, bare = samples["app"], samples["app_unwarmed"], samples["bare"]
@@ -319,9 +347,24 @@ def main() -> None:
                 runs=PROCESSES,
                 samples=bare["cold"],
             ),
+            Figure(
+                "signin_window.dialog_stall",
+                "Longest the Connect dialog did not answer while it warmed up",
+                median(app["stall"]),
+                "ms",
+                median(unwarmed["stall"]),
+                "without the warm-up",
+                runs=PROCESSES,
+                samples=app["stall"],
+            ),
         ],
         runs=PROCESSES,
-        spreads={f"{kind}.{when}": _spread(s) for kind, by in samples.items() for when, s in by.items()},
+        spreads={
+            f"{kind}.{when}": _spread(s)
+            for kind, by in samples.items()
+            for when, s in by.items()
+            if s != [0] * PROCESSES
+        },
         samples=samples,
     )
 
