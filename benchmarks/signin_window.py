@@ -9,6 +9,8 @@ kinds take turns. The kinds:
   which returns to the dialog, and Sign in is clicked again: the warm figure.
 - `app_unwarmed`: the same, with the Connect dialog's warm-up turned off: the sign-in window as it was before.
 - `bare`: a QWebEngineView made and told to load the page, the clock started just before; then a second one.
+- `closed`: memory (this process's and Chromium's helper processes') idle, then after the Connect dialog was
+  opened, warmed up and closed without a sign-in: what a person who changes their mind keeps paying.
 
 Painted: QtWebEngine draws a page through the view's render widget (its focus proxy), which paints a frame into
 the window whenever Chromium hands it one. After each paint of that widget once the page has loaded, the view is
@@ -32,14 +34,19 @@ from pathlib import Path
 from statistics import median
 from typing import TYPE_CHECKING
 
-from benchmarks.common import Figure, emit, fresh_home, rotated
+import psutil
+
+from benchmarks.common import Figure, emit, fresh_home, in_mib, rotated
 from tests.simulators.server import LocalServer
 from tests.simulators.wire import Response
 
 if TYPE_CHECKING:
     from PySide6.QtWebEngineWidgets import QWebEngineView
+    from PySide6.QtWidgets import QDialog
 
-PROCESSES = 7  # of each kind
+PROCESSES = 7  # of each kind that times a sign-in
+MEMORY_PROCESSES = 3  # of the kind that measures memory after a Connect dialog closed unsigned
+IDLE_S = 3.0  # idle before a memory figure: painted, laid out, helper processes settled
 BUDGET = 1.2  # cold / warm
 THINKING_S = 2.5  # a person's time at the dialog before Sign in; ample for the warm-up (about 0.2 s)
 COLOUR = (0x12, 0xAB, 0x34)  # the page's background: no other pixel of the window has it
@@ -189,44 +196,58 @@ class _LoopTurns:
         return self._longest
 
 
-async def _sign_ins(assembled: object, url: str, warmed: bool) -> None:
-    from PySide6.QtWidgets import QLineEdit, QPushButton
+async def _connect_dialog(controller: object, url: str) -> tuple[QDialog, asyncio.Future[None]]:
+    """The Connect dialog as the Connect button opens it, filled in for a generic OAuth 2.0 vendor at `url`."""
+    from PySide6.QtWidgets import QLineEdit
 
     from connmgr.domain.dialect import Flow
     from connmgr.gui.connect import ConnectRequest
     from connmgr.gui.prompts import ConnectSession
 
-    controller = assembled.controller  # type: ignore[attr-defined]
-    loop = asyncio.get_running_loop()
     values = {
         "client_id": "bench-client",
         "authorize_url": url,
         "token_url": url.replace("/authorize", "/token"),
         "redirect_uri": "https://app.example.com/oauth/callback",
     }
-    sessions: asyncio.Future[ConnectSession] = loop.create_future()
-    connection = controller.prompts.connection
+    sessions: asyncio.Future[ConnectSession] = asyncio.get_running_loop().create_future()
+    connection = controller.prompts.connection  # type: ignore[attr-defined]
 
     def opened(*args: object) -> ConnectSession:
         session = connection(*args)
         sessions.set_result(session)
         return session
 
-    controller.prompts.connection = opened
+    controller.prompts.connection = opened  # type: ignore[attr-defined]
     filled = ConnectRequest("", "oauth2", Flow.AUTHORIZATION_CODE, values, use_system_browser=False)
-    connecting = asyncio.ensure_future(controller.connect_account(filled=filled))
+    connecting = asyncio.ensure_future(controller.connect_account(filled=filled))  # type: ignore[attr-defined]
     dialog = (await sessions).dialog
     dialog.findChild(QLineEdit, "connection_name").setText("Bench")
+    return dialog, connecting
+
+
+async def _warm(controller: object) -> None:
+    warm_up = controller.web_engine  # type: ignore[attr-defined]
+    if not warm_up.is_warm:
+        warm = asyncio.get_running_loop().create_future()
+        warm_up.warm.connect(lambda: warm.done() or warm.set_result(None))
+        await asyncio.wait_for(warm, 30)
+
+
+async def _sign_ins(assembled: object, url: str, warmed: bool) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    controller = assembled.controller  # type: ignore[attr-defined]
+    loop = asyncio.get_running_loop()
+    dialog, connecting = await _connect_dialog(controller, url)
     arrivals = _Arrivals()
     primary = dialog.findChild(QPushButton, "primary")
     dialog.installEventFilter(arrivals.filter)
     primary.installEventFilter(arrivals.filter)
     turns = _LoopTurns()
     await asyncio.sleep(THINKING_S)  # a person reading the form (no figure waits on this)
-    if warmed and not controller.web_engine.is_warm:
-        warm = loop.create_future()
-        controller.web_engine.warm.connect(lambda: warm.done() or warm.set_result(None))
-        await asyncio.wait_for(warm, 30)
+    if warmed:
+        await _warm(controller)
     stall = turns.longest()
     figures: list[float] = []
     for _ in range(2):
@@ -245,12 +266,40 @@ async def _sign_ins(assembled: object, url: str, warmed: bool) -> None:
     del connecting
 
 
-def _app(url: str, warmed: bool) -> None:
+async def _rss_mib() -> tuple[float, float]:
+    """This process's resident set and its helper processes' (Chromium's), medians of five samples 0.2 s apart."""
+    import gc
+
+    gc.collect()
+    own, helpers = [], []
+    for _ in range(5):
+        await asyncio.sleep(0.2)
+        process = psutil.Process()
+        own.append(in_mib(process.memory_info().rss))
+        helpers.append(in_mib(sum(child.memory_info().rss for child in process.children(recursive=True))))
+    return median(own), median(helpers)
+
+
+async def _closed_unsigned(assembled: object, url: str) -> None:
+    """Idle, then the Connect dialog opened, warmed and closed without a sign-in, then idle again."""
+    await asyncio.sleep(IDLE_S)
+    before = await _rss_mib()
+    controller = assembled.controller  # type: ignore[attr-defined]
+    dialog, connecting = await _connect_dialog(controller, url)
+    await _warm(controller)
+    dialog.reject()  # Cancel
+    await connecting
+    await asyncio.sleep(IDLE_S)
+    print(RESULT + json.dumps([*before, *await _rss_mib()]), flush=True)
+    os._exit(0)
+
+
+def _app(url: str, kind: str) -> None:
     from connmgr import app
     from connmgr.gui.signin.warm_up import WebEngineWarmUp
     from connmgr.gui.startup import assembly
 
-    if not warmed:
+    if kind == "app_unwarmed":
         WebEngineWarmUp.follow = lambda self, dialog: None  # type: ignore[method-assign]  # the window as before
     directory = tempfile.mkdtemp()
     home = fresh_home(Path(directory), "home")
@@ -258,7 +307,8 @@ def _app(url: str, warmed: bool) -> None:
 
     def hooked(*args: object, **kwargs: object) -> assembly.App:
         assembled = assemble(*args, **kwargs)  # type: ignore[arg-type]
-        task = asyncio.ensure_future(_sign_ins(assembled, url, warmed))
+        measure = _closed_unsigned(assembled, url) if kind == "closed" else _sign_ins(assembled, url, kind == "app")
+        task = asyncio.ensure_future(measure)
         task.add_done_callback(lambda done: done.exception() and _failed(done.exception()))
         return assembled
 
@@ -280,7 +330,7 @@ def _report(figures: list[float], stall: float = 0.0) -> None:
 # -- the parent
 
 
-def _one_process(kind: str, url: str) -> tuple[float, float, float]:
+def _one_process(kind: str, url: str) -> list[float]:
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.signin_window", kind, url],
         capture_output=True,
@@ -291,8 +341,8 @@ def _one_process(kind: str, url: str) -> tuple[float, float, float]:
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"{kind}: exit {done.returncode}\n{done.stderr[-2000:]}")
-    cold, warm, stall = json.loads(lines[-1].removeprefix(RESULT))
-    return cold, warm, stall
+    figures: list[float] = json.loads(lines[-1].removeprefix(RESULT))
+    return figures
 
 
 def _spread(samples: list[float]) -> str:
@@ -308,8 +358,10 @@ def main() -> None:
             for kind in rotated(KINDS, turn):
                 for when, figure in zip(("cold", "warm", "stall"), _one_process(kind, url), strict=True):
                     samples[kind][when].append(figure)
+        memory = [_one_process("closed", url) for _ in range(MEMORY_PROCESSES)]
     finally:
         server.stop()
+    idle_own, idle_helpers, closed_own, closed_helpers = (median(m[i] for m in memory) for i in range(4))
     app, unwarmed, bare = samples["app"], samples["app_unwarmed"], samples["bare"]
     cold, warm = median(app["cold"]), median(app["warm"])
     emit(
@@ -357,6 +409,26 @@ def main() -> None:
                 runs=PROCESSES,
                 samples=app["stall"],
             ),
+            Figure(
+                "signin_window.closed_unsigned_rss",
+                "RSS after a Connect dialog warmed and closed unsigned",
+                closed_own,
+                "MiB",
+                idle_own,
+                "idle before it opened",
+                runs=MEMORY_PROCESSES,
+                samples=[m[2] for m in memory],
+            ),
+            Figure(
+                "signin_window.closed_unsigned_helpers",
+                "  Chromium's helper processes then",
+                closed_helpers,
+                "MiB",
+                idle_helpers,
+                "idle before it opened",
+                runs=MEMORY_PROCESSES,
+                samples=[m[3] for m in memory],
+            ),
         ],
         runs=PROCESSES,
         spreads={
@@ -375,6 +447,6 @@ if __name__ == "__main__":
         if kind == "bare":
             _bare(page_url)
         else:
-            _app(page_url, warmed=kind == "app")
+            _app(page_url, kind)
     else:
         main()

@@ -94,8 +94,9 @@ class WebEngineWarmUp(QObject):
         from connmgr.gui.signin import window  # noqa: F401  # the sign-in window's own modules
 
         yield True
-        prepare()  # the sandbox and flags, before Chromium reads them from the first profile
-        profile = QWebEngineProfile()  # off the record; Chromium starts here
+        prepare()  # the sandbox and flags, before Chromium reads them; may ask `unshare` whether namespaces work
+        yield True
+        profile = QWebEngineProfile()  # off the record; Chromium starts here, the longest step (40-80 ms)
         try:
             yield True
             # A view as well as a page: the first view shown in a process sets up how web pages are drawn (Qt
