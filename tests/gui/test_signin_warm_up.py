@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
+from connmgr.gui.signin.warm_up import WebEngineWarmUp
 from connmgr.gui.signin.window import SignInWindow
 from tests.gui.desktop import TIMEOUT_MS
 from tests.gui.redirect_host import OtherHosts, other_hosts_stand_in
@@ -111,3 +112,17 @@ def test_in_a_fresh_process_the_engine_starts_with_the_dialog_and_the_sign_in_ru
     # The sign-in page's renderer was started by a process of the engine the warm-up started.
     assert set(seen["renderer_ancestors"]) & set(seen["engine_helpers_before_sign_in"])
     assert seen["redirect"].endswith("#session_state=s1") and "?code=abc&state=" in seen["redirect"]
+
+
+def test_a_warm_up_deleted_mid_way_takes_its_off_screen_view_along(qtbot):
+    owner = QObject()
+    warm_up = WebEngineWarmUp(owner)
+    warm_up.start()
+    qtbot.waitUntil(lambda: warm_up.view is not None, timeout=TIMEOUT_MS)
+    view, gone = warm_up.view, []
+    view.destroyed.connect(lambda: gone.append("view"))
+    view.page().destroyed.connect(lambda: gone.append("page"))
+    view.page().profile().destroyed.connect(lambda: gone.append("profile"))
+    owner.deleteLater()  # the window and its controller going, the warm-up with them
+    qtbot.waitUntil(lambda: len(gone) == 3, timeout=TIMEOUT_MS)
+    assert gone == ["view", "page", "profile"]

@@ -30,7 +30,7 @@ BLANK = QUrl("about:blank")  # a page that reaches no network, and still makes C
 class WebEngineWarmUp(QObject):
     """Warms the web engine once the dialog it `follow`s has been painted; stops if that dialog closes first."""
 
-    warm = Signal()  # the engine has started and shown its first page; its page and profile are gone again
+    warm = Signal()  # the engine has started and shown its first page; the warm-up's view and page are going
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -45,7 +45,7 @@ class WebEngineWarmUp(QObject):
             return
         self._followed = dialog
         dialog.installEventFilter(self)
-        dialog.finished.connect(self._on_followed_finished)
+        dialog.finished.connect(lambda _code: self._on_followed_finished(dialog))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._followed and event.type() == QEvent.Type.Paint:
@@ -57,6 +57,8 @@ class WebEngineWarmUp(QObject):
         if self.is_warm or self._steps is not None:
             return
         self._steps = self._warming()
+        # Its view is a window of no parent: deleted mid-way (the app closing), the warm-up takes it along.
+        self.destroyed.connect(self._steps.close)
         self._advance()
 
     def stop(self) -> None:
@@ -65,11 +67,11 @@ class WebEngineWarmUp(QObject):
             self._steps.close()  # runs the generator's `finally`
             self._steps = None
 
-    def _on_followed_finished(self) -> None:
-        if self._followed is not None:
-            self._followed.removeEventFilter(self)
-        self._followed = None
-        self.stop()
+    def _on_followed_finished(self, dialog: QDialog) -> None:
+        dialog.removeEventFilter(self)
+        if dialog is self._followed:  # not an earlier dialog's late word
+            self._followed = None
+            self.stop()
 
     def _advance(self) -> None:
         if self._steps is None:
@@ -116,7 +118,7 @@ class WebEngineWarmUp(QObject):
             if self.view is None:
                 profile.deleteLater()
             else:
-                self.view.page().loadFinished.disconnect(self._on_loadFinished)
+                self.view.page().blockSignals(True)  # a load that finishes late speaks to no later warm-up
                 self.view.deleteLater()  # with it its page, then the page's profile
                 self.view = None
             self._steps = None
