@@ -4,9 +4,9 @@ warm (the second), beside a bare QWebEngineView loading the same page (budget: c
 Each process measures one cold and one warm figure, so cold is always a fresh process; the processes of the three
 kinds take turns. The kinds:
 - `app`: connmgr as `connmgr --home HOME` starts it (one hook on `assembly.assemble`, as in benchmarks.memory).
-  The Connect dialog opens filled in for a generic OAuth 2.0 vendor at a local page, the person takes a second
-  over it (the web engine warms meanwhile), then the dialog's Sign in button is clicked. The window is cancelled,
-  which returns to the dialog, and Sign in is clicked again: the warm figure.
+  The Connect dialog opens filled in for a generic OAuth 2.0 vendor at a local page, the person takes a few
+  seconds over it (the web engine warms meanwhile), then the dialog's Sign in button is clicked. The window is
+  cancelled, which returns to the dialog, and Sign in is clicked again: the warm figure.
 - `app_unwarmed`: the same, with the Connect dialog's warm-up turned off: the sign-in window as it was before.
 - `bare`: a QWebEngineView made and told to load the page, the clock started just before; then a second one.
 - `closed`: memory (this process's and Chromium's helper processes') idle, then after the Connect dialog was
@@ -239,7 +239,7 @@ async def _sign_ins(assembled: object, url: str, warmed: bool) -> None:
 
     controller = assembled.controller  # type: ignore[attr-defined]
     loop = asyncio.get_running_loop()
-    dialog, connecting = await _connect_dialog(controller, url)
+    dialog, _connecting = await _connect_dialog(controller, url)  # held: a task nobody holds may be collected
     arrivals = _Arrivals()
     primary = dialog.findChild(QPushButton, "primary")
     dialog.installEventFilter(arrivals.filter)
@@ -263,7 +263,6 @@ async def _sign_ins(assembled: object, url: str, warmed: bool) -> None:
         sign_in_window.reject()  # type: ignore[attr-defined]  # Cancel: back to the dialog, every value kept
         await asyncio.wait_for(arrivals.ready, 30)
     _report(figures, stall)
-    del connecting
 
 
 async def _rss_mib() -> tuple[float, float]:

@@ -91,7 +91,7 @@ async def sign_in(assembled: object, authorize_url: str, redirect_uri: str) -> N
     window.page.runJavaScript("document.querySelector('button').click()")
     seen["redirect"] = await asyncio.wait_for(redirect, 60)
     print(json.dumps(seen), flush=True)
-    del connecting
+    del connecting  # held until here: a task nobody holds may be collected
     os._exit(0)  # what follows (the exchange, closing) is not this probe's
 
 
