@@ -39,6 +39,7 @@ from connmgr.gui.history_dialog import HistoryDialog
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import ConnectSession, Prompts
 from connmgr.gui.sign_in_flow import EmbeddedBrowser
+from connmgr.gui.signin.warm_up import WebEngineWarmUp
 from connmgr.listing import REFRESHING
 from connmgr.services.connecting import (
     AlreadyConnected,
@@ -81,6 +82,7 @@ class Controller(QObject):
         self.open_url = open_url
         self.notify = notify  # a desktop notification where there is a tray; the status bar says it either way
         self.sign_in_timeout = SIGN_IN_TIMEOUT_S  # how long a sign-in may wait for the person
+        self.web_engine = WebEngineWarmUp(self)  # started by the Connect dialog, not before
         self.tasks: set[asyncio.Task[None]] = set()
         self.events = EventLog(self)
         self.events_dock: EventsDock | None = None  # made when first opened
@@ -181,6 +183,7 @@ class Controller(QObject):
         settings a new connection starts from."""
         existing = [c.name for c in self._all() if replacing is None or c.id != replacing.id]
         async with self.prompts.connection(existing, preset, filled) as dialog:
+            self.web_engine.follow(dialog.dialog)  # while the person fills it in, the sign-in window gets ready
             failure: Failure | None = None
             while (request := await dialog.request(failure)) is not None:
                 failure = await self._try_to_connect(dialog, request, replacing)

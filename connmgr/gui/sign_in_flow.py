@@ -1,7 +1,8 @@
 """The embedded sign-in window as the browser of `Connections.connect`, up to the intercepted redirect.
 
-QtWebEngine is imported here, inside `browse`, the first time a sign-in
-window opens: the main window starts without it (start-up time and memory).
+QtWebEngine is imported here, inside `browse`, if the Connect dialog's warm-up
+(`signin.warm_up`) has not loaded it already: the main window starts without it
+(start-up time and memory).
 """
 
 from __future__ import annotations
