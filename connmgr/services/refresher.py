@@ -131,14 +131,15 @@ class Refresher:
                 if held is None:
                     log.info("%s is being refreshed elsewhere; leaving it to that", name)
                     return None
-                unsaved = self.unsaved(held.connection)
+                committed = held.connection  # what the vendor issues is kept against this until it is saved
+                unsaved = self.unsaved(committed)
                 if unsaved is not None:
                     log.info("%s: saving the tokens an earlier save could not keep, then refreshing with them", name)
-                    await self._commit(held, unsaved)
-                elif held.connection.generation != seen.generation and held.connection.status is Status.CONNECTED:
+                    await self._commit(held, unsaved, committed)
+                elif committed.generation != seen.generation and committed.status is Status.CONNECTED:
                     log.info("%s was refreshed elsewhere meanwhile; using those tokens", name)
                     return _known_to_the_log(held)
-                refreshed = await self._refresh_held(held)
+                refreshed = await self._refresh_held(held, committed)
         except StoreRefused:
             raise  # what the vendor issued stays kept, for the next refresh to save first
         except BaseException:
@@ -148,8 +149,9 @@ class Refresher:
         checkpoint("saved")
         return refreshed
 
-    async def _refresh_held(self, held: HeldConnection) -> Refreshed:
-        """The refresh itself, with the connection locked: only here is a refresh token spent."""
+    async def _refresh_held(self, held: HeldConnection, committed: Connection) -> Refreshed:
+        """The refresh itself, with the connection locked (`committed` as the lock found it): only here is a refresh
+        token spent."""
         connection, secrets = _known_to_the_log(held)
         provider = saved_provider(self._catalog, connection, secrets.fields)
         if connection.status is Status.REVOKED:
@@ -164,14 +166,16 @@ class Refresher:
             return await self._rejected(held, error)
         # The new tokens exist only in memory: queued for the commit before anything else can run.
         checkpoint("answered")
-        return await self._commit(held, fresh)
+        return await self._commit(held, fresh, committed)
 
-    async def _commit(self, held: HeldConnection, fresh: TokenSet) -> Refreshed:
+    async def _commit(self, held: HeldConnection, fresh: TokenSet, committed: Connection) -> Refreshed:
         """The new tokens onto the connection as held, if it is still stored so (the usual case); else onto what
         is stored now (a `check` may have renamed the account). Kept as unsaved until the lock is let go of
-        without a failure: only then are they known to be stored."""
+        without a failure: only then are they known to be stored. Kept against `committed`, as the lock found it,
+        not the held state: that may be an earlier save under this lock, which a failure rolls back with this one
+        (kept tokens saved, then spent on a refresh whose own save failed)."""
         asked_with = held.connection
-        self._unsaved[asked_with.id] = (asked_with, fresh)
+        self._unsaved[committed.id] = (committed, fresh)
         kept = secrets_of(fresh, held.secrets.fields)
         while True:
             updated = held.connection.with_tokens(fresh, now=self._now())

@@ -101,7 +101,7 @@ async def test_a_refusal_after_another_process_rotated_returns_its_tokens(store,
     async def rotate_elsewhere_while_waiting(seconds):
         sleep.waits.append(seconds)
         unlocked = LocalHeld(store, *await read_stored(store, "Acme"))  # as if locked, by a process that took no lock
-        await other._refresh_held(unlocked)
+        await other._refresh_held(unlocked, unlocked.connection)
 
     connections.refresher._sleep = rotate_elsewhere_while_waiting
     connection, secrets = await connections.refresher.refresh("Acme")
