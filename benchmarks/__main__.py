@@ -1,6 +1,6 @@
 """Run the benchmarks, print one table, write benchmarks/results.json.
 
-    .venv/bin/python -m benchmarks [NAME...]      NAME: startup memory ticking refresh signin_latency export
+    .venv/bin/python -m benchmarks [NAME...]      NAME: startup memory ticking refresh signin_latency export workspace
 
 It first re-runs itself inside a private D-Bus session with a throw-away, unlocked gnome-keyring (as scripts/test
 does), so the export is measured against a real Secret Service and never touches yours. Each benchmark runs in
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULT_PREFIX, SECRET_SERVICE_ENV
 
-ORDER = ("startup", "memory", "ticking", "refresh", "signin_latency", "export")
+ORDER = ("startup", "memory", "ticking", "refresh", "signin_latency", "export", "workspace")
 RESULTS = Path(__file__).with_name("results.json")
 
 
