@@ -49,7 +49,7 @@ from connmgr.storage import LocalStore
 from connmgr.storage.members.keypair import DeviceKeyPair
 from connmgr.storage.members.rotation import Member, SharedSecrets, rotate
 from connmgr.storage.members.workspacekey import WorkspaceKey
-from connmgr.storage.rows import METADATA_COLUMNS, connection_from_row, metadata_row
+from connmgr.storage.rows import METADATA_COLUMNS, metadata_row
 from connmgr.storage.sealing import Binding, DataKeyCodec, SecretCodec
 from connmgr.storage.workspace import CodecSealing, WorkspaceAddress, WorkspaceStore
 from connmgr.storage.workspace.membership import Membership
@@ -88,6 +88,7 @@ class Team:
         self.alice_device = _device()
         self.alice = self.member(self.alice_device)
         self.trust = Trust([self.alice_device.public_key])
+        self.seeded: dict[str, Connection] = {}  # by id: what the secrets are bound to (a rotation keeps it)
 
     def member(self, device: DeviceKeyPair) -> WorkspaceMembers:
         return WorkspaceMembers(Membership(self.address, actor="bench@workspace"), device)
@@ -118,7 +119,9 @@ async def _seed(uri: str, sealing: Sealing, pairs: Sequence[tuple[Connection, Se
 async def _listing(team: Team, uri: str, folder: Path) -> list[Figure]:
     now, rng = time.time(), random.Random(7)  # noqa: S311 -- reproducible data, not a secret
     await team.alice.create("Bench", "alice")
-    await _seed(uri, team.sealing(), [table_connection(i, now=now, rng=rng) for i in range(LISTED)])
+    pairs = [table_connection(i, now=now, rng=rng) for i in range(LISTED)]
+    team.seeded = {connection.id: connection for connection, _ in pairs}
+    await _seed(uri, team.sealing(), pairs)
     home = fresh_home(folder, "listing")
     with LocalStore(home, FixedDataKey(home)) as local:
         await local.database.unlock()
@@ -269,14 +272,8 @@ async def _resealing_alone(team: Team, uri: str) -> float:
     """What `rotate` takes over the same secrets, without the database: the cryptography's share."""
     info, current = await team.alice.workspace_key(team.trust)
     async with await psycopg.AsyncConnection.connect(uri) as db:
-        from psycopg.rows import dict_row
-
-        cursor = db.cursor(row_factory=dict_row)
-        await cursor.execute("SELECT * FROM connections")
-        shared = [
-            SharedSecrets(Binding.of(connection_from_row(row)), bytes(row["secrets"]))  # type: ignore[arg-type]
-            for row in await cursor.fetchall()
-        ]
+        rows = await (await db.execute("SELECT id, secrets FROM connections")).fetchall()
+    shared = [SharedSecrets(Binding.of(team.seeded[id_]), bytes(sealed)) for id_, sealed in rows]
     started = time.perf_counter()
     alice = [Member("alice", team.alice_device.public_key)]
     rotate(info.id, current, current.next(), admin=team.alice_device, remaining=alice, shared=shared,
