@@ -66,9 +66,11 @@ class Refresher:
         self._now = now
         self._flights: dict[str, asyncio.Task[Refreshed | None]] = {}
         # By connection id: tokens a vendor issued that are not known to be stored (the store refused them: a full
-        # or busy disk), with the stored state they were asked with. The vendor may have retired the stored
-        # refresh token already.
-        self._unsaved: dict[str, tuple[Connection, TokenSet]] = {}
+        # or busy disk, a dropped connection), with the stored states they may find: as the lock found it, and as
+        # held when they were asked for. The two differ when kept tokens were saved under the same lock first,
+        # which the local store commits at once and the workspace only with the lock's end (or rolls back). The
+        # vendor may have retired the stored refresh token already.
+        self._unsaved: dict[str, tuple[tuple[Connection, Connection], TokenSet]] = {}
         self.retries = 0  # retries made so far, for logs and figures
 
     def refreshing(self) -> frozenset[str]:
@@ -104,14 +106,16 @@ class Refresher:
         """Wait until no refresh is in flight (before closing the store or the HTTP client)."""
         while self._flights:
             await asyncio.wait(list(self._flights.values()))
-        for basis, _ in self._unsaved.values():
+        for (basis, _), _ in self._unsaved.values():
             log.warning("%s: its newest tokens could not be saved; it may need signing in again", basis.name)
 
     def unsaved(self, connection: Connection) -> TokenSet | None:
         """The tokens issued for `connection` as stored that are not known to be stored: the ones its vendor
         knows now."""
         kept = self._unsaved.get(connection.id)
-        return kept[1] if kept is not None and kept[0].generation == connection.generation else None
+        if kept is None or connection.generation not in {basis.generation for basis in kept[0]}:
+            return None
+        return kept[1]
 
     def forget(self, connection_id: str) -> None:
         """The connection was revoked or removed: tokens the store refused for it are of no more use."""
@@ -131,7 +135,7 @@ class Refresher:
                 if held is None:
                     log.info("%s is being refreshed elsewhere; leaving it to that", name)
                     return None
-                committed = held.connection  # what the vendor issues is kept against this until it is saved
+                committed = held.connection  # as the lock found it; what is held moves on with each save
                 unsaved = self.unsaved(committed)
                 if unsaved is not None:
                     log.info("%s: saving the tokens an earlier save could not keep, then refreshing with them", name)
@@ -171,11 +175,10 @@ class Refresher:
     async def _commit(self, held: HeldConnection, fresh: TokenSet, committed: Connection) -> Refreshed:
         """The new tokens onto the connection as held, if it is still stored so (the usual case); else onto what
         is stored now (a `check` may have renamed the account). Kept as unsaved until the lock is let go of
-        without a failure: only then are they known to be stored. Kept against `committed`, as the lock found it,
-        not the held state: that may be an earlier save under this lock, which a failure rolls back with this one
-        (kept tokens saved, then spent on a refresh whose own save failed)."""
+        without a failure: only then are they known to be stored; against `committed` as the lock found it too,
+        which a failure rolls the held state back to in the workspace."""
         asked_with = held.connection
-        self._unsaved[committed.id] = (committed, fresh)
+        self._unsaved[committed.id] = ((committed, asked_with), fresh)
         kept = secrets_of(fresh, held.secrets.fields)
         while True:
             updated = held.connection.with_tokens(fresh, now=self._now())
