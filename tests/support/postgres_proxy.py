@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import shutil
 import struct
 import tempfile
 from collections.abc import Callable
@@ -50,6 +51,7 @@ class PostgresProxy:
         for writer in self._writers:
             writer.close()
         await asyncio.gather(*self._relays)
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
 
     def strike_at_next_commit(self, moment: CommitMoment, fault: Callable[[], None]) -> None:
         """Call `fault` at `moment` of the next COMMIT any session sends, then cut that session."""
