@@ -1,7 +1,7 @@
 """Run the benchmarks, print one table, write benchmarks/results.json.
 
     .venv/bin/python -m benchmarks [NAME...]      NAME: startup memory ticking refresh signin_latency
-                                                  signin_window export
+                                                  signin_window export workspace
 
 It first re-runs itself inside a private D-Bus session with a throw-away, unlocked gnome-keyring (as scripts/test
 does), so the export is measured against a real Secret Service and never touches yours. Each benchmark runs in
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULT_PREFIX, SECRET_SERVICE_ENV
 
-ORDER = ("startup", "memory", "ticking", "refresh", "signin_latency", "signin_window", "export")
+ORDER = ("startup", "memory", "ticking", "refresh", "signin_latency", "signin_window", "export", "workspace")
 RESULTS = Path(__file__).with_name("results.json")
 
 

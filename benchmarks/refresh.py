@@ -53,7 +53,7 @@ async def _heartbeat(stop: asyncio.Event, lateness: list[float]) -> None:
         lateness.append(time.perf_counter() - started - HEARTBEAT_S)
 
 
-async def _run(indices: Sequence[int], one: Callable[[int], Awaitable[None]]) -> tuple[float, float, float]:
+async def timed_run(indices: Sequence[int], one: Callable[[int], Awaitable[None]]) -> tuple[float, float, float]:
     """(refreshes per second, largest stall in ms, client CPU µs per refresh) of `one` over `indices`, CONCURRENCY
     at a time. The CPU time (all the process's threads) is less disturbed by other work on the machine.
 
@@ -133,7 +133,7 @@ async def _bench(server: TokenServer, store: LocalStore, names: list[str]) -> li
             "authlib": contenders.authlib,
         }
         for one in ways.values():  # warm-up: imports, connection pools, SQLite's page cache, every lock file made
-            await _run(range(COUNT), one)
+            await timed_run(range(COUNT), one)
         gc.freeze()  # as connmgr's window does once it has started (connmgr/gui/startup/assembly.py)
         # The table's figure is each way's median over REPEATS runs of COUNT; the stall is the worst of its runs.
         rates: dict[str, list[float]] = {way: [] for way in ways}
@@ -142,7 +142,7 @@ async def _bench(server: TokenServer, store: LocalStore, names: list[str]) -> li
         order = list(ways)
         for repeat in range(REPEATS):
             for way in rotated(order, repeat):
-                rate, stall, cpu = await _run(range(COUNT), ways[way])
+                rate, stall, cpu = await timed_run(range(COUNT), ways[way])
                 rates[way].append(rate)
                 stalls[way].append(stall)
                 cpu_us[way].append(cpu)

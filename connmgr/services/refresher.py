@@ -66,9 +66,11 @@ class Refresher:
         self._now = now
         self._flights: dict[str, asyncio.Task[Refreshed | None]] = {}
         # By connection id: tokens a vendor issued that are not known to be stored (the store refused them: a full
-        # or busy disk), with the stored state they were asked with. The vendor may have retired the stored
-        # refresh token already.
-        self._unsaved: dict[str, tuple[Connection, TokenSet]] = {}
+        # or busy disk, a dropped connection), with the stored states they may find: as the lock found it, and as
+        # held when they were asked for. The two differ when kept tokens were saved under the same lock first,
+        # which the local store commits at once and the workspace only with the lock's end (or rolls back). The
+        # vendor may have retired the stored refresh token already.
+        self._unsaved: dict[str, tuple[tuple[Connection, Connection], TokenSet]] = {}
         self.retries = 0  # retries made so far, for logs and figures
 
     def refreshing(self) -> frozenset[str]:
@@ -104,14 +106,16 @@ class Refresher:
         """Wait until no refresh is in flight (before closing the store or the HTTP client)."""
         while self._flights:
             await asyncio.wait(list(self._flights.values()))
-        for basis, _ in self._unsaved.values():
+        for (basis, _), _ in self._unsaved.values():
             log.warning("%s: its newest tokens could not be saved; it may need signing in again", basis.name)
 
     def unsaved(self, connection: Connection) -> TokenSet | None:
         """The tokens issued for `connection` as stored that are not known to be stored: the ones its vendor
         knows now."""
         kept = self._unsaved.get(connection.id)
-        return kept[1] if kept is not None and kept[0].generation == connection.generation else None
+        if kept is None or connection.generation not in {basis.generation for basis in kept[0]}:
+            return None
+        return kept[1]
 
     def forget(self, connection_id: str) -> None:
         """The connection was revoked or removed: tokens the store refused for it are of no more use."""
@@ -131,14 +135,15 @@ class Refresher:
                 if held is None:
                     log.info("%s is being refreshed elsewhere; leaving it to that", name)
                     return None
-                unsaved = self.unsaved(held.connection)
+                committed = held.connection  # as the lock found it; what is held moves on with each save
+                unsaved = self.unsaved(committed)
                 if unsaved is not None:
                     log.info("%s: saving the tokens an earlier save could not keep, then refreshing with them", name)
-                    await self._commit(held, unsaved)
-                elif held.connection.generation != seen.generation and held.connection.status is Status.CONNECTED:
+                    await self._commit(held, unsaved, committed)
+                elif committed.generation != seen.generation and committed.status is Status.CONNECTED:
                     log.info("%s was refreshed elsewhere meanwhile; using those tokens", name)
                     return _known_to_the_log(held)
-                refreshed = await self._refresh_held(held)
+                refreshed = await self._refresh_held(held, committed)
         except StoreRefused:
             raise  # what the vendor issued stays kept, for the next refresh to save first
         except BaseException:
@@ -148,8 +153,9 @@ class Refresher:
         checkpoint("saved")
         return refreshed
 
-    async def _refresh_held(self, held: HeldConnection) -> Refreshed:
-        """The refresh itself, with the connection locked: only here is a refresh token spent."""
+    async def _refresh_held(self, held: HeldConnection, committed: Connection) -> Refreshed:
+        """The refresh itself, with the connection locked (`committed` as the lock found it): only here is a refresh
+        token spent."""
         connection, secrets = _known_to_the_log(held)
         provider = saved_provider(self._catalog, connection, secrets.fields)
         if connection.status is Status.REVOKED:
@@ -164,14 +170,15 @@ class Refresher:
             return await self._rejected(held, error)
         # The new tokens exist only in memory: queued for the commit before anything else can run.
         checkpoint("answered")
-        return await self._commit(held, fresh)
+        return await self._commit(held, fresh, committed)
 
-    async def _commit(self, held: HeldConnection, fresh: TokenSet) -> Refreshed:
+    async def _commit(self, held: HeldConnection, fresh: TokenSet, committed: Connection) -> Refreshed:
         """The new tokens onto the connection as held, if it is still stored so (the usual case); else onto what
         is stored now (a `check` may have renamed the account). Kept as unsaved until the lock is let go of
-        without a failure: only then are they known to be stored."""
+        without a failure: only then are they known to be stored; against `committed` as the lock found it too,
+        which a failure rolls the held state back to in the workspace."""
         asked_with = held.connection
-        self._unsaved[asked_with.id] = (asked_with, fresh)
+        self._unsaved[committed.id] = ((committed, asked_with), fresh)
         kept = secrets_of(fresh, held.secrets.fields)
         while True:
             updated = held.connection.with_tokens(fresh, now=self._now())

@@ -169,15 +169,15 @@ class RefreshScheduler:
         except ConnectionNotFound:
             pass  # removed meanwhile: the next plan has no place for it
         except ConnmgrError as error:
-            self._failed(name)
+            self._failed(connection)
             self._on_failed(name, error)
         except Exception:
             # A bug, not a vendor's answer: logged, and retried later like a failure rather than at once forever.
             log.exception("refreshing %s failed unexpectedly", name)
-            self._failed(name)
+            self._failed(connection)
         else:
             if outcome is None:
-                self._held_elsewhere(name)
+                self._held_elsewhere(connection)
             else:
                 self._note_refreshed(outcome[0])
                 self._on_refreshed(outcome[0])
@@ -198,19 +198,25 @@ class RefreshScheduler:
                 connection.name, max(0.0, left), dead,
             )  # fmt: skip
 
-    def _held_elsewhere(self, name: str) -> None:
+    def _held_elsewhere(self, tried: Connection) -> None:
         """Refreshed by another process right now: its save will change the stored state, and that plans anew."""
-        plan = self._plans.get(name)
+        plan = self._plan_tried(tried)
         if plan is not None:
-            self._plans[name] = _Plan(plan.generation, self._wall() + HELD_RETRY_S, plan.failures)
+            self._plans[tried.name] = _Plan(plan.generation, self._wall() + HELD_RETRY_S, plan.failures)
 
-    def _failed(self, name: str) -> None:
+    def _failed(self, tried: Connection) -> None:
         """Try again later, later after each failure in a row, unless the stored state changes meanwhile (a
         "Needs sign-in" is not scheduled at all)."""
-        plan = self._plans.get(name)
+        plan = self._plan_tried(tried)
         if plan is not None:
             failures = plan.failures + 1
-            self._plans[name] = _Plan(plan.generation, retry_due(failures, self._wall(), self._rng), failures)
+            self._plans[tried.name] = _Plan(plan.generation, retry_due(failures, self._wall(), self._rng), failures)
+
+    def _plan_tried(self, tried: Connection) -> _Plan | None:
+        """The plan for the state a refresh was tried with; None if a new state was planned while it ran (the other
+        process's save was listed before its attempt ended): that plan stands, or it would be refreshed again."""
+        plan = self._plans.get(tried.name)
+        return plan if plan is not None and plan.generation == _generation(tried) else None
 
 
 def _generation(connection: Connection) -> tuple[object, ...]:

@@ -29,6 +29,10 @@ class AuditAction(StrEnum):
     REVOKE = "revoke"
     RENAME = "rename"
     REMOVE = "remove"
+    # A workspace's members (no connection: its id and name are empty; the detail names the member and device).
+    JOIN = "join"  # a device asked to join
+    APPROVE = "approve"  # an admin let a device in, wrapping the workspace key for it
+    REMOVE_MEMBER = "remove member"  # an admin removed a member; the key was rotated, the secrets sealed again
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ async def test_a_refusal_after_another_process_rotated_returns_its_tokens(store,
     async def rotate_elsewhere_while_waiting(seconds):
         sleep.waits.append(seconds)
         unlocked = LocalHeld(store, *await read_stored(store, "Acme"))  # as if locked, by a process that took no lock
-        await other._refresh_held(unlocked)
+        await other._refresh_held(unlocked, unlocked.connection)
 
     connections.refresher._sleep = rotate_elsewhere_while_waiting
     connection, secrets = await connections.refresher.refresh("Acme")
@@ -209,6 +209,37 @@ async def test_a_rotated_token_a_full_disk_refused_is_saved_by_the_next_try(conn
     assert issued, "the stored refresh token is not one iOFFICE issued"
     assert store.database.get("Acme").status is Status.CONNECTED
     assert (await connections.check("Acme")).identity == "alice@example.com"
+
+
+async def test_tokens_kept_then_saved_then_spent_on_a_refresh_the_disk_refuses_are_kept_in_turn(
+    connections, ioffice_sim, monkeypatch
+):
+    """The next try saves the kept tokens (the local store commits that at once), spends them on its refresh, and
+    the disk refuses that save: the newest tokens are kept against what is stored now, for the try after."""
+    sim = ioffice_sim.sim
+    store = connections.store
+    await connect_ioffice(connections, ioffice_sim, "Acme")
+    await refused_by_a_full_disk(connections, monkeypatch)
+    write, writes = store.database._write, []
+
+    def full_on_the_second(*args):
+        writes.append(args)
+        if len(writes) == 2:
+            raise StoreFull(store.home)
+        return write(*args)
+
+    monkeypatch.setattr(store.database, "_write", full_on_the_second)
+    with pytest.raises(StoreFull):
+        await connections.refresh("Acme")
+    monkeypatch.undo()
+    kept = connections.refresher.unsaved(store.database.get("Acme"))
+    assert kept is not None and sim.refresh_tokens.find(kept.refresh_token) is not None
+
+    await connections.refresh("Acme")
+
+    issued = sim.refresh_tokens.find(store.database.secrets("Acme").refresh_token) is not None
+    assert issued, "the stored refresh token is not one iOFFICE issued"
+    assert store.database.get("Acme").status is Status.CONNECTED
 
 
 async def test_revoking_also_revokes_the_tokens_a_full_disk_refused(connections, ioffice_sim, monkeypatch):

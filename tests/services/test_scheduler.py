@@ -4,7 +4,6 @@ real refreshes of a rotating (iOFFICE) and a client-credentials (Docbyte) connec
 from __future__ import annotations
 
 import asyncio
-import heapq
 import itertools
 import time
 from dataclasses import replace
@@ -20,66 +19,13 @@ from connmgr.services.scheduler import HELD_RETRY_S, TICK_S, RefreshScheduler
 from tests.domain.test_schedule import connection as scheduled_connection
 from tests.simulators.ioffice import TOKEN_PATH
 from tests.storage.contract.child import StoreChild
+from tests.support.fake_clock import FakeClock
 from tests.support.flows import connected
 from tests.support.oidc_fixtures import ACME, VAULT_SERVICE
 from tests.support.providers import docbyte
 from tests.support.refreshing import TEST_TIMEOUT, connect_ioffice, connections_for
 
 HOUR = 3600.0
-
-
-class FakeClock:
-    """Wall and monotonic time that move only when told; `sleep` waits for `advance`, never for real time."""
-
-    def __init__(self, wall: float) -> None:
-        self.wall_now = wall
-        self.monotonic_now = 0.0
-        self.naps = 0  # sleeps begun so far
-        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
-        self._order = itertools.count()
-        self._napped = asyncio.Condition()
-
-    def wall(self) -> float:
-        return self.wall_now
-
-    def monotonic(self) -> float:
-        return self.monotonic_now
-
-    async def sleep(self, seconds: float) -> None:
-        woken = asyncio.get_running_loop().create_future()
-        if seconds > 0:
-            heapq.heappush(self._sleepers, (self.monotonic_now + seconds, next(self._order), woken))
-        else:
-            woken.set_result(None)
-        async with self._napped:
-            self.naps += 1
-            self._napped.notify_all()
-        await woken
-
-    async def until(self, predicate) -> None:
-        """Wait until `predicate()` holds, looking again each time the scheduler dozes off (its work done)."""
-        async with self._napped:
-            await self._napped.wait_for(predicate)
-
-    async def nap_after(self, naps: int) -> None:
-        """Wait until more than `naps` sleeps have begun: the scheduler has done its work and dozed off again."""
-        await self.until(lambda: self.naps > naps)
-
-    async def advance(self, seconds: float, *, suspended: bool = False) -> None:
-        """Let `seconds` pass (`suspended`: with the machine asleep, so the monotonic clock stands still) and wait
-        for the scheduler to doze off again."""
-        naps = self.naps
-        self.wall_now += seconds
-        if not suspended:
-            self.monotonic_now += seconds
-        woke = False
-        while self._sleepers and self._sleepers[0][0] <= self.monotonic_now:
-            woken = heapq.heappop(self._sleepers)[2]
-            if not woken.done():
-                woken.set_result(None)
-                woke = True
-        if woke:
-            await self.nap_after(naps)
 
 
 class GatedRefresher:
@@ -255,6 +201,37 @@ async def test_a_failed_refresh_is_retried_later_not_at_once(store, clock, sched
     await clock.advance(30)
     assert await outcomes.failed.get() == ("Acme", outage)
     assert refresher.calls == ["Acme"] * 2
+
+
+@pytest.mark.parametrize("ending", ["held elsewhere", "failed"])
+async def test_an_attempt_that_ends_after_a_new_state_was_planned_leaves_that_plan(store, clock, scheduled, ending):
+    t0 = clock.wall()
+    seed(store, "Acme", t0 - 2 * HOUR, HOUR)
+    refresher, outcomes = GatedRefresher(store, clock), Outcomes()
+
+    async def attempt(name, *, basis=None):
+        refresher.calls.append(name)
+        refresher.entered.set()
+        await refresher.gate.wait()
+        if ending == "failed":
+            raise ServiceUnavailable("Acme", "the token endpoint is unavailable (HTTP 503)", "try again later")
+        return None  # the lock was held by another process, which refreshed it
+
+    refresher.try_refresh = attempt
+    scheduler = await scheduled(refresher, outcomes)
+    await refresher.entered.wait()
+    seed(store, "Acme", t0, HOUR)  # that process's new tokens, listed while this attempt is still ending
+    naps = clock.naps
+    scheduler.reevaluate()
+    await clock.nap_after(naps)
+    planned = scheduler.due_times()["Acme"]
+    naps = clock.naps
+    refresher.gate.set()
+    await clock.nap_after(naps)
+
+    assert t0 + 2655 <= planned <= t0 + 3009
+    assert scheduler.due_times()["Acme"] == planned  # not asked again in seconds for tokens just refreshed
+    assert refresher.calls == ["Acme"]
 
 
 async def test_a_rotating_connection_is_refreshed_for_real_when_due(store, clock, scheduled, ioffice_sim, sleep):

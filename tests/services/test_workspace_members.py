@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from connmgr.services.workspace import MembershipRefused, Trust, WorkspaceMembers
+from connmgr.storage.audit import AuditAction, first_broken_link
 from connmgr.storage.members.codec import generation_of
 from connmgr.storage.members.errors import WrappedKeyUnreadable
 from connmgr.storage.members.keypair import DeviceKeyPair
@@ -32,11 +33,11 @@ class Team:
         self.directories: list[Membership] = []
         self.stores: list[WorkspaceStore] = []
         self.alice_key, self.bob_key = device(), device()
-        self.alice, self.bob = self.members(self.alice_key), self.members(self.bob_key)
+        self.alice, self.bob = self.members(self.alice_key, "alice@laptop"), self.members(self.bob_key, "bob@desk")
         self.admins = Trust([self.alice_key.public_key])
 
-    def members(self, pair: DeviceKeyPair) -> WorkspaceMembers:
-        directory = Membership(self.address)
+    def members(self, pair: DeviceKeyPair, actor: str | None = None) -> WorkspaceMembers:
+        directory = Membership(self.address, actor=actor)
         self.directories.append(directory)
         return WorkspaceMembers(directory, pair)
 
@@ -134,14 +135,51 @@ async def test_a_removal_waits_for_a_held_refresh_and_seals_what_it_saved_again(
         removing = asyncio.ensure_future(team.alice.remove("bob", team.admins))
         await until_waiting_for_an_advisory_lock(postgres.uri(workspace_database))
         assert not removing.done()
-        assert await held.save(connection("Acme"), refreshed)
+        assert await held.save(connection("Acme"), refreshed, audit=AuditAction.REFRESH)
     removal = await asyncio.wait_for(removing, GUARD_S)
+
+    # Both audited, neither waits on the other's entry (no deadlock): the refresh's first, as it committed first.
+    assert [e.action for e in await alices.audit_log()][-2:] == ["refresh", "remove member"]
 
     assert removal.exposed == ("Acme",)
     blob = postgres.psql("SELECT encode(secrets, 'hex') FROM connections WHERE id = 'id-Acme'", workspace_database)
     assert generation_of(bytes.fromhex(blob.strip())) == 2  # a key bob's device never had
     stored = team.store(team.alice, team.admins)
     assert await stored.read("Acme") == (connection("Acme"), refreshed)
+
+
+async def test_joining_approving_and_removing_are_audited_by_who_which_device_and_when(team: Team) -> None:
+    started = time.time()
+    await team.joined()
+    carol_key = device()
+    carol = team.members(carol_key, "carol@phone")
+    await carol.join("carol")
+    await carol.join("carol")  # asked again: the same request, not another entry
+    with pytest.raises(MembershipError):  # refused: nothing recorded
+        await team.bob.approve(await team.bob.requester("carol"), Trust([team.alice_key.public_key]))
+    store = team.store(team.alice, team.admins)
+    await store.save(connection("Acme"), secrets("Acme"), audit=AuditAction.CONNECT)
+    await team.alice.remove("carol", team.admins)
+
+    log = await store.audit_log()
+    bob, carol_device = (f"(device {k.fingerprint})" for k in (team.bob_key, carol_key))
+    by_alice = f"by admin device {team.alice_key.fingerprint}"
+    assert [(e.actor, e.action, e.connection_id, e.connection_name, e.detail) for e in log] == [
+        ("bob@desk", "join", "", "", f"member 'bob' {bob} asked to join"),
+        ("alice@laptop", "approve", "", "", f"member 'bob' {bob} approved {by_alice}, with key 1"),
+        ("carol@phone", "join", "", "", f"member 'carol' {carol_device} asked to join"),
+        (log[3].actor, "connect", "id-Acme", "Acme", ""),
+        ("alice@laptop", "remove member", "", "", f"member 'carol' {carol_device} removed {by_alice};"
+         " key 2, 1 connections sealed again, 0 dropped"),
+    ]  # fmt: skip
+    assert first_broken_link(log) is None  # what `connmgr audit --verify` checks
+    assert started <= log[0].at <= log[-1].at <= time.time()
+    written = repr(log)
+    for key in (team.alice_key, team.bob_key, carol_key):
+        assert key.public_key.hex() not in written
+    shared = secrets("Acme")
+    for secret in (shared.access_token, shared.refresh_token, shared.id_token, *shared.fields.values()):
+        assert secret not in written
 
 
 async def until_waiting_for_an_advisory_lock(uri: str) -> None:

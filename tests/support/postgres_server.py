@@ -15,10 +15,12 @@ import itertools
 import os
 import queue
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,6 +102,18 @@ class PostgresServer:
         self.stop()
         self.start()
 
+    def crash(self) -> None:
+        """Every server process killed with SIGKILL at once: nothing is told or cleaned up, as in a power cut that
+        spares the disk. Its lock files are removed as an admin would after one: where nobody reaps orphans (a
+        container), the dead postmaster lingers as a zombie, whose PID the next start would take for a live one."""
+        self._stops += 1
+        postmaster = int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+        os.killpg(postmaster, signal.SIGKILL)  # pg_ctl made it a group leader; the backends are in its group
+        while _alive_in_group(postmaster):
+            time.sleep(0.005)  # the kernel ends them in a moment; no event says when
+        (self.folder / "data" / "postmaster.pid").unlink()
+        (self.socket_dir / f".s.PGSQL.{self.port}.lock").unlink(missing_ok=True)
+
     def start(self) -> None:
         options = f"-k {self.socket_dir} -p {self.port} -h 127.0.0.1"
         log = self.folder / "server.log"
@@ -137,6 +151,16 @@ def remove_server(server: PostgresServer) -> None:
     with contextlib.suppress(subprocess.CalledProcessError):
         server.stop()
     shutil.rmtree(server.folder, ignore_errors=True)
+
+
+def _alive_in_group(group: int) -> bool:
+    """Whether a process of the group still runs (a zombie does not)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rpartition(")")[2].split()  # after the command's name, which may hold spaces
+            if int(fields[2]) == group and fields[0] != "Z":
+                return True
+    return False
 
 
 def _as_server(command: list[str]) -> None:

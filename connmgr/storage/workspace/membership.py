@@ -11,12 +11,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from connmgr.storage.audit import AuditAction
 from connmgr.storage.errors import StorageError
+from connmgr.storage.members.publickeys import fingerprint
 from connmgr.storage.members.records import MemberRecord, WorkspaceInfo
 from connmgr.storage.members.rotation import Member, Rotation, SharedSecrets
 from connmgr.storage.rows import connection_from_columns
 from connmgr.storage.sealing import Binding
-from connmgr.storage.workspace import lock
+from connmgr.storage.workspace import auditlog, lock
 from connmgr.storage.workspace.address import WorkspaceAddress
 from connmgr.storage.workspace.connections import ServerConnections
 from connmgr.storage.workspace.errors import WORKSPACE
@@ -36,8 +38,11 @@ class MembershipError(StorageError):
 class Membership:
     """The member tables of one workspace. Each call takes a server connection of its own."""
 
-    def __init__(self, address: WorkspaceAddress, prompt: Prompt | None = None) -> None:
+    def __init__(self, address: WorkspaceAddress, prompt: Prompt | None = None, *, actor: str | None = None) -> None:
+        from connmgr.storage.local import local_actor
+
         self.address = address
+        self._actor = actor or local_actor()  # who the audit log says made each change
         self._server = ServerConnections(Credentials(address, prompt))
         self._migrated = False
 
@@ -125,6 +130,7 @@ class Membership:
                     "INSERT INTO members (name, public_key, admin, requested_at) VALUES (%s, %s, false, %s)",
                     (name, public_key, time.time()),
                 )
+                await self._record(db, AuditAction.JOIN, f"{_device(name, public_key)} asked to join")
 
     async def members(self) -> list[MemberRecord]:
         async with self._server.connection() as db:
@@ -169,6 +175,11 @@ class Membership:
                     " ON CONFLICT (member, generation) DO UPDATE SET wrapped = excluded.wrapped",
                     (name, generation, wrapped),
                 )
+                await self._record(
+                    db, AuditAction.APPROVE,
+                    f"{_device(name, bytes(rows[0]['public_key']))} approved by admin device {fingerprint(approver)},"
+                    f" with key {generation}",
+                )  # fmt: skip
 
     async def remove(
         self, name: str, admin: bytes, rotate: Callable[[WorkspaceInfo, list[Member], list[SharedSecrets], set[int]],
@@ -220,7 +231,17 @@ class Membership:
                 await db.execute("UPDATE workspace SET generation = %s", (rotation.key.generation,))
                 for connection_id in ids:
                     await db.execute(NOTIFY, (connection_id,))
+                await self._record(  # last: every connection's lock is held already, as a refresh takes it first
+                    db, AuditAction.REMOVE_MEMBER,
+                    f"{_device(name, bytes(rows[0]['public_key']))} removed by admin device {fingerprint(admin)};"
+                    f" key {rotation.key.generation}, {len(rotation.resealed)} connections sealed again,"
+                    f" {len(rotation.unreadable)} dropped",
+                )  # fmt: skip
         return rotation, names
+
+    async def _record(self, db: Db, action: AuditAction, detail: str) -> None:
+        """An entry of the workspace's audit log, in `db`'s transaction: committed with the change or not at all."""
+        await auditlog.append(db, self._actor, [(action.value, "", "", detail)])
 
     async def _locked_info(self, db: Db) -> WorkspaceInfo:
         """The workspace's row, locked until the transaction ends: membership changes one at a time."""
@@ -233,6 +254,11 @@ class Membership:
         )
         if not rows:
             raise MembershipError("this device is not an admin of the workspace", "ask an admin to do it")
+
+
+def _device(name: str, public_key: bytes) -> str:
+    """A member as the audit log names it: by name and by the fingerprint of its device's key, never more."""
+    return f"member {name!r} (device {fingerprint(public_key)})"
 
 
 def _member(row: dict[str, Any]) -> MemberRecord:

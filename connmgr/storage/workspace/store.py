@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
@@ -29,14 +28,14 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from connmgr.domain.connection import Connection, Secrets
 from connmgr.domain.errors import ConnmgrError
-from connmgr.storage.audit import GENESIS, AuditAction, AuditEntry, entry_hash
+from connmgr.storage.audit import AuditAction, AuditEntry
 from connmgr.storage.envelope import EnvelopeUnreadable
 from connmgr.storage.errors import ConnectionDamaged, ConnectionNotFound, NameTaken, SecretsUnreadable
 from connmgr.storage.interface import Change, Subscription
 from connmgr.storage.rows import METADATA_COLUMNS, SETTINGS_COLUMNS, connection_from_columns, metadata_row
 from connmgr.storage.sealing import Binding, SecretCodec
 from connmgr.storage.watch import Stored, Watch
-from connmgr.storage.workspace import lock
+from connmgr.storage.workspace import auditlog, lock
 from connmgr.storage.workspace.address import WorkspaceAddress
 from connmgr.storage.workspace.connections import ServerConnections
 from connmgr.storage.workspace.notifications import NOTIFY, ChangeListener
@@ -72,11 +71,7 @@ _SAVE_IF_UNCHANGED = (
 )
 _DELETE = f"DELETE FROM connections WHERE name = %s RETURNING {_COLUMNS}"  # noqa: S608
 _NAME_CONSTRAINT = "connections_name_key"
-_AUDIT_COLUMNS = ("seq", "at", "actor", "action", "connection_id", "connection_name", "detail", "hash")
-_SELECT_AUDIT = f"SELECT {', '.join(_AUDIT_COLUMNS)} FROM audit"  # noqa: S608
-_APPEND_AUDIT = (
-    f"INSERT INTO audit ({', '.join(_AUDIT_COLUMNS)}) VALUES ({', '.join(f'%({c})s' for c in _AUDIT_COLUMNS)})"  # noqa: S608
-)
+_SELECT_AUDIT = f"SELECT {', '.join(auditlog.AUDIT_COLUMNS)} FROM audit"  # noqa: S608
 
 _OPENED_ON_THE_LOOP = 50  # envelopes opened without a thread hop (some 10 µs each)
 # An audit entry to append: what, about which connections, and what else.
@@ -357,23 +352,9 @@ class WorkspaceStore:
             await self._append_all(db, [(action, connections, detail)])
 
     async def _append_all(self, db: Db, audits: Sequence[_Audit]) -> None:
-        """In `db`'s transaction: an entry for each connection of each audit, chained to the last entry stored.
-        The head's row lock puts concurrent appends in one order, and is held only until the commit."""
-        count = sum(len(connections) for _, connections, _ in audits)
-        if not count:
-            return
-        head = await (await db.execute("UPDATE audit_head SET seq = seq + %s RETURNING seq", (count,))).fetchone()
-        assert head is not None
-        seq = int(head[0]) - count
-        last = await (await db.execute("SELECT hash FROM audit ORDER BY seq DESC LIMIT 1")).fetchone()
-        previous = GENESIS if last is None else str(last[0])  # chained to what is there, even if changed
-        at = time.time()
-        for action, connections, detail in audits:
-            for connection in connections:
-                seq += 1
-                entry = AuditEntry(seq, at, self._actor, action.value, connection.id, connection.name, detail, "")
-                previous = entry_hash(previous, entry)
-                await db.execute(_APPEND_AUDIT, {**vars(entry), "hash": previous})
+        """In `db`'s transaction: an entry for each connection of each audit."""
+        said = [(action.value, c.id, c.name, detail) for action, connections, detail in audits for c in connections]
+        await auditlog.append(db, self._actor, said)
 
     # -- first use
 
