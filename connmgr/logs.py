@@ -28,10 +28,13 @@ MASK = "[redacted]"
 _MIN_SECRET = 6  # shorter values (a "1", a "true") would redact ordinary words
 
 _lock = threading.Lock()  # for writers; a scrub reads without it, as each bucket is replaced whole
-# Every registered secret under its first `_MIN_SECRET` characters, longest first (a token holding another is masked
-# whole). Not one regular expression of them all: every refresh registers new tokens, and each rebuild of such an
-# alternation cost time in proportion to all of them and stayed in `re`'s cache, hundreds deep.
-_by_prefix: dict[str, tuple[str, ...]] = {}
+# Every registered secret under one `_MIN_SECRET`-character window of it (its anchor), with where in it that window
+# is. Not one regular expression of them all: every refresh registers new tokens, and each rebuild of such an
+# alternation cost time in proportion to all of them and stayed in `re`'s cache, hundreds deep. The anchor is a
+# window no other secret is filed under where there is one: tokens that share a head (every JWT of an issuer has
+# the same header) or a tail would otherwise pile into one bucket, which each position's look-up then searched.
+_by_anchor: dict[str, tuple[tuple[str, int], ...]] = {}
+_known: set[str] = set()
 
 # A header whose name says it carries a credential: Authorization, Proxy-Authorization, Cookie, Set-Cookie,
 # x-access-token, X-Api-Key, or any naming a token, secret, password, session or credential.
@@ -55,34 +58,47 @@ _KEPT = (1, 4, 5, 6, 7, 8)  # the groups holding what comes before the secret, k
 
 def redact(*values: str | None) -> None:
     """Register secret values; from now on no log line shows them."""
-    for value in {v for v in values if v and len(v) >= _MIN_SECRET}:
-        prefix = value[:_MIN_SECRET]
+    for value in {v for v in values if v and len(v) >= _MIN_SECRET} - _known:
         with _lock:
-            bucket = _by_prefix.get(prefix, ())
-            if value not in bucket:
-                _by_prefix[prefix] = tuple(sorted((*bucket, value), key=len, reverse=True))
+            if value in _known:
+                continue
+            offset = _least_used_window(value)
+            anchor = value[offset : offset + _MIN_SECRET]
+            _by_anchor[anchor] = (*_by_anchor.get(anchor, ()), (value, offset))
+            _known.add(value)
+
+
+def _least_used_window(value: str) -> int:
+    """Where in `value` the window is under which the fewest secrets are filed (the first free one, usually the
+    first)."""
+    best, fewest = 0, len(_by_anchor.get(value[:_MIN_SECRET], ()))
+    for offset in range(1, len(value) - _MIN_SECRET + 1):
+        if fewest == 0:
+            break
+        filed = len(_by_anchor.get(value[offset : offset + _MIN_SECRET], ()))
+        if filed < fewest:
+            best, fewest = offset, filed
+    return best
 
 
 def _mask_known(text: str) -> str:
-    """`text` with every registered secret masked wherever it starts: one look-up per position. Secrets that overlap
-    (one's tail another's head) are masked as one, so that no part of either shows."""
-    spans: list[list[int]] = []  # [start, end) of what to mask, in order, none touching
+    """`text` with every registered secret masked wherever it is: one look-up per position, for the secrets filed
+    under the window starting there. Secrets that overlap (one's tail another's head) are masked as one, so that no
+    part of either shows."""
+    spans = []  # [start, end) of each secret found
     for at in range(len(text) - _MIN_SECRET + 1):
-        for secret in _by_prefix.get(text[at : at + _MIN_SECRET], ()):
-            if text.startswith(secret, at):  # the longest starting here
-                end = at + len(secret)
-                if spans and at <= spans[-1][1]:
-                    spans[-1][1] = max(spans[-1][1], end)
-                else:
-                    spans.append([at, end])
-                break
+        for secret, offset in _by_anchor.get(text[at : at + _MIN_SECRET], ()):
+            start = at - offset
+            if start >= 0 and text.startswith(secret, start):
+                spans.append((start, start + len(secret)))
     if not spans:
         return text
     pieces: list[str] = []
     kept = 0
-    for start, end in spans:
-        pieces += (text[kept:start], MASK)
-        kept = end
+    for start, end in sorted(spans):
+        if start > kept or not pieces:
+            pieces += (text[kept:start], MASK)
+        kept = max(kept, end)
     return "".join((*pieces, text[kept:]))
 
 
@@ -92,7 +108,7 @@ def _shapes() -> re.Pattern[str]:
 
 
 def scrub(text: str) -> str:
-    if _by_prefix:
+    if _known:
         text = _mask_known(text)
     return _shapes().sub(lambda m: next(kept for g in _KEPT if (kept := m.group(g))) + MASK, text)
 

@@ -5,6 +5,7 @@ import tracemalloc
 
 import pytest
 
+from connmgr import logs
 from connmgr.logs import MASK, redact, scrub
 
 # httpcore's DEBUG line for the headers of an answer, as `-v` prints it.
@@ -143,3 +144,22 @@ def test_a_short_secret_before_a_longer_one_it_overlaps_hides_neither_part():
     redact(shorter, longer)
     line = scrub(f"[{shorter[:-7]}{longer}]")
     assert line == f"[{MASK}]"
+
+
+def test_tokens_sharing_a_long_prefix_are_each_masked_without_searching_all_the_others():
+    """Every JWT of an issuer starts with the same header, as a simulator's tokens share theirs: what scrubbing
+    compares for one position must not grow with how many such tokens are known (counted as comparisons made)."""
+    header = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9."
+    tokens = [header + secrets.token_urlsafe(40) for _ in range(2_000)]
+    redact(*tokens)
+
+    class Counting(str):
+        compared = 0
+
+        def startswith(self, *args, **kwargs):  # the comparison scrubbing makes for each candidate
+            Counting.compared += 1
+            return super().startswith(*args, **kwargs)
+
+    line = Counting(f"sent {tokens[1234]} to the vendor")
+    assert logs._mask_known(line) == f"sent {MASK} to the vendor"
+    assert Counting.compared < 50 * len(line) // 10, Counting.compared
