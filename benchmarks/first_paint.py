@@ -90,8 +90,8 @@ def connmgr(home: str) -> None:
 
     build_window = launch.build_window
 
-    def marked(*arguments: object) -> object:
-        window = build_window(*arguments)  # type: ignore[arg-type]
+    def marked(*arguments: object, **keywords: object) -> object:
+        window = build_window(*arguments, **keywords)  # type: ignore[arg-type]
         FirstPaint(window)
         return window
 
