@@ -86,16 +86,23 @@ def table(home: str) -> None:
 
 def connmgr(home: str) -> None:
     from connmgr import app
-    from connmgr.gui.startup import launch
 
-    build_window = launch.build_window
+    open_window = app._open_window
 
-    def marked(*arguments: object, **keywords: object) -> object:
-        window = build_window(*arguments, **keywords)  # type: ignore[arg-type]
-        FirstPaint(window)
-        return window
+    def opening(*arguments: object, **keywords: object) -> object:
+        from connmgr.gui.startup import launch  # here, where `main` imports it: after it stopped collecting garbage
 
-    launch.build_window = marked  # type: ignore[assignment]  # the one hook; the rest is the real start-up
+        build_window = launch.build_window
+
+        def marked(*arguments: object, **keywords: object) -> object:
+            window = build_window(*arguments, **keywords)  # type: ignore[arg-type]
+            FirstPaint(window)
+            return window
+
+        launch.build_window = marked  # type: ignore[assignment]  # the one hook; the rest is the real start-up
+        return open_window(*arguments, **keywords)  # type: ignore[arg-type]
+
+    app._open_window = opening  # type: ignore[assignment]
     sys.argv = ["connmgr", "--home", home]
     sys.exit(app.main())
 
