@@ -19,6 +19,7 @@ from connmgr.listing import ConnectionRows
 from connmgr.storage import KeyringDataKey, KeySourceKind, LocalStore, PassphraseDataKey, recorded_key_source
 from connmgr.storage.home import WINDOW_SETTINGS
 from connmgr.templates import load_catalog
+from connmgr.templates.cache import CACHE_NAME
 
 
 def open_store(home: Path) -> LocalStore | None:
@@ -39,7 +40,7 @@ def build_window(store: LocalStore, notices: Sequence[str] = (), *, first_rows: 
     never waits on the keyring or the network. `notices`: sentences about the data directory to show (it was open
     to others, ...). `first_rows`: list only that many, the first shown, when the store's order is the window's;
     `list_the_rest` lists them all."""
-    loaded = load_catalog(store.home / "templates")
+    loaded = load_catalog(store.home / "templates", cache=store.home / CACHE_NAME)
     rows = ConnectionRows(loaded.catalog)
     model = ConnectionsModel(rows, vendor_icon)
     settings = QSettings(str(store.home / WINDOW_SETTINGS), QSettings.Format.IniFormat)
