@@ -7,13 +7,10 @@ what needs Qt — the sign-in window, holding the clipboard — is reached throu
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import TYPE_CHECKING
-
-from connmgr.cli.parser import parse_arguments
-from connmgr.domain.errors import ConfigError
-from connmgr.storage import keep_files_private, prepare_home
 
 if TYPE_CHECKING:
     from connmgr.domain.callback import AuthorizationFailed, Denied
@@ -28,6 +25,8 @@ SMOKE_TEST_ENV = "CONNMGR_SMOKE_TEST"  # a URL: instead of the window, the self-
 def copy_with_keeper(secret: str) -> None:
     """Hand the secret (on stdin, never argv) to a small process that owns the clipboard until it clears it."""
     import subprocess  # only `token --copy` starts a process; the window's start-up skips the import
+
+    from connmgr.domain.errors import ConfigError
 
     if getattr(sys, "frozen", False):  # a PyInstaller build has no interpreter for -m: it runs itself as the keeper
         command, env = [sys.executable], {**os.environ, CLIPBOARD_KEEPER_ENV: "1"}
@@ -64,8 +63,16 @@ def _sign_in_window(
 
 
 def main() -> int:
+    # Start-up makes tens of thousands of objects and no garbage: collecting would only walk them, again and again
+    # as they grow (a tenth of the 10,000-connection start). Imported only after this, since importing is most of
+    # it. The window resumes collecting once started (assembly); a command at once.
+    gc.disable()
+    from connmgr.cli.parser import parse_arguments
+    from connmgr.storage import keep_files_private, prepare_home
+
     keep_files_private()  # before anything is written: the database, its WAL, the window's settings
     if os.environ.get(CLIPBOARD_KEEPER_ENV):
+        gc.enable()
         from connmgr.gui.clipboard_keeper import main as keep_clipboard
 
         return keep_clipboard()
@@ -80,6 +87,7 @@ def main() -> int:
                 raise
             print(missing.sentence, file=sys.stderr)
             return 1
+    gc.enable()
     from connmgr.cli.desktop import Desktop  # not on the window's path: the commands' imports cost start-up time
     from connmgr.cli.main import main as run_command
 

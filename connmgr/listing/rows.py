@@ -95,6 +95,10 @@ class ConnectionRows:
         """The list's clock: whatever shows times beside it reads the same one."""
         return self._now()
 
+    def in_name_order(self) -> bool:
+        """Whether the rows are shown by name, A to Z: the order the store lists them in."""
+        return self._sort_column in (None, Column.NAME) and not self._descending
+
     def is_busy(self, name: str) -> bool:
         return name in self._busy
 

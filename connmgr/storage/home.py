@@ -25,8 +25,8 @@ _OTHERS = 0o077  # the group's and everyone else's permission bits
 WINDOW_SETTINGS = "window.ini"
 LOCKS_DIR = "locks"
 # What connmgr keeps in a home, by name or its start (the WAL beside the database, a file being replaced, Qt's lock
-# on the settings), the folder of the person's own templates, and the workspace's settings (`workspace.settings`,
-# named here without importing the workspace's modules).
+# on the settings), the folder of the person's own templates and the parsed templates kept beside it
+# (`templates.cache`), and the workspace's settings (`workspace.settings`), named here without importing them.
 _CONNMGRS = (DB_NAME, RECORD_NAME, WINDOW_SETTINGS, LOCKS_DIR, "templates", "workspace.json")
 
 

@@ -108,9 +108,9 @@ class ConnectionDatabase:
             self._db.close()
             self._reader.close()
 
-    def list_connections(self) -> list[Connection]:
-        """Every connection's metadata, by name; never touches the keyring."""
-        rows = self._query(f"{_SELECT} ORDER BY name COLLATE NOCASE, name")
+    def list_connections(self, *, first: int | None = None) -> list[Connection]:
+        """Every connection's metadata (or the `first` ones), by name; never touches the keyring."""
+        rows = self._query(f"{_SELECT} ORDER BY name COLLATE NOCASE, name LIMIT ?", (-1 if first is None else first,))
         return [connection_from_row(row) for row in rows]
 
     def get(self, name: str) -> Connection:

@@ -9,8 +9,9 @@ any template does (a parser or a merge would recurse past Python's limit).
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from connmgr.domain.errors import TemplateError
 from connmgr.domain.nesting import MAX_DEPTH, TooDeep, check_depth
 from connmgr.domain.template import TemplateCatalog, build_catalog
+from connmgr.templates.cache import ParsedTemplates
 
 MAX_TEMPLATE_BYTES = 256 * 1024  # the shipped ones are 2-5 KiB
 
@@ -29,6 +31,8 @@ class LoadedCatalog:
 
 
 def _parse(text: str, template_id: str) -> dict[str, Any]:
+    import tomllib  # here: a start whose templates are all as parsed last time (cache) never imports it
+
     def bad(what: str) -> TemplateError:
         return TemplateError(f"Template {template_id!r}", what, "fix it")
 
@@ -42,6 +46,10 @@ def _parse(text: str, template_id: str) -> dict[str, Any]:
     return raw
 
 
+def _parse_text(text: Callable[[], str], template_id: str) -> dict[str, Any]:
+    return _parse(text(), template_id)
+
+
 def _read_user_template(path: Path) -> str:
     with path.open("rb") as file:
         data = file.read(MAX_TEMPLATE_BYTES + 1)  # a template is small: a huge file is not read whole
@@ -52,19 +60,27 @@ def _read_user_template(path: Path) -> str:
     return data.decode("utf-8")
 
 
-def load_catalog(user_dir: Path | None = None) -> LoadedCatalog:
-    shipped = {
-        entry.name.removesuffix(".toml"): (_parse(entry.read_text("utf-8"), entry.name), f"built-in {entry.name}")
-        for entry in resources.files(__package__).iterdir()
-        if entry.name.endswith(".toml")
-    }
+def load_catalog(user_dir: Path | None = None, *, cache: Path | None = None) -> LoadedCatalog:
+    """The shipped templates and those in `user_dir`; `cache`: where the parsed ones are kept between starts."""
+    parsed = ParsedTemplates(cache) if cache is not None else None
+
+    def read(file: Path | None, text: Callable[[], str], template_id: str) -> dict[str, Any]:
+        parse = partial(_parse_text, text, template_id)
+        return parse() if parsed is None or file is None else parsed.parsed(file, parse)
+
+    shipped: dict[str, tuple[dict[str, Any], str]] = {}
+    for entry in resources.files(__package__).iterdir():
+        if entry.name.endswith(".toml"):
+            file = entry if isinstance(entry, Path) else None  # a file, unless connmgr runs from a zip archive
+            raw = read(file, partial(entry.read_text, "utf-8"), entry.name)
+            shipped[entry.name.removesuffix(".toml")] = (raw, f"built-in {entry.name}")
     catalog = build_catalog(shipped)
     problems: list[TemplateError] = []
     if user_dir is not None and user_dir.is_dir():
         accepted = dict(shipped)
         for path in sorted(user_dir.glob("*.toml")):
             try:
-                raw = _parse(_read_user_template(path), path.stem)
+                raw = read(path, partial(_read_user_template, path), path.stem)
                 catalog = build_catalog({**accepted, path.stem: (raw, str(path))})
             except (TemplateError, OSError, UnicodeDecodeError) as exc:
                 problems.append(
@@ -74,4 +90,6 @@ def load_catalog(user_dir: Path | None = None) -> LoadedCatalog:
                 )
                 continue
             accepted[path.stem] = (raw, str(path))
+    if parsed is not None:
+        parsed.save()
     return LoadedCatalog(catalog, tuple(problems))

@@ -9,6 +9,7 @@ import pytest
 
 from connmgr.storage import prepare_home, resolve_home
 from connmgr.storage.home import HOME_ENV
+from connmgr.templates.cache import CACHE_NAME
 
 
 def test_explicit_beats_environment_beats_platform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,6 +47,7 @@ def test_an_existing_shared_home_is_made_private_and_said_so_once(tmp_path: Path
     lock = _made(home / "locks" / "id-acme.lock", 0o666)
     (home / "templates").mkdir(mode=0o775)
     template = _made(home / "templates" / "acme.toml", 0o664)
+    parsed = _made(home / CACHE_NAME, 0o644)  # the parsed templates kept beside them
     outside = _made(tmp_path / "elsewhere.toml", 0o644)
     (home / "templates" / "linked.toml").symlink_to(outside)
 
@@ -54,8 +56,8 @@ def test_an_existing_shared_home_is_made_private_and_said_so_once(tmp_path: Path
     assert first.notices == (
         f"Warning: {home} was open to other users (mode 0755); it is private now, and so is everything in it.",
     )
-    closed = [home, database, wal, home / "locks", lock, home / "templates", template]
-    assert [_mode(p) for p in closed] == [0o700, 0o600, 0o600, 0o700, 0o600, 0o700, 0o600]
+    closed = [home, database, wal, home / "locks", lock, home / "templates", template, parsed]
+    assert [_mode(p) for p in closed] == [0o700, 0o600, 0o600, 0o700, 0o600, 0o700, 0o600, 0o600]
     assert _mode(outside) == 0o644  # a link inside is never followed
     assert prepare_home(home).notices == ()  # fixed, so the next start says nothing
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import closing
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, fields, replace
 
 import pytest
 
-from connmgr.domain.connection import Secrets, Status
+from connmgr.domain.connection import Connection, Secrets, Status
 from connmgr.storage import KeyringDataKey
 from connmgr.storage.audit import AuditAction
 from connmgr.storage.database import DB_NAME
@@ -201,3 +201,16 @@ def test_a_row_with_a_word_no_connmgr_writes_is_reported_as_damaged_and_can_be_r
         )
     store.remove("Acme")
     assert store.list_connections() == []
+
+
+def test_a_listed_connection_holds_every_field_as_saved(open_store: StoreOpener, memory_keyring: MemoryKeyring) -> None:
+    saved = connection(
+        "Acme", account=None, scope="read write", issued_at=1_700_000_000.5, refresh_expires_at=1_700_086_400.0
+    )
+    open_store().save(saved, secrets())
+
+    listed = open_store().list_connections()[0]
+    assert vars(listed) == {field.name: getattr(saved, field.name) for field in fields(Connection)}
+    assert type(listed) is Connection and listed == saved
+    with pytest.raises(FrozenInstanceError):
+        listed.name = "Zeta"  # type: ignore[misc]

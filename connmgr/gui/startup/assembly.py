@@ -50,8 +50,9 @@ class App:
         self.scheduler.start()
         self.health_watch.start()
         # What start-up made (modules, classes, Qt's wrappers) lives as long as the window: a full collection
-        # need not walk it again each time, pausing the window now and then.
+        # need not walk it again each time, pausing the window now and then. Start-up collected nothing (app.main).
         gc.freeze()
+        gc.enable()
         with quitting_on_signals(asyncio.get_running_loop(), closed.set):
             await closed.wait()
         self.window.save_state()  # quitting from the tray or by a signal never closes the window

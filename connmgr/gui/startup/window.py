@@ -19,6 +19,7 @@ from connmgr.listing import ConnectionRows
 from connmgr.storage import KeyringDataKey, KeySourceKind, LocalStore, PassphraseDataKey, recorded_key_source
 from connmgr.storage.home import WINDOW_SETTINGS
 from connmgr.templates import load_catalog
+from connmgr.templates.cache import CACHE_NAME
 
 
 def open_store(home: Path) -> LocalStore | None:
@@ -34,16 +35,23 @@ def open_store(home: Path) -> LocalStore | None:
     return LocalStore(home, PassphraseDataKey(home, passphrase)) if accepted and passphrase else None
 
 
-def build_window(store: LocalStore, notices: Sequence[str] = ()) -> MainWindow:
+def build_window(store: LocalStore, notices: Sequence[str] = (), *, first_rows: int | None = None) -> MainWindow:
     """The window over `store` from metadata alone, listed synchronously before asyncio is even imported: start-up
     never waits on the keyring or the network. `notices`: sentences about the data directory to show (it was open
-    to others, ...)."""
-    loaded = load_catalog(store.home / "templates")
+    to others, ...). `first_rows`: list only that many, the first shown, when the store's order is the window's;
+    `list_the_rest` lists them all."""
+    loaded = load_catalog(store.home / "templates", cache=store.home / CACHE_NAME)
     rows = ConnectionRows(loaded.catalog)
-    rows.reset(store.database.list_connections())
     model = ConnectionsModel(rows, vendor_icon)
     settings = QSettings(str(store.home / WINDOW_SETTINGS), QSettings.Format.IniFormat)
-    window = MainWindow(model, loaded.catalog, settings)
+    window = MainWindow(model, loaded.catalog, settings)  # restores the order the rows are shown in
+    rows.reset(store.database.list_connections(first=first_rows if rows.in_name_order() else None))
     for sentence in (*(problem.sentence for problem in loaded.problems), *notices):  # the last one stays in view
         window.show_message(sentence)
     return window
+
+
+def list_the_rest(window: MainWindow, store: LocalStore, first_rows: int) -> None:
+    """Every connection, where `build_window` listed only its `first_rows`."""
+    if len(window.model.rows) == first_rows:  # there may be more
+        window.model.rows.reset(store.database.list_connections())
