@@ -8,7 +8,3 @@
 `launch.run` is the app as a person starts it, through `assembly.app_behind`, as the smoke check does too; the tests,
 the screenshots and the benchmarks build the same objects with `assembly.build_app`, shown and started as they need.
 """
-
-from connmgr.gui.module_scan import look_at_files_plainly
-
-look_at_files_plainly()  # before the window's modules are imported (see module_scan)
