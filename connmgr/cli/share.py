@@ -9,10 +9,11 @@ import asyncio
 
 from connmgr.cli.desktop import Desktop
 from connmgr.cli.store import open_store
-from connmgr.cli.workspace import settings_of, shared_store
+from connmgr.cli.workspace import password_prompt
 from connmgr.domain.names import for_terminal
 from connmgr.storage import LocalStore
 from connmgr.storage.audit import AuditAction
+from connmgr.team import settings_of, shared_store
 
 
 def cmd_share(args: argparse.Namespace, _: Desktop) -> int:
@@ -20,7 +21,7 @@ def cmd_share(args: argparse.Namespace, _: Desktop) -> int:
 
     async def share(local: LocalStore) -> None:
         connection = await local.get(args.name)
-        async with shared_store(args.home, settings) as shared, local.locked(connection) as held:
+        async with shared_store(args.home, settings, password_prompt) as shared, local.locked(connection) as held:
             await shared.save(held.connection, held.secrets, audit=AuditAction.CONNECT)
             await local.remove(args.name, audit=AuditAction.REMOVE)
 
@@ -34,7 +35,7 @@ def cmd_unshare(args: argparse.Namespace, _: Desktop) -> int:
     settings = settings_of(args.home)
 
     async def unshare(local: LocalStore) -> None:
-        async with shared_store(args.home, settings) as shared:
+        async with shared_store(args.home, settings, password_prompt) as shared:
             connection = await shared.get(args.name)
             async with shared.locked(connection) as held:
                 await local.save(held.connection, held.secrets, audit=AuditAction.CONNECT)
