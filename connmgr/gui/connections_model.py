@@ -14,9 +14,11 @@ does not sort by: with 10,000 rows, 40,000 calls into Python on each tick, and t
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QPalette
+from PySide6.QtWidgets import QApplication, QStyle
 
 from connmgr.domain.connection import Connection
 from connmgr.domain.health import iso_utc
@@ -47,6 +49,7 @@ _ROLES_ANSWERED = frozenset(
                            CONNECTION_ROLE, SEARCH_ROLE)
 )  # fmt: skip
 _COLUMNS = len(Column)
+_SHARED_ROLES = (Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole)  # of a shared row's Name
 
 HEADERS = {
     Column.NAME: "Name",
@@ -117,6 +120,8 @@ class ConnectionsModel(QAbstractTableModel):
         connection = rows.connection(row)
         if role == Qt.ItemDataRole.DecorationRole and column == Column.VENDOR:
             return self._icon_for(connection.template_id)
+        if column == Column.NAME and role in _SHARED_ROLES and (shared := rows.shared(row)) is not None:
+            return _shared_icon() if role == Qt.ItemDataRole.DecorationRole else shared.description
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.STATUS:
             colours = self.colours
             return colours.busy if rows.is_busy(connection.name) else colours.by_health[rows.health(row)]
@@ -181,6 +186,13 @@ class ConnectionsModel(QAbstractTableModel):
                 self.beginResetModel()
             case Reset():
                 self.endResetModel()
+
+
+@cache
+def _shared_icon() -> QIcon:
+    """The mark of a shared row: the style's network-drive icon, which every platform's style has."""
+    style = QApplication.style()
+    return style.standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon)
 
 
 def _expiry_tooltip(connection: Connection) -> str:

@@ -372,12 +372,14 @@ class Controller(QObject):
         selected = self.window.selected_connections()
         one = selected[0] if len(selected) == 1 else None
         failure = self.events.last_failure(one.name) if one else None
+        position = self.rows.position_of(one.name) if one else None
         self.window.details.show_connection(
             one,
             health(one, self.rows.now()) if one else None,
             endpoints_of(self.connections.catalog, one) if one else {},
             last_failure=(failure.at, failure.text) if failure else None,
             last_check=self.connections.last_checks.get(one.id) if one else None,
+            shared=self.rows.shared(position) if position is not None else None,
         )
 
     # -- the notifications

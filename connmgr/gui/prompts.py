@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -182,3 +182,19 @@ class Prompts:
         if await answer(dialog) != QDialog.DialogCode.Accepted or not dialog.textValue():
             return None
         return dialog.textValue()
+
+
+def workspace_password(parent: QWidget) -> Callable[[str], Awaitable[str | None]]:
+    """How the window asks for a workspace's password, where neither libpq nor the keyring has it (None:
+    declined)."""
+
+    async def ask(shown: str) -> str | None:
+        dialog = QInputDialog(parent)
+        dialog.setWindowTitle("Workspace password")
+        dialog.setLabelText(f"Password for the workspace {shown}:")
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        if await answer(dialog) != QDialog.DialogCode.Accepted or not dialog.textValue():
+            return None
+        return dialog.textValue()
+
+    return ask

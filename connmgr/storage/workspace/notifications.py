@@ -46,10 +46,16 @@ class ChangeListener:
         self._tasks = [asyncio.create_task(self._hear()), asyncio.create_task(self._answer())]
 
     def close(self) -> None:
+        connection, self._connection = self._connection, None
         for task in self._tasks:
             task.cancel()
-        if self._connection is not None:
-            self._connection.pgconn.finish()  # no round trip: closing happens off the loop's schedule too
+        if connection is None:
+            return
+        hearing = self._tasks[0] if self._tasks else None
+        if hearing is None or hearing.done():
+            connection.pgconn.finish()  # no round trip: closing happens off the loop's schedule too
+        else:  # once its wait for a notification has given the socket back to the loop, not under it
+            hearing.add_done_callback(lambda _: connection.pgconn.finish())
 
     async def _listening(self) -> Db:
         connection = await self._connect()
