@@ -93,6 +93,7 @@ class Team:
     home: Path
     settings: WorkspaceSettings
     store: HomeAndWorkspace
+    workspace: WorkspaceStore  # its side of `store`
     members: WorkspaceMembers
 
 
@@ -107,7 +108,7 @@ async def team_of(home: Path, local: ConnectionStore, prompt: Prompt | None) -> 
     device = await asyncio.to_thread(device_key, home)
     async with members_of(settings.address, device, prompt) as members:
         with _sealed_store(home, settings, members, prompt) as workspace:
-            yield Team(home, settings, HomeAndWorkspace(local, workspace, where=workspace.where), members)
+            yield Team(home, settings, HomeAndWorkspace(local, workspace, where=workspace.where), workspace, members)
 
 
 @asynccontextmanager

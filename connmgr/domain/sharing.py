@@ -1,6 +1,11 @@
-"""A connection kept in a team's workspace rather than in this home, as the window marks it."""
+"""A connection kept in a team's workspace rather than in this home, as the window marks it, and what the window
+last saw of the workspace's connections."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connmgr.domain.connection import Connection
 
 
 class Shared:
@@ -33,3 +38,12 @@ class Shared:
         by = f", connected by {self.connected_by}" if self.connected_by else ""
         offline = " (offline: as last known)" if self.offline else ""
         return f"Shared in workspace {self.workspace}{by}{offline}"
+
+
+@dataclass(frozen=True)
+class LastKnown:
+    """The workspace's connections as last listed: metadata only, with who connected each."""
+
+    workspace: str  # its name, as its database said
+    connections: tuple[Connection, ...]
+    connected_by: dict[str, str]  # connection id -> member

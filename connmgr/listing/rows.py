@@ -96,6 +96,9 @@ class ConnectionRows:
         connection_id = self._id_by_name.get(name)
         return None if connection_id is None else self._position_by_id[connection_id]
 
+    def position_of_id(self, connection_id: str) -> int | None:
+        return self._position_by_id.get(connection_id)
+
     def now(self) -> float:
         """The list's clock: whatever shows times beside it reads the same one."""
         return self._now()

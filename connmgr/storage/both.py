@@ -85,6 +85,14 @@ class HomeAndWorkspace:
         self._note(Side.WORKSPACE, shared)
         return sorted([*home, *shared], key=_by_name)
 
+    async def workspace_listing(self) -> list[Connection]:
+        """The workspace's connections, asked now even if it failed lately (for a caller that waits between tries
+        itself); `WorkspaceUnavailable` if it cannot be used."""
+        self._offline = None
+        listed = await self._from_workspace(lambda store: store.list_connections())
+        self._note(Side.WORKSPACE, listed)
+        return listed
+
     async def get(self, name: str) -> Connection:
         side = await self._side_named(name)
         return self._noted(side, await self._stores[side].get(name))

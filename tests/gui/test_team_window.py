@@ -6,19 +6,24 @@ its token, refreshes it and follows what alice's machine changes."""
 from __future__ import annotations
 
 import os
+import stat
+import subprocess
 
 import pytest
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QLabel
 
 from connmgr.gui.history_dialog import INTACT, HistoryDialog
+from connmgr.gui.row_actions import OFFLINE_TIP
 from connmgr.listing import Column
 from connmgr.storage import KeyringDataKey, LocalStore
+from connmgr.storage.workspace.last_known import last_known_path
 from tests.cli.command import ConnmgrCommand
 from tests.cli.teams import joined, ok
 from tests.cli.test_commands import connect_ioffice
 from tests.gui.desktop import TIMEOUT_MS, desktop_over
 from tests.simulators.ioffice import TOKEN_PATH
+from tests.support.secrets import leaked
 
 SHARED = "Acme shared"
 
@@ -91,3 +96,64 @@ def test_a_connection_shared_on_one_machine_is_listed_and_used_in_the_other_mach
         ok(alice("remove", "Zeta shared"))
         qtbot.waitUntil(lambda: rows.position_of("Zeta shared") is None, timeout=TIMEOUT_MS)
         assert [c.name for c in rows.connections()] == ["Acme team", "Bob's own"]
+
+
+def test_while_the_workspace_is_offline_shared_rows_stay_as_last_known_and_come_back_live(
+    team, qtbot, qasync_loop, ioffice_sim, postgres
+):
+    alice, bob, _ = team
+    sim = ioffice_sim.sim
+    ok(connect_ioffice(alice, sim, SHARED, "--shared"))
+    ok(connect_ioffice(bob, sim, "Bob's own"))
+    try:
+        with window_of(qtbot, qasync_loop, bob) as desktop:
+            rows, actions = desktop.model.rows, desktop.window.actions_
+            qtbot.waitUntil(lambda: desktop.app.shared_rows.online is True, timeout=TIMEOUT_MS)
+            desktop.select(SHARED)
+            assert actions["copy"].isEnabled()
+            kept = last_known_path(bob.home)
+            assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+            assert SHARED in kept.read_text() and leaked(sim.issued_secrets(), kept.read_text()) == []
+
+            postgres.stop()
+            qtbot.waitUntil(lambda: desktop.cell(SHARED, Column.STATUS) == "Workspace offline", timeout=TIMEOUT_MS)
+            assert "offline" in desktop.message()
+            for name in ("copy", "refresh", "check", "history", "revoke", "export", "rename", "remove"):
+                assert not actions[name].isEnabled(), name
+                assert actions[name].toolTip() == OFFLINE_TIP
+            desktop.select("Bob's own")  # this home's connections work as ever
+            assert actions["copy"].isEnabled() and actions["copy"].toolTip() != OFFLINE_TIP
+            desktop.press(QKeySequence(QKeySequence.StandardKey.Copy))
+            qtbot.waitUntil(lambda: "Copied the token of Bob's own" in desktop.message(), timeout=TIMEOUT_MS)
+            assert QGuiApplication.clipboard().text() in sim.issued_secrets()
+
+            postgres.start()
+            qtbot.waitUntil(lambda: desktop.cell(SHARED, Column.STATUS) == "Connected", timeout=TIMEOUT_MS)
+            qtbot.waitUntil(lambda: desktop.app.shared_rows.online is True, timeout=TIMEOUT_MS)
+            desktop.select(SHARED)
+            assert actions["copy"].isEnabled()
+
+        # Started while the workspace is offline: the shared rows as last known, once the window is up.
+        postgres.stop()
+        with window_of(qtbot, qasync_loop, bob) as desktop:
+            rows = desktop.model.rows
+            assert [c.name for c in rows.connections()] == ["Bob's own"]
+            desktop.wait_for_row(SHARED)
+            assert desktop.cell(SHARED, Column.STATUS) == "Workspace offline"
+            assert rows.shared(rows.position_of(SHARED)).description == (
+                "Shared in workspace Support, connected by alice (offline: as last known)"
+            )
+            postgres.start()
+            qtbot.waitUntil(lambda: desktop.cell(SHARED, Column.STATUS) == "Connected", timeout=TIMEOUT_MS)
+            assert not rows.shared(rows.position_of(SHARED)).offline
+    finally:
+        if not postgres_running(postgres):
+            postgres.start()
+
+
+def postgres_running(postgres) -> bool:
+    try:
+        postgres.psql("SELECT 1")
+    except subprocess.CalledProcessError:
+        return False
+    return True

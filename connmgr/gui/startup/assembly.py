@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +19,7 @@ from connmgr.gui.health import watch_health
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import Prompts, workspace_password
 from connmgr.gui.quit_signals import quitting_on_signals
-from connmgr.gui.shared_rows import SharedRows
+from connmgr.gui.shared_rows import LastKnownFile, SharedRows
 from connmgr.gui.startup.window import build_window
 from connmgr.gui.tray import Tray
 from connmgr.oauth.client import OAuthClient
@@ -28,6 +28,7 @@ from connmgr.services.health_watch import HealthWatch
 from connmgr.services.scheduler import RefreshScheduler
 from connmgr.storage import LocalStore
 from connmgr.storage.interface import ConnectionStore
+from connmgr.storage.workspace.last_known import load_last_known, save_last_known
 from connmgr.team import Team, team_of
 
 
@@ -89,15 +90,19 @@ def assemble(window: MainWindow, store: ConnectionStore, client: OAuthClient, te
         store, connections.refresher, on_refreshed=controller.on_refreshed, on_failed=controller.on_refresh_failed
     )
     health_watch = watch_health(_application(), connections, controller)  # long-lived tokens, at the vendor
-    shared_rows = None if team is None else SharedRows(window.model.rows, team.store, _named(team), controller)
+    shared_rows = None if team is None else _shared_rows(window, team, controller)
     return App(window, connections, clipboard, tray, controller, scheduler, health_watch, shared_rows)
 
 
-def _named(team: Team) -> Callable[[], Awaitable[str]]:
+def _shared_rows(window: MainWindow, team: Team, controller: Controller) -> SharedRows:
     async def name() -> str:
         return (await team.members.info()).name
 
-    return name
+    home = team.home
+    last_known = LastKnownFile(lambda: load_last_known(home), lambda known: save_last_known(home, known))
+    shared = SharedRows(window.model.rows, team.store, name, last_known, controller.tell, controller)
+    team.workspace.on_reachable(shared.on_reachable)
+    return shared
 
 
 def _application() -> QGuiApplication:

@@ -32,10 +32,12 @@ class ChangeListener:
         connect: Callable[[], Awaitable[Db]],
         look_again: Callable[[], Awaitable[None]],
         own_pids: Set[int],
+        reachable: Callable[[bool], None] = lambda _: None,
     ) -> None:
         self._connect = connect
         self._look_again = look_again
         self._own_pids = own_pids
+        self._reachable = reachable  # told False when the listening connection is lost, True once it is back
         self._wanted = asyncio.Event()
         self._connection: Db | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -72,11 +74,14 @@ class ChangeListener:
                     self._connection = await self._listening()
                     failures = 0
                     self._wanted.set()  # what was committed while nobody listened
+                    self._reachable(True)
                 async for notification in self._connection.notifies():
                     if notification.pid not in self._own_pids:
                         self._wanted.set()
             except (psycopg.Error, ConnmgrError) as error:
                 wait = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
+                if not failures:
+                    self._reachable(False)
                 failures += 1
                 log.warning(
                     "not hearing the workspace's changes (%s); trying again in %s s", type(error).__name__, wait

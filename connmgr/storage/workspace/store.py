@@ -105,6 +105,7 @@ class WorkspaceStore:
         self._told = 0  # this object's own commits told so far: a listing from before one is not told after it
         self._uncommitted: dict[str, Connection] = {}  # what a held lock saved, until its transaction ends
         self._writes: set[asyncio.Task[Any]] = set()
+        self._reachable: list[Callable[[bool], None]] = []
 
     @property
     def where(self) -> str:
@@ -286,6 +287,15 @@ class WorkspaceStore:
                 self._starting = asyncio.get_running_loop().create_task(self._start_watch())
         return _Subscription(self, listener)
 
+    def on_reachable(self, listener: Callable[[bool], None]) -> None:
+        """Have `listener` told, once the changes are heard (`subscribe`), when the connection they are heard on is
+        lost (False: the server went away, or the network) and when it is back (True)."""
+        self._reachable.append(listener)
+
+    def _tell_reachable(self, reachable: bool) -> None:
+        for listener in self._reachable:
+            listener(reachable)
+
     def _unsubscribe(self, listener: Callable[[Change], None]) -> None:
         if self._watch is not None:
             self._watch.discard(listener)
@@ -295,7 +305,9 @@ class WorkspaceStore:
     async def _start_watch(self) -> None:
         """Listening first, then the baseline: nothing committed in between is missed."""
         await self._migrate()
-        listener = ChangeListener(self._server.credentials.connect, self._look_again, self._server.pids)
+        listener = ChangeListener(
+            self._server.credentials.connect, self._look_again, self._server.pids, self._tell_reachable
+        )
         await listener.start()
         try:
             watch = Watch(asyncio.get_running_loop(), await self._listing())
