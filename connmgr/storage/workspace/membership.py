@@ -20,7 +20,7 @@ from connmgr.storage.workspace import lock
 from connmgr.storage.workspace.address import WorkspaceAddress
 from connmgr.storage.workspace.connections import ServerConnections
 from connmgr.storage.workspace.errors import WORKSPACE
-from connmgr.storage.workspace.notifications import NOTIFY
+from connmgr.storage.workspace.notifications import NOTIFY, ROTATED
 from connmgr.storage.workspace.password import Credentials, Prompt
 from connmgr.storage.workspace.schema import migrate
 
@@ -220,6 +220,7 @@ class Membership:
                 await db.execute("UPDATE workspace SET generation = %s", (rotation.key.generation,))
                 for connection_id in ids:
                     await db.execute(NOTIFY, (connection_id,))
+                await db.execute(NOTIFY, (ROTATED,))
         return rotation, names
 
     async def _locked_info(self, db: Db) -> WorkspaceInfo:

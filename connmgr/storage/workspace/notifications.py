@@ -1,6 +1,7 @@
 """Changes made elsewhere, heard through LISTEN/NOTIFY: every write notifies `CHANNEL` with the connection's id
 in its transaction (delivered when it commits, not at all if it rolls back). One connection per store object
-listens; a notification from another server process than this store object's own asks the store to look again.
+listens; a notification from another server process than this store object's own asks the store to look again,
+and one saying the workspace's key was rotated (`ROTATED`) has it open the new key.
 A lost connection is opened again with backoff, and the store looks again once it is (it may have missed some).
 """
 
@@ -20,6 +21,7 @@ log = logging.getLogger("connmgr.storage")
 
 CHANNEL = "connmgr_changes"
 NOTIFY = f"SELECT pg_notify('{CHANNEL}', %s)"
+ROTATED = "key rotated"  # the payload, instead of a connection's id, when a member's removal rotated the key
 BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 
 
@@ -33,11 +35,13 @@ class ChangeListener:
         look_again: Callable[[], Awaitable[None]],
         own_pids: Set[int],
         reachable: Callable[[bool], None] = lambda _: None,
+        rotated: Callable[[], None] = lambda: None,
     ) -> None:
         self._connect = connect
         self._look_again = look_again
         self._own_pids = own_pids
         self._reachable = reachable  # told False when the listening connection is lost, True once it is back
+        self._rotated = rotated  # told of a rotation of the workspace's key, whoever made it
         self._wanted = asyncio.Event()
         self._connection: Db | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -76,7 +80,9 @@ class ChangeListener:
                     self._wanted.set()  # what was committed while nobody listened
                     self._reachable(True)
                 async for notification in self._connection.notifies():
-                    if notification.pid not in self._own_pids:
+                    if notification.payload == ROTATED:
+                        self._rotated()
+                    elif notification.pid not in self._own_pids:
                         self._wanted.set()
             except (psycopg.Error, ConnmgrError) as error:
                 wait = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]

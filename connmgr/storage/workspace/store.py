@@ -141,15 +141,15 @@ class WorkspaceStore:
         return connection_from_columns(rows[0])
 
     async def read(self, name: str) -> tuple[Connection, Secrets]:
-        codec = await self._ready()
+        await self._ready()
         async with self._server.connection() as db:
             rows = await _rows(db, _READ, (name,))
         if not rows:
             raise ConnectionNotFound(name)
-        return _opened(codec, rows[0])
+        return _opened(await self._opening(rows), rows[0])
 
     async def read_many(self, names: Sequence[str]) -> dict[str, tuple[Connection, Secrets]]:
-        codec = await self._ready()
+        await self._ready()
         wanted = list(dict.fromkeys(names))
         async with self._server.connection() as db:
             rows = await _rows(db, f"{_SELECT_WITH_SECRETS} WHERE name = ANY(%s)", (wanted,))
@@ -157,6 +157,7 @@ class WorkspaceStore:
         for name in wanted:
             if name not in by_name:
                 raise ConnectionNotFound(name)
+        codec = await self._opening(rows)
 
         def opened() -> dict[str, tuple[Connection, Secrets]]:
             return {name: _opened(codec, by_name[name]) for name in wanted}
@@ -266,6 +267,7 @@ class WorkspaceStore:
                 rows = await _rows(db, _READ, (connection.name,))
                 if not rows or rows[0]["id"] != connection.id:
                     raise ConnectionNotFound(connection.name)
+                codec = await self._opening(rows)
                 held = WorkspaceHeld(self, db, codec, *_opened(codec, rows[0]))
                 yield held
                 await self._append_all(db, held.audits)  # committed with the saves, before the lock is let go
@@ -306,8 +308,9 @@ class WorkspaceStore:
         """Listening first, then the baseline: nothing committed in between is missed."""
         await self._migrate()
         listener = ChangeListener(
-            self._server.credentials.connect, self._look_again, self._server.pids, self._tell_reachable
-        )
+            self._server.credentials.connect, self._look_again, self._server.pids, self._tell_reachable,
+            self._on_rotated,
+        )  # fmt: skip
         await listener.start()
         try:
             watch = Watch(asyncio.get_running_loop(), await self._listing())
@@ -399,6 +402,19 @@ class WorkspaceStore:
                 starting = self._starting = asyncio.get_running_loop().create_task(self._start_watch())
             await asyncio.shield(starting)
         return await self._sealing.codec()
+
+    async def _opening(self, rows: Sequence[dict[str, Any]]) -> SecretCodec:
+        """The codec that opens `rows`: the key is opened again first if one of them was sealed under a newer key
+        than the codec's (it was rotated, and this object has not heard yet)."""
+        codec = await self._sealing.codec()
+        if any(self._sealing.stale(bytes(row["secrets"])) for row in rows):
+            self._sealing.forget()
+            codec = await self._sealing.codec()
+        return codec
+
+    def _on_rotated(self) -> None:
+        """The workspace's key was rotated: the next seal or open uses the new one."""
+        self._sealing.forget()
 
     async def _migrate(self) -> None:
         if self._migrating is None:
