@@ -96,6 +96,16 @@ class Team:
     workspace: WorkspaceStore  # its side of `store`
     members: WorkspaceMembers
 
+    def trust(self) -> Trust:
+        """What this device trusts now, as the home records it (an approval or a rotation may have added)."""
+        return trust_of(self._settings_now())
+
+    def record(self, workspace_id: str, generation: int) -> None:
+        record_generation(self.home, self._settings_now(), workspace_id, generation)
+
+    def _settings_now(self) -> WorkspaceSettings:
+        return load_settings(self.home) or self.settings
+
 
 @asynccontextmanager
 async def team_of(home: Path, local: ConnectionStore, prompt: Prompt | None) -> AsyncIterator[Team | None]:

@@ -94,10 +94,10 @@ class Controller(QObject):
         window.statusBar().addPermanentWidget(self.failures)
         self.events.added.connect(self._on_event)
         actions = window.actions_
-        actions["connect"].triggered.connect(lambda: self._start(self.connect_account()))
+        actions["connect"].triggered.connect(lambda: self.start(self.connect_account()))
         actions["copy"].triggered.connect(lambda: self._on_selected(self.copy_token))
         actions["save_settings"].triggered.connect(lambda: self._on_selected(self.save_settings))
-        actions["connect_from_file"].triggered.connect(lambda: self._start(self.connect_from_file()))
+        actions["connect_from_file"].triggered.connect(lambda: self.start(self.connect_from_file()))
         for form, action in window.actions_.copy_forms.items():
             action.triggered.connect(lambda _=False, form=form: self._on_selected(partial(self.copy_token, form=form)))
         actions["refresh"].triggered.connect(lambda: self._on_selected(self.refresh))
@@ -107,16 +107,16 @@ class Controller(QObject):
         actions["reconnect"].triggered.connect(lambda: self._on_selected(self.reconnect))
         actions["remove"].triggered.connect(lambda: self._on_selected(self.remove))
         actions["rename"].triggered.connect(lambda: self._on_selected(self.rename))
-        actions["export"].triggered.connect(lambda: self._start(self.export(window.selected_connections())))
+        actions["export"].triggered.connect(lambda: self.start(self.export(window.selected_connections())))
         actions["events"].triggered.connect(self.show_events)
-        window.details.reveal_requested.connect(lambda name: self._start(self.reveal(name), about=name))
+        window.details.reveal_requested.connect(lambda name: self.start(self.reveal(name), about=name))
         window.details.copy_requested.connect(self._on_copy_requested)
         window.selection_changed.connect(self._on_selection_changed)
         connections.store.subscribe(self.on_stored_change)  # for as long as the store is open
 
     # -- running actions
 
-    def _start(self, work: Coroutine[Any, Any, None], *, about: str | None = None) -> asyncio.Task[None]:
+    def start(self, work: Coroutine[Any, Any, None], *, about: str | None = None) -> asyncio.Task[None]:
         """Run `work`; a failure is told as being about the connection named `about`."""
         task = asyncio.ensure_future(self._guarded(work, about))
         self.tasks.add(task)
@@ -126,7 +126,7 @@ class Controller(QObject):
     def _on_selected(self, action: Callable[[Connection], Coroutine[Any, Any, None]]) -> None:
         selected = self.window.selected_connections()
         if len(selected) == 1 and not self.rows.is_busy(selected[0].name):
-            self._start(action(selected[0]), about=selected[0].name)
+            self.start(action(selected[0]), about=selected[0].name)
 
     async def _guarded(self, work: Coroutine[Any, Any, None], about: str | None) -> None:
         try:

@@ -48,6 +48,7 @@ from connmgr.gui.details_pane import DetailsPane
 from connmgr.gui.empty_state import EmptyState
 from connmgr.gui.resources import app_icon
 from connmgr.gui.row_actions import RowActions
+from connmgr.gui.workspace_actions import WorkspaceActions
 from connmgr.listing import Column, ConnectionRows
 
 MESSAGE_MS = 8000
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         self.catalog = catalog
         self._settings = settings
         self.actions_ = RowActions(self)
+        self.workspace_actions = WorkspaceActions(self)
 
         self.proxy = SearchProxy(self)
         self.proxy.setSourceModel(model)
@@ -287,6 +289,7 @@ class MainWindow(QMainWindow):
                     # Shortcuts act on the table's selection, wherever the focus is in the window.
                     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
                     self.addAction(action)  # and work with the menu bar hidden (a desktop's global menu)
+        self.workspace_actions.fill(bar.addMenu("&Workspace"))
         bar.addMenu("&Help").addAction("&About connmgr", self._on_about)
 
     def _on_rows_changed(self, *_: object) -> None:

@@ -170,6 +170,17 @@ class Prompts:
             return None
         return dialog.textValue().strip()
 
+    async def choose(self, title: str, label: str, items: list[str]) -> str | None:
+        """One of `items` (None: the person cancelled)."""
+        dialog = QInputDialog(self._parent)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.setComboBoxItems(items)
+        dialog.setComboBoxEditable(False)
+        if await answer(dialog) != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.textValue()
+
     async def passphrase(self, *, new: bool) -> str | None:
         dialog = QInputDialog(self._parent)
         dialog.setWindowTitle("Passphrase")

@@ -101,11 +101,14 @@ class SharedRows(QObject):
         for connection in listed:
             self._rows.set_shared(connection.id, self._mark(connection.id))
             self._rows.upsert(connection)
+        known = LastKnown(self.name, tuple(listed), dict(self._connected_by))
+        try:
+            await asyncio.to_thread(self._last_known.save, known)
+        except OSError as error:  # the rows are live all the same; only a start while offline lacks them
+            log.warning("could not keep the workspace's listing in the home: %s", error.strerror)
         if self.online is False:
             self._tell(f"The workspace {self.name} is online again.")
         self._set_online(True)
-        known = LastKnown(self.name, tuple(listed), dict(self._connected_by))
-        await asyncio.to_thread(self._last_known.save, known)
 
     def _go_offline(self) -> None:
         shared = self._shared_rows()

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from connmgr.domain.connection import Connection, Secrets
 from connmgr.domain.errors import ConnmgrError
+from connmgr.storage.audit import AuditAction
 from connmgr.storage.errors import (
     ConnectionDamaged,
     ConnectionNotFound,
@@ -37,7 +38,7 @@ from connmgr.storage.errors import (
 )
 
 if TYPE_CHECKING:
-    from connmgr.storage.audit import AuditAction, AuditEntry
+    from connmgr.storage.audit import AuditEntry
     from connmgr.storage.interface import Change, ConnectionStore, HeldConnection, Subscription
 
 T = TypeVar("T")
@@ -135,6 +136,18 @@ class HomeAndWorkspace:
     async def remove(self, name: str, *, audit: AuditAction | None = None) -> Connection | None:
         side = await self._side_named(name)
         return await self._stores[side].remove(name, audit=audit)
+
+    async def move(self, name: str, to: Side) -> Connection:
+        """The connection named `name` moved to side `to` in one step (shared into the workspace, or back into this
+        home), under its lock on the side it leaves, so that no refresh spends its refresh token meanwhile: saved on
+        `to` first, and removed from the other side only once that committed."""
+        leaving = Side.HOME if to is Side.WORKSPACE else Side.WORKSPACE
+        connection = await self._ask(leaving, lambda store: store.get(name), name)
+        async with self._stores[leaving].locked(connection) as held:
+            await self._stores[to].save(held.connection, held.secrets, audit=AuditAction.CONNECT)
+            self._sides[connection.id] = to
+            await self._stores[leaving].remove(name, audit=AuditAction.REMOVE)
+        return held.connection
 
     # -- the per-connection lock: the holding side's
 

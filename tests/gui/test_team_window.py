@@ -5,21 +5,24 @@ its token, refreshes it and follows what alice's machine changes."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
 
 import pytest
 from PySide6.QtGui import QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QInputDialog, QLabel
 
 from connmgr.gui.history_dialog import INTACT, HistoryDialog
 from connmgr.gui.row_actions import OFFLINE_TIP
+from connmgr.gui.workspace_actions import NO_WORKSPACE
+from connmgr.gui.workspace_status import WorkspaceStatusDialog
 from connmgr.listing import Column
 from connmgr.storage import KeyringDataKey, LocalStore
 from connmgr.storage.workspace.last_known import last_known_path
 from tests.cli.command import ConnmgrCommand
-from tests.cli.teams import joined, ok
+from tests.cli.teams import fingerprint_in, joined, ok
 from tests.cli.test_commands import connect_ioffice
 from tests.gui.desktop import TIMEOUT_MS, desktop_over
 from tests.simulators.ioffice import TOKEN_PATH
@@ -29,16 +32,21 @@ SHARED = "Acme shared"
 
 
 @pytest.fixture
-def team(tmp_path, postgres, workspace_database):
-    """alice's and bob's commands, each on a home of its own, both in one workspace (bob approved by alice)."""
+def machines(tmp_path, postgres, workspace_database):
+    """alice's and bob's commands, each on a home of its own, and a workspace's address for them."""
     if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         pytest.fail("these tests need a Secret Service: run them with scripts/test")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONNMGR_")}
     alice = ConnmgrCommand(tmp_path / "alice", {**env, "CONNMGR_HOME": str(tmp_path / "alice")})
     bob = ConnmgrCommand(tmp_path / "bob", {**env, "CONNMGR_HOME": str(tmp_path / "bob")})
-    members = (alice, bob, postgres.uri(workspace_database))
-    joined(members)
-    return members
+    return alice, bob, postgres.uri(workspace_database)
+
+
+@pytest.fixture
+def team(machines):
+    """The same, both in the workspace "Support": alice its admin, bob approved by her."""
+    joined(machines)
+    return machines
 
 
 def window_of(qtbot, qasync_loop, command):
@@ -157,3 +165,96 @@ def postgres_running(postgres) -> bool:
     except subprocess.CalledProcessError:
         return False
     return True
+
+
+def test_an_admin_approves_a_device_in_the_window_once_the_fingerprints_are_compared(machines, qtbot, qasync_loop):
+    alice, bob, uri = machines
+    alice_print = fingerprint_in(ok(alice("workspace", "create", uri, "--name", "Support", "--member", "alice")).out)
+    bob_print = fingerprint_in(ok(bob("workspace", "join", uri, "--member", "bob")).out)
+
+    with window_of(qtbot, qasync_loop, alice) as desktop:
+        actions = desktop.window.workspace_actions
+        qtbot.waitUntil(lambda: actions["approve"].isEnabled(), timeout=TIMEOUT_MS)
+        actions["approve"].trigger()
+        asked = desktop.answer("Cancel")
+        assert f"Their device's fingerprint is:\n\n{bob_print}\n\n" in asked
+        desktop.wait_idle()
+        assert "bob was not approved" in desktop.message()
+        assert waiting_for(alice) == ["bob"]  # still waiting
+
+        actions["approve"].trigger()
+        desktop.answer("They are the same: approve")
+        told = desktop.answer("OK")
+        assert told.endswith(f"fingerprint to compare:\n\n{alice_print}")
+        desktop.wait_idle()
+        assert waiting_for(alice) == []
+
+        actions["status"].trigger()
+        status = desktop.wait_for(WorkspaceStatusDialog)
+        assert status.heading.text().startswith("Workspace Support at ") and status.heading.text().endswith("online")
+        assert status.fingerprint.text() == alice_print
+        assert [[status.table.item(r, c).text() for c in range(4)] for r in range(status.table.rowCount())] == [
+            ["alice (this device)", alice_print, "admin", "approved"],
+            ["bob", bob_print, "member", "approved"],
+        ]
+        status.close()
+    joined_now = ok(bob("workspace", "join", uri, "--member", "bob", "--admin-fingerprint", alice_print))
+    assert "Joined the workspace 'Support' as bob." in joined_now.out
+
+
+def test_removing_a_member_in_the_window_names_what_they_could_have_copied(team, qtbot, qasync_loop, ioffice_sim):
+    alice, bob, _ = team
+    ok(connect_ioffice(alice, ioffice_sim.sim, SHARED, "--shared"))
+    ok(bob("token", SHARED))
+
+    with window_of(qtbot, qasync_loop, alice) as desktop:
+        actions = desktop.window.workspace_actions
+        qtbot.waitUntil(lambda: actions["remove"].isEnabled(), timeout=TIMEOUT_MS)
+        actions["remove"].trigger()
+        chooser = desktop.wait_for(QInputDialog)
+        assert chooser.comboBoxItems() == ["bob"]  # never this device
+        chooser.setTextValue("bob")
+        chooser.accept()
+        assert "bob's device opens nothing afterwards" in desktop.answer("Remove")
+        told = desktop.answer("OK")
+        assert f"bob could have copied the secrets of: {SHARED}. Reconnect them" in told
+        desktop.wait_idle()
+        desktop.select(SHARED)
+        desktop.press(QKeySequence(QKeySequence.StandardKey.Copy))  # this window opens the new key
+        qtbot.waitUntil(lambda: "Copied the token" in desktop.message(), timeout=TIMEOUT_MS)
+    assert bob("token", SHARED).code == 1
+
+
+def test_a_connection_is_shared_and_unshared_from_the_window(team, qtbot, qasync_loop, ioffice_sim):
+    alice, bob, _ = team
+    ok(connect_ioffice(bob, ioffice_sim.sim, "Bob's own"))
+
+    with window_of(qtbot, qasync_loop, bob) as desktop:
+        rows, actions = desktop.model.rows, desktop.window.workspace_actions
+        qtbot.waitUntil(lambda: desktop.app.shared_rows.online is True, timeout=TIMEOUT_MS)
+        desktop.select("Bob's own")
+        assert actions["share"].isEnabled() and not actions["unshare"].isEnabled()
+        actions["share"].trigger()
+        qtbot.waitUntil(lambda: rows.shared(rows.position_of("Bob's own")) is not None, timeout=TIMEOUT_MS)
+        desktop.wait_idle()
+        assert "Shared Bob's own with the workspace Support" in desktop.message()
+        assert [c.name for c in rows.connections()] == ["Bob's own"]  # one row, moved
+        (listed,) = json.loads(ok(alice("list", "--json")).out)
+        assert (listed["name"], listed["shared"], listed["connected_by"]) == ("Bob's own", True, "bob")
+        desktop.select("Bob's own")
+        assert actions["unshare"].isEnabled() and not actions["share"].isEnabled()
+        actions["unshare"].trigger()
+        qtbot.waitUntil(lambda: rows.shared(rows.position_of("Bob's own")) is None, timeout=TIMEOUT_MS)
+        desktop.wait_idle()
+        assert json.loads(ok(alice("list", "--json")).out) == []
+
+
+def test_without_a_workspace_its_menu_says_how_to_join_one(desktop):
+    for action in desktop.window.workspace_actions.by_name.values():
+        assert not action.isEnabled()
+        assert action.toolTip() == NO_WORKSPACE
+
+
+def waiting_for(command) -> list[str]:
+    status = json.loads(ok(command("workspace", "status", "--json")).out)
+    return [m["name"] for m in status["members"] if not m["approved"]]

@@ -22,6 +22,7 @@ from connmgr.gui.quit_signals import quitting_on_signals
 from connmgr.gui.shared_rows import LastKnownFile, SharedRows
 from connmgr.gui.startup.window import build_window
 from connmgr.gui.tray import Tray
+from connmgr.gui.workspace_controller import WorkspaceController
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
 from connmgr.services.health_watch import HealthWatch
@@ -44,6 +45,7 @@ class App:
     scheduler: RefreshScheduler
     health_watch: HealthWatch
     shared_rows: SharedRows | None  # where the home belongs to a workspace
+    workspace: WorkspaceController | None  # the Workspace menu's, likewise
 
     async def serve(self) -> None:
         """Keep connections fresh until the person quits: File > Quit (the tray's too), a signal, or closing the
@@ -90,8 +92,14 @@ def assemble(window: MainWindow, store: ConnectionStore, client: OAuthClient, te
         store, connections.refresher, on_refreshed=controller.on_refreshed, on_failed=controller.on_refresh_failed
     )
     health_watch = watch_health(_application(), connections, controller)  # long-lived tokens, at the vendor
-    shared_rows = None if team is None else _shared_rows(window, team, controller)
-    return App(window, connections, clipboard, tray, controller, scheduler, health_watch, shared_rows)
+    if team is None:
+        return App(window, connections, clipboard, tray, controller, scheduler, health_watch, None, None)
+    shared_rows = _shared_rows(window, team, controller)
+    workspace = WorkspaceController(
+        controller, team.store, team.members, shared_rows, member=team.settings.member, trust=team.trust,
+        record=team.record,
+    )  # fmt: skip
+    return App(window, connections, clipboard, tray, controller, scheduler, health_watch, shared_rows, workspace)
 
 
 def _shared_rows(window: MainWindow, team: Team, controller: Controller) -> SharedRows:
