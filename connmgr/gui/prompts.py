@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from connmgr.domain.template import TemplateCatalog
@@ -114,11 +114,15 @@ class Prompts:
         dialog = ConnectDialog(self._catalog, vendor_icon, existing, self._parent, preset=preset, filled=filled)
         return ConnectSession(dialog)
 
-    async def confirm(self, title: str, text: str, action: str, *, parent: QWidget | None = None) -> bool:
-        """`parent`: the window the question is about, when not the main one (the Connect dialog)."""
+    async def confirm(
+        self, title: str, text: str, action: str, *, parent: QWidget | None = None, rich: bool = False
+    ) -> bool:
+        """`parent`: the window the question is about, when not the main one (the Connect dialog); `rich`: `text`
+        is HTML (whatever came from outside in it escaped by the caller)."""
         box = QMessageBox(
             QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent or self._parent
         )
+        box.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
         yes = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         await answer(box)

@@ -6,6 +6,7 @@ selected connection in one step."""
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -93,13 +94,16 @@ class WorkspaceController(QObject):
             return
         record = await self._members.requester(name)
         shown = fingerprint(record.public_key)
+        who, workspace = escape(name), escape(self._name)  # from the database
         if not await self._prompts.confirm(
             "Approve member",
-            f"{name} asks to join the workspace {self._name}. Their device's fingerprint is:\n\n{shown}\n\n"
-            f"Ask {name} to read out the fingerprint their device shows (connmgr workspace join prints it), by voice"
-            " or in a chat you trust. Approve only if the two are the same: if they differ, someone may stand between"
-            " the two devices.",
+            f"<p>{who} asks to join the workspace {workspace}. Their device's fingerprint is:</p>"
+            f"<p style='font-size: large'><b><tt>{shown}</tt></b></p>"
+            f"<p>Ask {who} to read out the fingerprint their device shows (connmgr workspace join prints it), by"
+            " voice or in a chat you trust. Approve only if the two are the same: if they differ, someone may stand"
+            " between the two devices.</p>",
             "They are the same: approve",
+            rich=True,
         ):
             self._controller.tell(f"{name} was not approved; nothing was changed.")
             return

@@ -107,6 +107,9 @@ class ConnectionRows:
         """The workspace's mark of a shared row; None: the connection is this home's."""
         return self._shared.get(self._rows[position].connection.id)
 
+    def any_shared(self) -> bool:
+        return bool(self._shared)
+
     def is_busy(self, name: str) -> bool:
         return name in self._busy
 

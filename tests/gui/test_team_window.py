@@ -177,7 +177,7 @@ def test_an_admin_approves_a_device_in_the_window_once_the_fingerprints_are_comp
         qtbot.waitUntil(lambda: actions["approve"].isEnabled(), timeout=TIMEOUT_MS)
         actions["approve"].trigger()
         asked = desktop.answer("Cancel")
-        assert f"Their device's fingerprint is:\n\n{bob_print}\n\n" in asked
+        assert f"Their device's fingerprint is:</p><p style='font-size: large'><b><tt>{bob_print}</tt>" in asked
         desktop.wait_idle()
         assert "bob was not approved" in desktop.message()
         assert waiting_for(alice) == ["bob"]  # still waiting
