@@ -1,10 +1,13 @@
 """The team workspace in the window, on two machines (two homes, each with its device key in the real Secret
 Service) against the tests' real PostgreSQL and the iOFFICE simulator: a connection alice shares from her terminal
-is listed in bob's window beside his own, marked with its workspace and who connected it, and bob's window copies
-its token, refreshes it and follows what alice's machine changes."""
+is listed in bob's window beside his own, marked with its workspace and who connected it, used there, and kept as
+alice's machine changes it; offline shared rows stay as last known and come back live; the Workspace menu approves
+a device once its fingerprint is compared, removes a member and names what they could have copied, shares and
+unshares."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
@@ -16,6 +19,8 @@ from PySide6.QtWidgets import QInputDialog, QLabel
 
 from connmgr.gui.history_dialog import INTACT, HistoryDialog
 from connmgr.gui.row_actions import OFFLINE_TIP
+from connmgr.gui.startup.assembly import app_behind
+from connmgr.gui.startup.window import build_window
 from connmgr.gui.workspace_actions import NO_WORKSPACE
 from connmgr.gui.workspace_status import WorkspaceStatusDialog
 from connmgr.listing import Column
@@ -24,8 +29,9 @@ from connmgr.storage.workspace.last_known import last_known_path
 from tests.cli.command import ConnmgrCommand
 from tests.cli.teams import fingerprint_in, joined, ok
 from tests.cli.test_commands import connect_ioffice
-from tests.gui.desktop import TIMEOUT_MS, desktop_over
+from tests.gui.desktop import TIMEOUT_MS, desktop_over, on_the_loop
 from tests.simulators.ioffice import TOKEN_PATH
+from tests.storage.fakes import FixedDataKey
 from tests.support.secrets import leaked
 
 SHARED = "Acme shared"
@@ -258,3 +264,28 @@ def test_without_a_workspace_its_menu_says_how_to_join_one(desktop):
 def waiting_for(command) -> list[str]:
     status = json.loads(ok(command("workspace", "status", "--json")).out)
     return [m["name"] for m in status["members"] if not m["approved"]]
+
+
+def test_a_workspace_file_connmgr_did_not_write_leaves_the_window_to_this_homes_connections(
+    qtbot, qasync_loop, tmp_path
+):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "workspace.json").write_text("{ not what connmgr writes")
+    asyncio.events._set_running_loop(qasync_loop)
+    asyncio.set_event_loop(qasync_loop)
+    store = LocalStore(home, FixedDataKey(home))
+    window = build_window(store)
+    try:
+        behind = app_behind(window, store, home)
+        app = on_the_loop(qtbot, behind.__aenter__())
+        assert app.shared_rows is None and app.workspace is None
+        assert "workspace.json is not a workspace settings file connmgr wrote" in window.statusBar().currentMessage()
+        assert not window.workspace_actions["status"].isEnabled()
+        on_the_loop(qtbot, behind.__aexit__(None, None, None))
+    finally:
+        window.close()
+        window.deleteLater()
+        store.close()
+        asyncio.events._set_running_loop(None)
+        asyncio.set_event_loop(None)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
+from connmgr.domain.errors import ConnmgrError
 from connmgr.gui.clipboard import SecretClipboard
 from connmgr.gui.controller import Controller
 from connmgr.gui.health import watch_health
@@ -123,7 +124,12 @@ def _application() -> QGuiApplication:
 async def app_behind(window: MainWindow, store: ConnectionStore, home: Path) -> AsyncIterator[App]:
     """`assemble` with an OAuth client of the app's own and, if `home` belongs to a workspace, its team, closed once
     the app is done."""
-    async with OAuthClient() as client, team_of(home, store, workspace_password(window)) as team:
+    async with OAuthClient() as client, AsyncExitStack() as joined:
+        try:
+            team = await joined.enter_async_context(team_of(home, store, workspace_password(window)))
+        except ConnmgrError as error:  # its settings unreadable, or no keyring for the device key: this home's work
+            window.show_message(error.sentence)
+            team = None
         yield assemble(window, store, client, team)
 
 
