@@ -78,7 +78,7 @@ def _sealed_store(
     home: Path, settings: WorkspaceSettings, members: WorkspaceMembers, prompt: Prompt | None
 ) -> WorkspaceStore:
     async def open_key() -> tuple[str, WorkspaceKey]:
-        current = load_settings(home) or settings  # what this device trusts now (an approval may have added)
+        current = _settings_now(home, settings)
         info, key = await members.workspace_key(trust_of(current))
         record_generation(home, current, info.id, key.generation)
         return info.id, key
@@ -97,14 +97,16 @@ class Team:
     members: WorkspaceMembers
 
     def trust(self) -> Trust:
-        """What this device trusts now, as the home records it (an approval or a rotation may have added)."""
-        return trust_of(self._settings_now())
+        return trust_of(_settings_now(self.home, self.settings))
 
     def record(self, workspace_id: str, generation: int) -> None:
-        record_generation(self.home, self._settings_now(), workspace_id, generation)
+        record_generation(self.home, _settings_now(self.home, self.settings), workspace_id, generation)
 
-    def _settings_now(self) -> WorkspaceSettings:
-        return load_settings(self.home) or self.settings
+
+def _settings_now(home: Path, opened_with: WorkspaceSettings) -> WorkspaceSettings:
+    """What the home records now: the admins this device trusts and the newest key it opened may have grown since
+    the workspace was opened (an approval, a rotation)."""
+    return load_settings(home) or opened_with
 
 
 @asynccontextmanager

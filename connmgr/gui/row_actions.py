@@ -120,7 +120,7 @@ class RowActions(QObject):
         self["revoke"].setEnabled(live)
         self["reconnect"].setEnabled(idle)
         self["rename"].setEnabled(idle)
-        self["save_settings"].setEnabled(one is not None)
+        self["save_settings"].setEnabled(len(selected) == 1)  # from the metadata: the workspace is not asked
         self["history"].setEnabled(one is not None)
         self["remove"].setEnabled(idle)
         self["export"].setEnabled(

@@ -12,6 +12,7 @@ NO_WORKSPACE = (
     " connmgr workspace join URL --member NAME"
 )
 OFFLINE = "Not while the workspace is offline"
+NOT_ADMIN = "Only an admin's device approves and removes members"
 _TIPS = {
     "status": "The workspace's members, this device's fingerprint, and whether the workspace is online",
     "approve": "Let a device that asked to join in, once its person read out the fingerprint it shows (admins)",
@@ -46,14 +47,22 @@ class WorkspaceActions(QObject):
                 menu.addAction(self.by_name[name])
 
     def update_for(
-        self, *, joined: bool, online: bool = False, selected_private: bool = False, selected_shared: bool = False
+        self,
+        *,
+        joined: bool,
+        online: bool = False,
+        admin: bool = True,
+        selected_private: bool = False,
+        selected_shared: bool = False,
     ) -> None:
-        """`joined`: the home belongs to a workspace; `online`: it answers now; `selected_...`: one connection is
-        selected, of this home's or of the workspace's."""
+        """`joined`: the home belongs to a workspace; `online`: it answers now; `admin`: this device is (or may be,
+        not known yet) an admin's; `selected_...`: one connection is selected, of this home's or of the
+        workspace's."""
+        not_admin = None if admin else NOT_ADMIN
         reasons = {
             "status": None,
-            "approve": None,
-            "remove": None,
+            "approve": not_admin,
+            "remove": not_admin,
             "share": None if selected_private else "Select one of this home's connections to share it",
             "unshare": None if selected_shared else "Select one shared connection to move it into this home",
         }

@@ -51,8 +51,18 @@ class WorkspaceController(QObject):
         actions["remove"].triggered.connect(lambda: controller.start(self.remove()))
         actions["share"].triggered.connect(lambda: self._on_selected(self.share))
         actions["unshare"].triggered.connect(lambda: self._on_selected(self.unshare))
+        self._admin: bool | None = None  # this device's role, once the workspace said it
         self._window.selection_changed.connect(self._update)
-        shared_rows.online_changed.connect(self._update)
+        shared_rows.online_changed.connect(self._on_online_changed)
+        self._update()
+
+    def _on_online_changed(self, online: bool) -> None:
+        if online and self._admin is None:
+            self._controller.start(self._learn_role())
+        self._update()
+
+    async def _learn_role(self) -> None:
+        self._admin = any(m.this_device and m.admin for m in await self._members.status())
         self._update()
 
     def _on_selected(self, action: Callable[[Connection], Coroutine[Any, Any, None]]) -> None:
@@ -67,6 +77,7 @@ class WorkspaceController(QObject):
         self._window.workspace_actions.update_for(
             joined=True,
             online=self._shared_rows.online is True,
+            admin=self._admin is not False,
             selected_private=one is not None and not shared,
             selected_shared=shared,
         )

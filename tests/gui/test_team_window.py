@@ -21,7 +21,7 @@ from connmgr.gui.history_dialog import INTACT, HistoryDialog
 from connmgr.gui.row_actions import OFFLINE_TIP
 from connmgr.gui.startup.assembly import app_behind
 from connmgr.gui.startup.window import build_window
-from connmgr.gui.workspace_actions import NO_WORKSPACE
+from connmgr.gui.workspace_actions import NO_WORKSPACE, NOT_ADMIN
 from connmgr.gui.workspace_status import WorkspaceStatusDialog
 from connmgr.listing import Column
 from connmgr.storage import KeyringDataKey, LocalStore
@@ -135,6 +135,7 @@ def test_while_the_workspace_is_offline_shared_rows_stay_as_last_known_and_come_
             for name in ("copy", "refresh", "check", "history", "revoke", "export", "rename", "remove"):
                 assert not actions[name].isEnabled(), name
                 assert actions[name].toolTip() == OFFLINE_TIP
+            assert actions["save_settings"].isEnabled()  # its settings are here, without the workspace
             desktop.select("Bob's own")  # this home's connections work as ever
             assert actions["copy"].isEnabled() and actions["copy"].toolTip() != OFFLINE_TIP
             desktop.press(QKeySequence(QKeySequence.StandardKey.Copy))
@@ -238,6 +239,8 @@ def test_a_connection_is_shared_and_unshared_from_the_window(team, qtbot, qasync
     with window_of(qtbot, qasync_loop, bob) as desktop:
         rows, actions = desktop.model.rows, desktop.window.workspace_actions
         qtbot.waitUntil(lambda: desktop.app.shared_rows.online is True, timeout=TIMEOUT_MS)
+        qtbot.waitUntil(lambda: not actions["approve"].isEnabled(), timeout=TIMEOUT_MS)  # bob is no admin
+        assert actions["approve"].toolTip() == actions["remove"].toolTip() == NOT_ADMIN
         desktop.select("Bob's own")
         assert actions["share"].isEnabled() and not actions["unshare"].isEnabled()
         actions["share"].trigger()
