@@ -147,6 +147,8 @@ def test_while_the_workspace_is_offline_shared_rows_stay_as_last_known_and_come_
             qtbot.waitUntil(lambda: desktop.app.shared_rows.online is True, timeout=TIMEOUT_MS)
             desktop.select(SHARED)
             assert actions["copy"].isEnabled()
+            desktop.press(QKeySequence(QKeySequence.StandardKey.Copy))  # its key opened again after the outage
+            qtbot.waitUntil(lambda: f"Copied the token of {SHARED}" in desktop.message(), timeout=TIMEOUT_MS)
 
         # Started while the workspace is offline: the shared rows as last known, once the window is up.
         postgres.stop()

@@ -295,6 +295,8 @@ class WorkspaceStore:
         self._reachable.append(listener)
 
     def _tell_reachable(self, reachable: bool) -> None:
+        if reachable:
+            self._sealing.forget()  # the key may have been rotated while nobody listened
         for listener in self._reachable:
             listener(reachable)
 
