@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from connmgr.cli.desktop import Desktop
 from connmgr.cli.output import print_json
 from connmgr.cli.store import open_store
-from connmgr.cli.workspace import shared_store
+from connmgr.cli.workspace import password_prompt
 from connmgr.domain.health import iso_utc
 from connmgr.domain.names import for_terminal
 from connmgr.storage.audit import AuditEntry, BrokenLink, first_broken_link
 from connmgr.storage.errors import ConnectionNotFound
 from connmgr.storage.interface import ConnectionStore
 from connmgr.storage.workspace.settings import load_settings
+from connmgr.team import shared_store
 
 COLUMNS = ("STORE", "SEQ", "WHEN", "WHO", "ACTION", "CONNECTION", "DETAIL")
 
@@ -50,7 +51,7 @@ def cmd_audit(args: argparse.Namespace, _: Desktop) -> int:
         with open_store(args.home, secrets=False) as local:
             found = [await _log("local", local, args.name, verify=args.verify)]
         if settings is not None:
-            async with shared_store(args.home, settings) as shared:
+            async with shared_store(args.home, settings, password_prompt) as shared:
                 found.append(await _log("workspace", shared, args.name, verify=args.verify))
         return found
 

@@ -8,8 +8,8 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,10 +18,9 @@ from connmgr.domain.names import for_terminal
 from connmgr.oauth.client import OAuthClient
 from connmgr.services.connections import Connections
 from connmgr.storage import KeyringDataKey, KeySourceKind, LocalStore, PassphraseDataKey, recorded_key_source
-from connmgr.storage.both import HomeAndWorkspace, Side
+from connmgr.storage.both import HomeAndWorkspace
 from connmgr.storage.errors import KeyringUnavailable
 from connmgr.storage.interface import ConnectionStore
-from connmgr.storage.workspace.settings import load_settings
 from connmgr.templates import load_catalog
 
 PASSPHRASE_ENV = "CONNMGR_PASSPHRASE"
@@ -83,17 +82,9 @@ def run_operation(
         return asyncio.run(main())
 
 
-@asynccontextmanager
-async def _joined(home: Path, local: LocalStore, *, shared: bool) -> AsyncIterator[ConnectionStore]:
+def _joined(home: Path, local: LocalStore, *, shared: bool) -> AbstractAsyncContextManager[ConnectionStore]:
     """`local`, with the workspace's connections beside it when the home belongs to one."""
-    from connmgr.cli.workspace import settings_of, shared_store  # a home without a workspace does without them
+    from connmgr.cli.workspace import password_prompt  # a home without a workspace does without them
+    from connmgr.team import joined
 
-    settings = settings_of(home) if shared else load_settings(home)
-    if settings is None:
-        yield local
-        return
-    async with shared_store(home, settings) as workspace:
-        if shared:  # asked before anyone signs in: a workspace that cannot be reached says so now
-            await workspace.list_connections()
-        new_side = Side.WORKSPACE if shared else Side.HOME
-        yield HomeAndWorkspace(local, workspace, where=workspace.where, new_side=lambda _: new_side)
+    return joined(home, local, password_prompt, shared=shared)

@@ -12,8 +12,7 @@ import argparse
 import asyncio
 import getpass
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
@@ -24,58 +23,34 @@ from connmgr.cli.usage import UsageError
 from connmgr.domain.connection import Connection
 from connmgr.domain.errors import ConfigError, ConnmgrError
 from connmgr.domain.names import for_terminal
-from connmgr.services.workspace import Trust, WorkspaceMembers
-from connmgr.storage.audit import AuditAction
-from connmgr.storage.members.device import KeyringDeviceKey
+from connmgr.services.history import connected_by
+from connmgr.services.workspace import WorkspaceMembers
 from connmgr.storage.members.keypair import DeviceKeyPair
 from connmgr.storage.members.publickeys import fingerprint
-from connmgr.storage.members.workspacekey import WorkspaceKey
-from connmgr.storage.workspace import WorkspaceAddress, WorkspaceStore
+from connmgr.storage.workspace import WorkspaceAddress
 from connmgr.storage.workspace.errors import WORKSPACE
-from connmgr.storage.workspace.membership import Membership
-from connmgr.storage.workspace.sealing import WorkspaceKeySealing
 from connmgr.storage.workspace.settings import WorkspaceSettings, load_settings, save_settings, settings_path
+from connmgr.team import (
+    device_key,
+    members_of,
+    record_generation,
+    settings_of,
+    shared_store,
+    trust_of,
+)
 
 T = TypeVar("T")
 
 
-async def _password(shown: str) -> str | None:
+async def password_prompt(shown: str) -> str | None:
     if not sys.stdin.isatty():
         return None
     return await asyncio.to_thread(getpass.getpass, f"Password for the workspace {shown}: ")
 
 
-def device_key(home: Path) -> DeviceKeyPair:
-    return KeyringDeviceKey(home).load_or_create()
-
-
-def settings_of(home: Path) -> WorkspaceSettings:
-    settings = load_settings(home)
-    if settings is None:
-        raise ConfigError(
-            WORKSPACE,
-            f"{home} belongs to no workspace",
-            "create one with connmgr workspace create URL, or join one with connmgr workspace join URL --member NAME",
-        )
-    return settings
-
-
-def trust_of(settings: WorkspaceSettings) -> Trust:
-    return Trust(settings.trusted_admins, settings.generation)
-
-
-@asynccontextmanager
-async def members_of(address: WorkspaceAddress, device: DeviceKeyPair) -> AsyncIterator[WorkspaceMembers]:
-    directory = Membership(address, _password)
-    try:
-        yield WorkspaceMembers(directory, device)
-    finally:
-        directory.close()
-
-
 def _run(address: WorkspaceAddress, device: DeviceKeyPair, work: Callable[[WorkspaceMembers], Awaitable[T]]) -> T:
     async def main() -> T:
-        async with members_of(address, device) as members:
+        async with members_of(address, device, password_prompt) as members:
             return await work(members)
 
     return asyncio.run(main())
@@ -98,13 +73,6 @@ def _compared(question: str, expected: str, given: str | None) -> None:
         raise UsageError("compare the fingerprints: give the one the other side reads out with --fingerprint")
     if input(f"{question} [y/N] ").strip().lower() != "y":
         raise ConfigError(WORKSPACE, "the fingerprints were not confirmed", "nothing was changed")
-
-
-def _record_generation(home: Path, settings: WorkspaceSettings, workspace_id: str, generation: int) -> None:
-    if generation > settings.generation or settings.workspace_id != workspace_id:
-        save_settings(
-            home, replace(settings, workspace_id=workspace_id, generation=max(generation, settings.generation))
-        )
 
 
 def cmd_create(args: argparse.Namespace, _: Desktop) -> int:
@@ -160,7 +128,7 @@ def cmd_join(args: argparse.Namespace, _: Desktop) -> int:
             current = replace(current, trusted_admins=(*current.trusted_admins, record.approved_by))
             save_settings(args.home, current)
         opened, key = await members.workspace_key(trust_of(current))
-        _record_generation(args.home, current, opened.id, key.generation)
+        record_generation(args.home, current, opened.id, key.generation)
         print(for_terminal(f"Joined the workspace {opened.name!r} as {args.member}."))
         return 0
 
@@ -190,7 +158,7 @@ def cmd_remove(args: argparse.Namespace, _: Desktop) -> int:
     device = device_key(args.home)
     removal = _run(settings.address, device, lambda members: members.remove(args.member, trust_of(settings)))
     if settings.workspace_id is not None:
-        _record_generation(args.home, settings, settings.workspace_id, removal.generation)
+        record_generation(args.home, settings, settings.workspace_id, removal.generation)
     print(for_terminal(f"Removed {removal.member}; every shared secret is sealed under a new key."))
     if removal.exposed:
         print(
@@ -242,24 +210,6 @@ def cmd_status(args: argparse.Namespace, _: Desktop) -> int:
     return 0
 
 
-@asynccontextmanager
-async def shared_store(home: Path, settings: WorkspaceSettings) -> AsyncIterator[WorkspaceStore]:
-    """The workspace's connections, sealed under the workspace key this device opens on first use."""
-    device = await asyncio.to_thread(device_key, home)
-    async with members_of(settings.address, device) as members:
-
-        async def open_key() -> tuple[str, WorkspaceKey]:
-            info, key = await members.workspace_key(trust_of(settings))
-            _record_generation(home, settings, info.id, key.generation)
-            return info.id, key
-
-        store = WorkspaceStore(settings.address, WorkspaceKeySealing(open_key), actor=settings.member, prompt=_password)
-        try:
-            yield store
-        finally:
-            store.close()
-
-
 def shared_listing(home: Path) -> list[tuple[Connection, str | None]]:
     """The workspace's connections, each with the member who connected it (or shared it into the workspace), for
     a home that belongs to one; a workspace that cannot be read is said in one sentence and listed as empty."""
@@ -268,13 +218,10 @@ def shared_listing(home: Path) -> list[tuple[Connection, str | None]]:
         return []
 
     async def listing() -> list[tuple[Connection, str | None]]:
-        async with shared_store(home, settings) as store:
+        async with shared_store(home, settings, password_prompt) as store:
             connections = await store.list_connections()
-            connected_by: dict[str, str] = {}
-            for entry in await store.audit_log():
-                if entry.action == AuditAction.CONNECT:
-                    connected_by[entry.connection_id] = entry.actor  # the latest wins
-            return [(c, connected_by.get(c.id)) for c in connections]
+            members = await connected_by(store)
+            return [(c, members.get(c.id)) for c in connections]
 
     try:
         return asyncio.run(listing())

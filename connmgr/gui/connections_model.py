@@ -14,12 +14,22 @@ does not sort by: with 10,000 rows, 40,000 calls into Python on each tick, and t
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon, QPalette
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRectF,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 
 from connmgr.domain.connection import Connection
-from connmgr.domain.health import iso_utc
+from connmgr.domain.health import Health, iso_utc
 from connmgr.gui.status_colours import LIGHT, status_colours
 from connmgr.listing import (
     Changed,
@@ -47,6 +57,7 @@ _ROLES_ANSWERED = frozenset(
                            CONNECTION_ROLE, SEARCH_ROLE)
 )  # fmt: skip
 _COLUMNS = len(Column)
+_SHARED_ROLES = (Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole)  # of a shared row's Name
 
 HEADERS = {
     Column.NAME: "Name",
@@ -117,9 +128,18 @@ class ConnectionsModel(QAbstractTableModel):
         connection = rows.connection(row)
         if role == Qt.ItemDataRole.DecorationRole and column == Column.VENDOR:
             return self._icon_for(connection.template_id)
+        if column == Column.NAME and role in _SHARED_ROLES and rows.any_shared():
+            shared = rows.shared(row)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return shared.description if shared is not None else "Kept in this home only"
+            return _shared_icon() if shared is not None else _no_icon()  # the names stay in line
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.STATUS:
             colours = self.colours
-            return colours.busy if rows.is_busy(connection.name) else colours.by_health[rows.health(row)]
+            if rows.is_busy(connection.name):
+                return colours.busy
+            shared = rows.shared(row)
+            health = Health.REVOKED if shared is not None and shared.offline else rows.health(row)  # its quiet grey
+            return colours.by_health[health]
         if role == Qt.ItemDataRole.ToolTipRole and column == Column.STATUS and connection.status_detail:
             return connection.status_detail
         if role == Qt.ItemDataRole.ToolTipRole and column == Column.EXPIRES:
@@ -181,6 +201,29 @@ class ConnectionsModel(QAbstractTableModel):
                 self.beginResetModel()
             case Reset():
                 self.endResetModel()
+
+
+@cache
+def _shared_icon() -> QIcon:
+    """The mark of a shared row: two people, drawn here (crisp at any scale, the same on every platform)."""
+    pixmap = QPixmap(32, 32)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    for x, colour in ((15, "#7aa7e0"), (4, "#2f6fc4")):  # the one behind, then the one in front
+        painter.setBrush(QColor(colour))
+        painter.drawEllipse(QRectF(x + 3, 4, 10, 10))  # the head
+        painter.drawChord(QRectF(x, 15, 16, 22), 0, 180 * 16)  # the shoulders
+    painter.end()
+    return QIcon(pixmap)
+
+
+@cache
+def _no_icon() -> QIcon:
+    pixmap = QPixmap(32, 32)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    return QIcon(pixmap)
 
 
 def _expiry_tooltip(connection: Connection) -> str:

@@ -96,10 +96,10 @@ class Controller(QObject):
         window.statusBar().addPermanentWidget(self.failures)
         self.events.added.connect(self._on_event)
         actions = window.actions_
-        actions["connect"].triggered.connect(lambda: self._start(self.connect_account()))
+        actions["connect"].triggered.connect(lambda: self.start(self.connect_account()))
         actions["copy"].triggered.connect(lambda: self._on_selected(self.copy_token))
         actions["save_settings"].triggered.connect(lambda: self._on_selected(self.save_settings))
-        actions["connect_from_file"].triggered.connect(lambda: self._start(self.connect_from_file()))
+        actions["connect_from_file"].triggered.connect(lambda: self.start(self.connect_from_file()))
         for form, action in window.actions_.copy_forms.items():
             action.triggered.connect(lambda _=False, form=form: self._on_selected(partial(self.copy_token, form=form)))
         actions["refresh"].triggered.connect(lambda: self._on_selected(self.refresh))
@@ -109,16 +109,16 @@ class Controller(QObject):
         actions["reconnect"].triggered.connect(lambda: self._on_selected(self.reconnect))
         actions["remove"].triggered.connect(lambda: self._on_selected(self.remove))
         actions["rename"].triggered.connect(lambda: self._on_selected(self.rename))
-        actions["export"].triggered.connect(lambda: self._start(self.export(window.selected_connections())))
+        actions["export"].triggered.connect(lambda: self.start(self.export(window.selected_connections())))
         actions["events"].triggered.connect(self.show_events)
-        window.details.reveal_requested.connect(lambda name: self._start(self.reveal(name), about=name))
+        window.details.reveal_requested.connect(lambda name: self.start(self.reveal(name), about=name))
         window.details.copy_requested.connect(self._on_copy_requested)
         window.selection_changed.connect(self._on_selection_changed)
         connections.store.subscribe(self.on_stored_change)  # for as long as the store is open
 
     # -- running actions
 
-    def _start(self, work: Coroutine[Any, Any, None], *, about: str | None = None) -> asyncio.Task[None]:
+    def start(self, work: Coroutine[Any, Any, None], *, about: str | None = None) -> asyncio.Task[None]:
         """Run `work`; a failure is told as being about the connection named `about`."""
         task = asyncio.ensure_future(self._guarded(work, about))
         self.tasks.add(task)
@@ -128,18 +128,18 @@ class Controller(QObject):
     def _on_selected(self, action: Callable[[Connection], Coroutine[Any, Any, None]]) -> None:
         selected = self.window.selected_connections()
         if len(selected) == 1 and not self.rows.is_busy(selected[0].name):
-            self._start(action(selected[0]), about=selected[0].name)
+            self.start(action(selected[0]), about=selected[0].name)
 
     async def _guarded(self, work: Coroutine[Any, Any, None], about: str | None) -> None:
         try:
             await work
         except KeyringUnavailable as exc:
-            self._tell(await self._offer_passphrase(exc))
+            self.tell(await self._offer_passphrase(exc))
         except ConnmgrError as exc:
-            self._tell(exc.sentence, about, failed=True)
+            self.tell(exc.sentence, about, failed=True)
         except Exception:
             log.exception("an action failed unexpectedly")
-            self._tell("Something went wrong; the details are in the log.", about, failed=True)
+            self.tell("Something went wrong; the details are in the log.", about, failed=True)
 
     @contextmanager
     def _busy(self, name: str, label: str) -> Iterator[None]:
@@ -154,7 +154,7 @@ class Controller(QObject):
             self.rows.set_busy(name, False)
             self.window.spinner.set_running(self.rows.any_busy())
 
-    def _tell(self, text: str, about: str | None = None, *, failed: bool = False) -> None:
+    def tell(self, text: str, about: str | None = None, *, failed: bool = False) -> None:
         """The status bar says it for a moment; the notifications keep it (and a failure, for its connection)."""
         self.window.show_message(text)
         self.events.add(text, connection=about, failed=failed)
@@ -224,7 +224,7 @@ class Controller(QObject):
         self.window.select(connection.name)
         connected_as = f"Connected {connection.name} as {connection.account or 'an unnamed account'}."
         # What could not be verified stays in the details pane too (the row's status detail).
-        self._tell(f"{connected_as} {connection.status_detail}".strip(), connection.name)
+        self.tell(f"{connected_as} {connection.status_detail}".strip(), connection.name)
         return None
 
     async def _save_twin(self, connected: Connected, twin: Connection, parent: QWidget) -> bool:
@@ -251,7 +251,7 @@ class Controller(QObject):
         if path is None:
             return
         await asyncio.to_thread(write_settings_file, path, connection, self.window.catalog)
-        self._tell(f"Saved the settings of {connection.name} to {path}, without its secrets.")
+        self.tell(f"Saved the settings of {connection.name} to {path}, without its secrets.")
 
     async def reconnect(self, connection: Connection) -> None:
         values = await self.connections.reconnect_values(connection.name)
@@ -265,21 +265,21 @@ class Controller(QObject):
         text = await self.connections.token_as(connection.name, form)
         self.clipboard.copy(text)
         what = "the token" if form is TokenForm.TOKEN else form.description
-        self._tell(f"Copied {what} of {connection.name}; the clipboard clears in {in_words(CLEAR_AFTER_S)}.")
+        self.tell(f"Copied {what} of {connection.name}; the clipboard clears in {in_words(CLEAR_AFTER_S)}.")
 
     def _on_copy_requested(self, label: str, value: str) -> None:
         """A secret the details pane shows, copied from its own button: through the clipboard that clears itself."""
         shown = self.window.details.connection
         self.clipboard.copy(value)
         of = f" of {shown.name}" if shown is not None else ""
-        self._tell(f"Copied the {label[0].lower()}{label[1:]}{of}; the clipboard clears in {in_words(CLEAR_AFTER_S)}.")
+        self.tell(f"Copied the {label[0].lower()}{label[1:]}{of}; the clipboard clears in {in_words(CLEAR_AFTER_S)}.")
 
     async def refresh(self, connection: Connection) -> None:
         with self._busy(connection.name, REFRESHING):
             updated = await self.connections.refresh(connection.name)
             self.rows.upsert(updated)
         expires_in = countdown(updated.remaining(time.time()))
-        self._tell(f"Refreshed {updated.name}; the token expires in {expires_in}.", updated.name)
+        self.tell(f"Refreshed {updated.name}; the token expires in {expires_in}.", updated.name)
 
     async def check(self, connection: Connection) -> None:
         """Ask the vendor's who-am-I endpoint whom the token belongs to: its status, time and answer in the status
@@ -289,7 +289,7 @@ class Controller(QObject):
         account = result.identity
         was = "" if account == connection.account else f" (it was listed as {connection.account or 'unnamed'})"
         timed = f"HTTP {result.status} in {result.elapsed_ms} ms"
-        self._tell(
+        self.tell(
             f"Checked {connection.name}: {timed}; the vendor says the token belongs to {account}{was}.", connection.name
         )
         self.on_checked(connection.name, result)
@@ -315,9 +315,9 @@ class Controller(QObject):
             outcome = await self.connections.revoke(connection.name)
             self.rows.upsert(outcome.connection)
         if outcome.at_vendor:
-            self._tell(f"Revoked {connection.name} at the vendor.", connection.name)
+            self.tell(f"Revoked {connection.name} at the vendor.", connection.name)
         else:
-            self._tell(f"Forgot the token of {connection.name}; revoke it at the vendor too.", connection.name)
+            self.tell(f"Forgot the token of {connection.name}; revoke it at the vendor too.", connection.name)
             await self.prompts.inform("Revoke it at the vendor", f"{outcome.hint}.")
 
     async def remove(self, connection: Connection) -> None:
@@ -331,7 +331,7 @@ class Controller(QObject):
         await self.connections.remove(connection.name)
         self.rows.remove(connection.name)
         self.events.forget(connection.name)
-        self._tell(f"Removed {connection.name}.")
+        self.tell(f"Removed {connection.name}.")
 
     async def rename(self, connection: Connection) -> None:
         new = await self.prompts.new_name(connection.name)
@@ -341,7 +341,7 @@ class Controller(QObject):
         self.rows.upsert(renamed)
         self.window.select(renamed.name)
         self.events.renamed(connection.name, renamed.name)
-        self._tell(f"Renamed {connection.name} to {renamed.name}.", renamed.name)
+        self.tell(f"Renamed {connection.name} to {renamed.name}.", renamed.name)
 
     async def export(self, selected: list[Connection]) -> None:
         if not selected:
@@ -350,7 +350,7 @@ class Controller(QObject):
         if path is None:
             return
         outcome = await self.connections.export([c.name for c in selected], path)
-        self._tell(f"Wrote {len(outcome.variables)} variables to {outcome.path}.")
+        self.tell(f"Wrote {len(outcome.variables)} variables to {outcome.path}.")
 
     async def _export_path(self, suggested: str) -> Path | None:
         """The file to export to; one in a git work tree that git does not ignore is confirmed first, before a token
@@ -375,12 +375,14 @@ class Controller(QObject):
         selected = self.window.selected_connections()
         one = selected[0] if len(selected) == 1 else None
         failure = self.events.last_failure(one.name) if one else None
+        position = self.rows.position_of(one.name) if one else None
         self.window.details.show_connection(
             one,
             health(one, self.rows.now()) if one else None,
             endpoints_of(self.connections.catalog, one) if one else {},
             last_failure=(failure.at, failure.text) if failure else None,
             last_check=self.connections.last_checks.get(one.id) if one else None,
+            shared=self.rows.shared(position) if position is not None else None,
         )
 
     # -- the notifications

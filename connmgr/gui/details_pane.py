@@ -35,10 +35,12 @@ from connmgr.domain.template import ProviderTemplate, TemplateCatalog
 from connmgr.gui.clipboard import CLEAR_AFTER_S
 from connmgr.gui.resources import action_icon, icon_tint, vendor_icon
 from connmgr.gui.text_styles import heading, secondary
+from connmgr.listing import WORKSPACE_OFFLINE
 
 if TYPE_CHECKING:  # the first paint shows neither a check nor claims: their modules load with the first one
     from connmgr.domain.checks import CheckResult
     from connmgr.domain.claims import TokenClaims
+    from connmgr.domain.sharing import Shared
 
 # For endpoints no field of the template names (a field's own label comes first).
 ENDPOINT_LABELS = {
@@ -183,9 +185,11 @@ class DetailsPane(QWidget):
         *,
         last_failure: tuple[float, str] | None = None,
         last_check: CheckResult | None = None,
+        shared: Shared | None = None,
     ) -> None:
         """Show metadata only; secrets stay hidden until the person asks. `last_failure`: when and what;
-        `last_check`: the vendor's last who-am-I answer that this window saw."""
+        `last_check`: the vendor's last who-am-I answer that this window saw; `shared`: the workspace's mark of a
+        shared connection."""
         self._connection = connection
         self._ticking.clear()
         for form in (self.summary, self.endpoints, self.settings):
@@ -201,12 +205,15 @@ class DetailsPane(QWidget):
         template = self._catalog.templates.get(connection.template_id)
         self.heading.setText(connection.name)
         self.icon.setPixmap(vendor_icon(connection.template_id).pixmap(24, 24))
-        status = (health.label if health else connection.status.value) + (
+        offline = shared is not None and shared.offline
+        status = (WORKSPACE_OFFLINE if offline else health.label if health else connection.status.value) + (
             f" — {connection.status_detail}" if connection.status_detail else ""
         )
         self._row("Vendor", template.name if template else connection.template_id)
         self._row("Flow", connection.flow.label)
         self._row("Account", connection.account or "—")
+        if shared is not None:
+            self._row("Kept", shared.description)
         self._row("Status", status)
         if last_failure is not None:
             at, sentence = last_failure

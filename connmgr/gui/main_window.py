@@ -48,7 +48,8 @@ from connmgr.gui.details_pane import DetailsPane
 from connmgr.gui.empty_state import EmptyState
 from connmgr.gui.resources import app_icon
 from connmgr.gui.row_actions import RowActions
-from connmgr.listing import Column
+from connmgr.gui.workspace_actions import WorkspaceActions
+from connmgr.listing import Column, ConnectionRows
 
 MESSAGE_MS = 8000
 
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         self.catalog = catalog
         self._settings = settings
         self.actions_ = RowActions(self)
+        self.workspace_actions = WorkspaceActions(self)
 
         self.proxy = SearchProxy(self)
         self.proxy.setSourceModel(model)
@@ -287,6 +289,7 @@ class MainWindow(QMainWindow):
                     # Shortcuts act on the table's selection, wherever the focus is in the window.
                     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
                     self.addAction(action)  # and work with the menu bar hidden (a desktop's global menu)
+        self.workspace_actions.fill(bar.addMenu("&Workspace"))
         bar.addMenu("&Help").addAction("&About connmgr", self._on_about)
 
     def _on_rows_changed(self, *_: object) -> None:
@@ -311,7 +314,9 @@ class MainWindow(QMainWindow):
     def _on_selection_changed(self, *_: object) -> None:
         selected = self.selected_connections()
         self._one_selected = len(selected) == 1
-        self.actions_.update_for(selected, {c.name for c in selected if self.model.rows.is_busy(c.name)})
+        rows = self.model.rows
+        busy = {c.name for c in selected if rows.is_busy(c.name)}
+        self.actions_.update_for(selected, busy, {c.name for c in selected if _offline(rows, c)})
         self.selection_changed.emit()
 
     def _expires_text(self, index: QModelIndex | QPersistentModelIndex) -> str:
@@ -372,3 +377,10 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.closing.emit()
         super().closeEvent(event)
+
+
+def _offline(rows: ConnectionRows, connection: Connection) -> bool:
+    """Whether the connection is a shared one whose workspace is offline."""
+    position = rows.position_of_id(connection.id)
+    shared = rows.shared(position) if position is not None else None
+    return shared is not None and shared.offline

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from connmgr.domain.template import TemplateCatalog
@@ -114,11 +114,15 @@ class Prompts:
         dialog = ConnectDialog(self._catalog, vendor_icon, existing, self._parent, preset=preset, filled=filled)
         return ConnectSession(dialog)
 
-    async def confirm(self, title: str, text: str, action: str, *, parent: QWidget | None = None) -> bool:
-        """`parent`: the window the question is about, when not the main one (the Connect dialog)."""
+    async def confirm(
+        self, title: str, text: str, action: str, *, parent: QWidget | None = None, rich: bool = False
+    ) -> bool:
+        """`parent`: the window the question is about, when not the main one (the Connect dialog); `rich`: `text`
+        is HTML (whatever came from outside in it escaped by the caller)."""
         box = QMessageBox(
             QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent or self._parent
         )
+        box.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
         yes = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         await answer(box)
@@ -170,6 +174,17 @@ class Prompts:
             return None
         return dialog.textValue().strip()
 
+    async def choose(self, title: str, label: str, items: list[str]) -> str | None:
+        """One of `items` (None: the person cancelled)."""
+        dialog = QInputDialog(self._parent)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.setComboBoxItems(items)
+        dialog.setComboBoxEditable(False)
+        if await answer(dialog) != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.textValue()
+
     async def passphrase(self, *, new: bool) -> str | None:
         dialog = QInputDialog(self._parent)
         dialog.setWindowTitle("Passphrase")
@@ -182,3 +197,19 @@ class Prompts:
         if await answer(dialog) != QDialog.DialogCode.Accepted or not dialog.textValue():
             return None
         return dialog.textValue()
+
+
+def workspace_password(parent: QWidget) -> Callable[[str], Awaitable[str | None]]:
+    """How the window asks for a workspace's password, where neither libpq nor the keyring has it (None:
+    declined)."""
+
+    async def ask(shown: str) -> str | None:
+        dialog = QInputDialog(parent)
+        dialog.setWindowTitle("Workspace password")
+        dialog.setLabelText(f"Password for the workspace {shown}:")
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Password)
+        if await answer(dialog) != QDialog.DialogCode.Accepted or not dialog.textValue():
+            return None
+        return dialog.textValue()
+
+    return ask

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject
@@ -50,6 +51,11 @@ _SPECS = {
 }  # fmt: skip
 
 
+# What a shared connection cannot do while its workspace is offline (its settings, kept here, can still be saved).
+_NEED_THE_WORKSPACE = ("copy", "refresh", "check", "history", "revoke", "export", "reconnect", "remove", "rename")
+OFFLINE_TIP = "Not while the workspace is offline: this shared connection shows what was last known"
+
+
 class RowActions(QObject):
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -72,6 +78,7 @@ class RowActions(QObject):
             keys = shortcut.toString(QKeySequence.SequenceFormat.NativeText)
             action.setToolTip(f"{spec.text.removesuffix('…')} ({keys}): {spec.tip[0].lower()}{spec.tip[1:]}")
             self.by_name[name] = action
+        self._tips = {name: action.toolTip() for name, action in self.by_name.items()}
 
     def follow_palette(self, palette: QPalette) -> None:
         """Icons that read on `palette` (the desktop turned dark, or light again)."""
@@ -99,9 +106,11 @@ class RowActions(QObject):
             for n in ("refresh", "check", "history", "reconnect", "rename", "save_settings", "", "revoke", "remove")
         ]
 
-    def update_for(self, selected: list[Connection], busy: set[str]) -> None:
-        """Enable what makes sense for the selection: export takes many, the rest one idle connection."""
-        one = selected[0] if len(selected) == 1 else None
+    def update_for(self, selected: list[Connection], busy: set[str], offline: AbstractSet[str] = frozenset()) -> None:
+        """Enable what makes sense for the selection: export takes many, the rest one idle connection; none of them
+        on a shared connection while its workspace is offline (`offline`: such names), which their tooltips say."""
+        reachable = not any(c.name in offline for c in selected)
+        one = selected[0] if len(selected) == 1 and reachable else None
         idle = one is not None and one.name not in busy
         live = idle and one is not None and one.status is not Status.REVOKED
         self["copy"].setEnabled(live)
@@ -111,7 +120,12 @@ class RowActions(QObject):
         self["revoke"].setEnabled(live)
         self["reconnect"].setEnabled(idle)
         self["rename"].setEnabled(idle)
-        self["save_settings"].setEnabled(one is not None)
+        self["save_settings"].setEnabled(len(selected) == 1)  # from the metadata: the workspace is not asked
         self["history"].setEnabled(one is not None)
         self["remove"].setEnabled(idle)
-        self["export"].setEnabled(bool(selected) and all(c.status is not Status.REVOKED for c in selected))
+        self["export"].setEnabled(
+            bool(selected) and reachable and all(c.status is not Status.REVOKED for c in selected)
+        )
+        for name in _NEED_THE_WORKSPACE:
+            self[name].setToolTip(self._tips[name] if reachable else OFFLINE_TIP)
+        self.copy_as.menuAction().setToolTip("" if reachable else OFFLINE_TIP)

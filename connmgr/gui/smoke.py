@@ -47,12 +47,12 @@ def _keyring_backends() -> list[str]:
     return sorted(names)
 
 
-async def _check(store: ConnectionStore, window: MainWindow, url: str) -> None:
+async def _check(store: ConnectionStore, home: Path, window: MainWindow, url: str) -> None:
     from connmgr.gui.signin.window import SignInWindow  # loads QtWebEngine, as the first sign-in does
 
     _say(f"templates: {', '.join(t.id for t in load_catalog().catalog)}")
     _say(f"keyring backends: {', '.join(_keyring_backends())}")
-    async with app_behind(window, store) as assembled:
+    async with app_behind(window, store, home) as assembled:
         assembled.window.show()
         _say("main window shown")
         loaded = FirstSignal[str]()
@@ -89,7 +89,7 @@ def run(url: str, home: Path) -> int:
     try:
         with loop:
             window = build_window(store)
-            loop.run_until_complete(asyncio.wait_for(_check(store, window, url), TIMEOUT_S))
+            loop.run_until_complete(asyncio.wait_for(_check(store, home, window, url), TIMEOUT_S))
     except TimeoutError:
         _say(f"failed: not done after {in_words(TIMEOUT_S)}")
         return 1

@@ -14,10 +14,11 @@ from connmgr.listing.events import (
     RowEvent,
     What,
 )
-from connmgr.listing.rows import REFRESHING, Column, ConnectionRows
+from connmgr.listing.rows import REFRESHING, WORKSPACE_OFFLINE, Column, ConnectionRows
 
 __all__ = [
     "REFRESHING",
+    "WORKSPACE_OFFLINE",
     "Changed",
     "Column",
     "ConnectionRows",

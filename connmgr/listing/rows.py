@@ -11,7 +11,7 @@ import heapq
 import time
 from collections.abc import Callable, Iterable
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connmgr.domain.connection import Connection, Status
 from connmgr.domain.health import Health, expiry_text, health, next_change
@@ -30,7 +30,11 @@ from connmgr.listing.events import (
     What,
 )
 
+if TYPE_CHECKING:
+    from connmgr.domain.sharing import Shared
+
 REFRESHING = "Refreshing…"
+WORKSPACE_OFFLINE = "Workspace offline"
 _NEVER = float("inf")
 _HEALTH_ORDER = {h: i for i, h in enumerate(Health)}  # by status: in the order Health lists them, connected first
 
@@ -64,6 +68,7 @@ class ConnectionRows:
         # gone or was judged again since is stale, and skipped.
         self._due: list[tuple[float, str]] = []
         self._busy: dict[str, str] = {}  # names being refreshed, revoked or checked right now: what the Status says
+        self._shared: dict[str, Shared] = {}  # connection id -> its workspace's mark, for the shared ones
         self._sort_column: Column | None = None  # None: in the order given
         self._descending = False
         self._listeners: list[Callable[[RowEvent], None]] = []
@@ -91,6 +96,9 @@ class ConnectionRows:
         connection_id = self._id_by_name.get(name)
         return None if connection_id is None else self._position_by_id[connection_id]
 
+    def position_of_id(self, connection_id: str) -> int | None:
+        return self._position_by_id.get(connection_id)
+
     def now(self) -> float:
         """The list's clock: whatever shows times beside it reads the same one."""
         return self._now()
@@ -98,6 +106,13 @@ class ConnectionRows:
     def in_name_order(self) -> bool:
         """Whether the rows are shown by name, A to Z: the order the store lists them in."""
         return self._sort_column in (None, Column.NAME) and not self._descending
+
+    def shared(self, position: int) -> Shared | None:
+        """The workspace's mark of a shared row; None: the connection is this home's."""
+        return self._shared.get(self._rows[position].connection.id)
+
+    def any_shared(self) -> bool:
+        return bool(self._shared)
 
     def is_busy(self, name: str) -> bool:
         return name in self._busy
@@ -117,7 +132,10 @@ class ConnectionRows:
         """What a search looks in: the name, vendor, account and status, never the ticking countdown."""
         row = self._rows[position]
         connection = row.connection
-        return "\n".join((connection.name, self._vendor(connection), connection.account or "", row.health.label))
+        shared = self._shared.get(connection.id)
+        status = WORKSPACE_OFFLINE if shared is not None and shared.offline else row.health.label
+        words = (connection.name, self._vendor(connection), connection.account or "", status)
+        return "\n".join((*words, shared.description) if shared is not None else words)
 
     # -- changing
 
@@ -161,8 +179,22 @@ class ConnectionRows:
         self._emit(Removing(position))
         row = self._rows.pop(position)
         del self._id_by_name[name]
+        self._shared.pop(row.connection.id, None)
         self._index_positions()
         self._emit(Removed(position, row.connection))
+
+    def set_shared(self, connection_id: str, shared: Shared | None) -> None:
+        """Mark the connection as the workspace's (None: this home's), before or after it is listed."""
+        if shared is None:
+            changed = self._shared.pop(connection_id, None) is not None
+        else:
+            changed = self._shared.get(connection_id) != shared
+            self._shared[connection_id] = shared
+        position = self._position_by_id.get(connection_id)
+        if changed and position is not None:
+            self._emit(Changed(position, position, What.CONNECTION))
+            if self._sort_column is Column.STATUS:
+                self._resort()
 
     def set_busy(self, name: str, busy: bool, *, label: str = REFRESHING) -> None:
         """Show `label` as the connection's status while `busy` (it may be busy before it is listed)."""
@@ -252,8 +284,12 @@ class ConnectionRows:
         if column == Column.ACCOUNT:
             return connection.account or "—"
         if column == Column.STATUS:
-            return self._busy.get(connection.name) or row.health.label
+            return self._busy.get(connection.name) or self._status(row)
         return expiry_text(connection, self._now())
+
+    def _status(self, row: _Row) -> str:
+        shared = self._shared.get(row.connection.id)
+        return WORKSPACE_OFFLINE if shared is not None and shared.offline else row.health.label
 
     def _vendor(self, connection: Connection) -> str:
         template = self._catalog.templates.get(connection.template_id)

@@ -93,6 +93,10 @@ class WorkspaceMembers:
         await self._directory.request(member, self.device.public_key)
         return await self._directory.info()
 
+    async def info(self) -> WorkspaceInfo:
+        """The workspace's id, name and key generation, as its database says (a name to show, not to trust)."""
+        return await self._directory.info()
+
     async def own_record(self) -> MemberRecord | None:
         _, record, _ = await self._directory.wrapped_key(self.device.public_key)
         return record

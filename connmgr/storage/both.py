@@ -13,8 +13,9 @@ connection by its name wherever it is kept.
   workspace is not asked again for `OFFLINE_RETRY_S`, so a private command does not wait for it call after call.
 - Each side keeps its own audit log, chained on its own: the log of all is this home's followed by the
   workspace's, two chains (`first_broken_link` checks each alone).
-- Listeners hear both sides' changes; a lock is the holding side's (a file lock here, an advisory lock in the
-  workspace's database).
+- Listeners hear both sides' changes (`side_of` then says which side a changed connection is on); a connection
+  moved from one side to the other (saved on the other first) is heard as changed, not removed. A lock is the
+  holding side's (a file lock here, an advisory lock in the workspace's database).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from connmgr.domain.connection import Connection, Secrets
 from connmgr.domain.errors import ConnmgrError
+from connmgr.storage.audit import AuditAction
 from connmgr.storage.errors import (
     ConnectionDamaged,
     ConnectionNotFound,
@@ -36,7 +38,7 @@ from connmgr.storage.errors import (
 )
 
 if TYPE_CHECKING:
-    from connmgr.storage.audit import AuditAction, AuditEntry
+    from connmgr.storage.audit import AuditEntry
     from connmgr.storage.interface import Change, ConnectionStore, HeldConnection, Subscription
 
 T = TypeVar("T")
@@ -84,6 +86,14 @@ class HomeAndWorkspace:
         self._note(Side.WORKSPACE, shared)
         return sorted([*home, *shared], key=_by_name)
 
+    async def workspace_listing(self) -> list[Connection]:
+        """The workspace's connections, asked now even if it failed lately (for a caller that waits between tries
+        itself); `WorkspaceUnavailable` if it cannot be used."""
+        self._offline = None
+        listed = await self._from_workspace(lambda store: store.list_connections())
+        self._note(Side.WORKSPACE, listed)
+        return listed
+
     async def get(self, name: str) -> Connection:
         side = await self._side_named(name)
         return self._noted(side, await self._stores[side].get(name))
@@ -127,6 +137,18 @@ class HomeAndWorkspace:
         side = await self._side_named(name)
         return await self._stores[side].remove(name, audit=audit)
 
+    async def move(self, name: str, to: Side) -> Connection:
+        """The connection named `name` moved to side `to` in one step (shared into the workspace, or back into this
+        home), under its lock on the side it leaves, so that no refresh spends its refresh token meanwhile: saved on
+        `to` first, and removed from the other side only once that committed."""
+        leaving = Side.HOME if to is Side.WORKSPACE else Side.WORKSPACE
+        connection = await self._ask(leaving, lambda store: store.get(name), name)
+        async with self._stores[leaving].locked(connection) as held:
+            await self._stores[to].save(held.connection, held.secrets, audit=AuditAction.CONNECT)
+            self._sides[connection.id] = to
+            await self._stores[leaving].remove(name, audit=AuditAction.REMOVE)
+        return held.connection
+
     # -- the per-connection lock: the holding side's
 
     def locked(self, connection: Connection) -> AbstractAsyncContextManager[HeldConnection]:
@@ -148,7 +170,21 @@ class HomeAndWorkspace:
     # -- change notifications: both sides'
 
     def subscribe(self, listener: Callable[[Change], None]) -> Subscription:
-        return _Subscriptions([store.subscribe(listener) for store in self._stores.values()])
+        def heard_on(side: Side) -> Callable[[Change], None]:
+            def heard(change: Change) -> None:
+                if change.after is not None:  # before the listener asks `side_of`
+                    self._sides[change.after.id] = side
+                elif change.before is not None and self._sides.get(change.before.id, side) is not side:
+                    return  # moved to the other side (shared, or unshared), which was heard first: not gone
+                listener(change)
+
+            return heard
+
+        return _Subscriptions([store.subscribe(heard_on(side)) for side, store in self._stores.items()])
+
+    def side_of(self, connection_id: str) -> Side | None:
+        """The side the connection was last seen on (listed, read, saved, or heard of); None: never seen."""
+        return self._sides.get(connection_id)
 
     # -- the audit log: each side's own
 
@@ -165,6 +201,14 @@ class HomeAndWorkspace:
             return await self._stores[side].audit_log(connection_id)
         home = await self._stores[Side.HOME].audit_log(connection_id)
         return home + await self._from_workspace(lambda store: store.audit_log(connection_id), name=None)
+
+    async def audit_chains(self) -> list[list[AuditEntry]]:
+        """Each side's whole log, a chain of its own: this home's, then the workspace's (while it can be read)."""
+        home = await self._stores[Side.HOME].audit_log()
+        try:
+            return [home, await self._from_workspace(lambda store: store.audit_log())]
+        except WorkspaceUnavailable:
+            return [home]
 
     # -- finding the side
 

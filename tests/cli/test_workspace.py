@@ -81,18 +81,18 @@ def test_without_a_terminal_the_fingerprint_must_be_given(team):
 
 async def _open_as(home):
     """What the CLI's shared store opens on `home`'s device: the workspace id and key."""
-    from connmgr.cli.workspace import members_of, trust_of
+    from connmgr.team import members_of, trust_of
 
     settings = load_settings(home)
-    async with members_of(settings.address, KeyringDeviceKey(home).load_or_create()) as members:
+    async with members_of(settings.address, KeyringDeviceKey(home).load_or_create(), None) as members:
         return await members.workspace_key(trust_of(settings))
 
 
 async def _save_shared(home, names):
     """Shared connections saved as alice's window would: sealed under the workspace key on her device."""
-    from connmgr.cli.workspace import shared_store
+    from connmgr.team import shared_store
 
-    async with shared_store(home, load_settings(home)) as store:
+    async with shared_store(home, load_settings(home), None) as store:
         for name in names:
             await store.save(connection(name), secrets(name))
 
@@ -167,10 +167,10 @@ def test_audit_shows_and_verifies_the_workspace_log_beside_the_local_one(team, p
 
 
 async def _record_copy(home):
-    from connmgr.cli.workspace import shared_store
     from connmgr.storage.audit import AuditAction
+    from connmgr.team import shared_store
 
-    async with shared_store(home, load_settings(home)) as store:
+    async with shared_store(home, load_settings(home), None) as store:
         await store.record(AuditAction.COPY, [await store.get("Acme")])
 
 
@@ -204,9 +204,9 @@ async def _save_private(home, name):
 
 
 async def _read_shared(home, name):
-    from connmgr.cli.workspace import shared_store
+    from connmgr.team import shared_store
 
-    async with shared_store(home, load_settings(home)) as store:
+    async with shared_store(home, load_settings(home), None) as store:
         return await store.read(name)
 
 

@@ -7,9 +7,11 @@ do in the app under `loop.run_until_complete`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import qasync
@@ -22,11 +24,13 @@ from connmgr.gui.startup.assembly import App, build_app
 from connmgr.listing import Column
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import LocalStore
+from connmgr.team import team_of
 from tests.gui.connect_driver import Driver
 from tests.gui.webdriver import PageDriver
 from tests.storage.fakes import FixedDataKey
 
 TIMEOUT_MS = 15000
+T = TypeVar("T")
 
 
 class Desktop:
@@ -148,24 +152,45 @@ def qasync_loop(qapp) -> Iterator[qasync.QEventLoop]:
 
 @pytest.fixture
 def desktop(qtbot, qasync_loop, tmp_path) -> Iterator[Desktop]:
-    asyncio.events._set_running_loop(qasync_loop)
-    asyncio.set_event_loop(qasync_loop)
     home = tmp_path / "home"
     home.mkdir()
-    store = LocalStore(home, FixedDataKey(home))
+    with desktop_over(qtbot, qasync_loop, lambda: LocalStore(home, FixedDataKey(home))) as opened:
+        yield opened
+
+
+def on_the_loop(qtbot, work: Awaitable[T]) -> T:
+    """`work`'s result, awaited on the window's loop while Qt spins (as a window test's loop runs)."""
+    future = asyncio.ensure_future(work)
+    qtbot.waitUntil(future.done, timeout=TIMEOUT_MS)
+    return future.result()
+
+
+@contextmanager
+def desktop_over(qtbot, qasync_loop, open_store: Callable[[], LocalStore], *, team: bool = False) -> Iterator[Desktop]:
+    """The window app over the store `open_store` opens (closed after), shown; with `team`, joined to the workspace
+    its home belongs to, as a person's start-up does."""
+    asyncio.events._set_running_loop(qasync_loop)
+    asyncio.set_event_loop(qasync_loop)
+    store = open_store()
     client = OAuthClient()
-    assembled = build_app(store, client)
+    joining = team_of(store.home, store, None) if team else None
+    joined = on_the_loop(qtbot, joining.__aenter__()) if joining is not None else None
+    assembled = build_app(store, client, joined)
     # Not qtbot.addWidget: pytest-qt deletes those before fixture teardown, which still needs the window.
     assembled.window.show()
     assembled.window.activateWindow()  # shortcuts reach only the active window
     qtbot.waitUntil(assembled.window.isActiveWindow, timeout=TIMEOUT_MS)
+    if assembled.shared_rows is not None:
+        assembled.shared_rows.start()  # as serving the app does
     try:
         yield Desktop(qtbot, assembled)
     finally:
-        for task in list(assembled.controller.tasks):
+        for task in [*assembled.controller.tasks, *(assembled.shared_rows.tasks if assembled.shared_rows else ())]:
             task.cancel()
         closing = asyncio.ensure_future(client.aclose())
         qtbot.waitUntil(closing.done, timeout=TIMEOUT_MS)
+        if joining is not None:
+            on_the_loop(qtbot, joining.__aexit__(None, None, None))
         assembled.window.close()
         assembled.window.deleteLater()
         store.close()

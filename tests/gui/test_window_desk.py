@@ -27,7 +27,7 @@ def menu(window, title: str) -> dict[str, QKeySequence]:
 def test_the_menus_and_keys_a_desktop_user_expects(qtbot, tmp_path):
     window = window_over(qtbot, tmp_path, model_with(Clock()))
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert titles == ["File", "Edit", "Connection", "View", "Help"]
+    assert titles == ["File", "Edit", "Connection", "View", "Workspace", "Help"]
     file = menu(window, "File")
     assert list(file) == ["Connect…", "Connect from file…", "Export…", "Quit"]
     assert file["Quit"] == QKeySequence("Ctrl+Q")

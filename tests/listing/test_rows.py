@@ -7,6 +7,7 @@ import pytest
 
 from connmgr.domain.connection import Status
 from connmgr.domain.health import Health
+from connmgr.domain.sharing import Shared
 from connmgr.listing import (
     Changed,
     Column,
@@ -226,3 +227,23 @@ def test_a_reset_lists_the_connections_instead_in_the_order_asked_for(clock):
     assert events == [Resetting(), Reset()]
     assert names(rows) == ["c", "b", "a"] and rows.position_of("old") is None and rows.position_of("a") == 2
     assert rows.health(0) is Health.EXPIRED
+
+
+def test_a_shared_row_carries_its_workspace_mark_and_says_when_the_workspace_is_offline(clock):
+    rows, events = listed(clock, conn("a"), conn("b"))
+    rows.set_shared("x", Shared("Support", "alice"))  # not listed yet: marked once it is
+    assert events == []
+    rows.upsert(conn("x"))
+    assert rows.shared(2) == Shared("Support", "alice") and rows.shared(0) is None
+    assert rows.searched_text(2) == "x\nDocbyte Vault\n\nConnected\nShared in workspace Support, connected by alice"
+    events.clear()
+    rows.set_shared("b", Shared("Support", None, offline=True))
+    rows.set_shared("b", Shared("Support", None, offline=True))  # the same mark again: nothing to announce
+    assert events == [Changed(1, 1, What.CONNECTION)]
+    assert rows.text(1, Column.STATUS) == "Workspace offline"
+    assert rows.shared(1).description == "Shared in workspace Support (offline: as last known)"
+    rows.set_shared("b", None)  # unshared: this home's again
+    assert rows.shared(1) is None and rows.text(1, Column.STATUS) == "Connected"
+    rows.remove("x")
+    rows.upsert(conn("x"))  # the same id back, from this home: no stale mark
+    assert rows.shared(rows.position_of("x")) is None

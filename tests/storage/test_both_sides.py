@@ -4,6 +4,7 @@ audit logs, a workspace that cannot be reached)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,7 @@ from connmgr.storage import LocalStore
 from connmgr.storage.audit import AuditAction, first_broken_link
 from connmgr.storage.both import HomeAndWorkspace, Side
 from connmgr.storage.errors import NameOnBothSides, NameTaken, WorkspaceUnavailable
+from connmgr.storage.interface import Change
 from connmgr.storage.workspace import WorkspaceStore
 from tests.storage.fakes import FixedDataKey
 from tests.storage.samples import connection, secrets
@@ -131,3 +133,29 @@ async def test_while_the_workspace_is_offline_this_homes_connections_work(
         async with both.locked(connection("Team")):
             pass
     assert {c.name: c.issued_at for c in await local.list_connections()} == {"New": 1_700_000_000.5, "Private": 2.0}
+
+
+async def test_a_listener_hears_each_change_with_its_side_and_a_move_as_a_change(
+    local: LocalStore, shared: WorkspaceStore
+) -> None:
+    both = joined(local, shared)
+    await both.save(connection("Acme"), secrets("Acme"), audit=AuditAction.CONNECT)
+    heard: asyncio.Queue[Change] = asyncio.Queue()
+    both.subscribe(heard.put_nowait)
+    await shared.list_connections()  # the workspace's watch started
+
+    # Shared as `connmgr share` does: saved in the workspace first, then removed from this home.
+    await shared.save(connection("Acme"), secrets("Acme"), audit=AuditAction.CONNECT)
+    moved = await asyncio.wait_for(heard.get(), 10)
+    assert (moved.before, moved.after) == (None, connection("Acme"))
+    assert both.side_of("id-Acme") is Side.WORKSPACE
+    await local.remove("Acme", audit=AuditAction.REMOVE)
+    await both.save(connection("Zeta"), secrets("Zeta"))  # a change after it: the removal was heard, or never is
+    after = await asyncio.wait_for(heard.get(), 10)
+    assert (after.before, after.after) == (None, connection("Zeta")) and both.side_of("id-Zeta") is Side.HOME
+    await shared.remove("Acme")  # gone from the side that holds it: removed
+    gone = await asyncio.wait_for(heard.get(), 10)
+    assert (gone.before, gone.after) == (connection("Acme"), None)
+    chains = await both.audit_chains()
+    assert [[e.action for e in chain] for chain in chains] == [["connect", "remove"], ["connect"]]
+    assert all(first_broken_link(chain) is None for chain in chains)

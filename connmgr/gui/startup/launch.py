@@ -50,5 +50,5 @@ def run(home: Path, notices: Sequence[str] = (), *, verbose: bool = False) -> in
 async def _serve(window: MainWindow, store: LocalStore) -> None:
     from connmgr.gui.startup.assembly import app_behind
 
-    async with app_behind(window, store) as app:
+    async with app_behind(window, store, store.home) as app:
         await app.serve()

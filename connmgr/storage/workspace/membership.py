@@ -22,7 +22,7 @@ from connmgr.storage.workspace import auditlog, lock
 from connmgr.storage.workspace.address import WorkspaceAddress
 from connmgr.storage.workspace.connections import ServerConnections
 from connmgr.storage.workspace.errors import WORKSPACE
-from connmgr.storage.workspace.notifications import NOTIFY
+from connmgr.storage.workspace.notifications import NOTIFY, ROTATED
 from connmgr.storage.workspace.password import Credentials, Prompt
 from connmgr.storage.workspace.schema import migrate
 
@@ -231,6 +231,7 @@ class Membership:
                 await db.execute("UPDATE workspace SET generation = %s", (rotation.key.generation,))
                 for connection_id in ids:
                     await db.execute(NOTIFY, (connection_id,))
+                await db.execute(NOTIFY, (ROTATED,))
                 await self._record(  # last: every connection's lock is held already, as a refresh takes it first
                     db, AuditAction.REMOVE_MEMBER,
                     f"{_device(name, bytes(rows[0]['public_key']))} removed by admin device {fingerprint(admin)};"

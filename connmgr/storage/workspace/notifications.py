@@ -1,6 +1,7 @@
 """Changes made elsewhere, heard through LISTEN/NOTIFY: every write notifies `CHANNEL` with the connection's id
 in its transaction (delivered when it commits, not at all if it rolls back). One connection per store object
-listens; a notification from another server process than this store object's own asks the store to look again.
+listens; a notification from another server process than this store object's own asks the store to look again,
+and one saying the workspace's key was rotated (`ROTATED`) has it open the new key.
 A lost connection is opened again with backoff, and the store looks again once it is (it may have missed some).
 """
 
@@ -20,6 +21,7 @@ log = logging.getLogger("connmgr.storage")
 
 CHANNEL = "connmgr_changes"
 NOTIFY = f"SELECT pg_notify('{CHANNEL}', %s)"
+ROTATED = "key rotated"  # the payload, instead of a connection's id, when a member's removal rotated the key
 BACKOFF_S = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 
 
@@ -32,10 +34,14 @@ class ChangeListener:
         connect: Callable[[], Awaitable[Db]],
         look_again: Callable[[], Awaitable[None]],
         own_pids: Set[int],
+        reachable: Callable[[bool], None] = lambda _: None,
+        rotated: Callable[[], None] = lambda: None,
     ) -> None:
         self._connect = connect
         self._look_again = look_again
         self._own_pids = own_pids
+        self._reachable = reachable  # told False when the listening connection is lost, True once it is back
+        self._rotated = rotated  # told of a rotation of the workspace's key, whoever made it
         self._wanted = asyncio.Event()
         self._connection: Db | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -46,10 +52,16 @@ class ChangeListener:
         self._tasks = [asyncio.create_task(self._hear()), asyncio.create_task(self._answer())]
 
     def close(self) -> None:
+        connection, self._connection = self._connection, None
         for task in self._tasks:
             task.cancel()
-        if self._connection is not None:
-            self._connection.pgconn.finish()  # no round trip: closing happens off the loop's schedule too
+        if connection is None:
+            return
+        hearing = self._tasks[0] if self._tasks else None
+        if hearing is None or hearing.done():
+            connection.pgconn.finish()  # no round trip: closing happens off the loop's schedule too
+        else:  # once its wait for a notification has given the socket back to the loop, not under it
+            hearing.add_done_callback(lambda _: connection.pgconn.finish())
 
     async def _listening(self) -> Db:
         connection = await self._connect()
@@ -66,11 +78,16 @@ class ChangeListener:
                     self._connection = await self._listening()
                     failures = 0
                     self._wanted.set()  # what was committed while nobody listened
+                    self._reachable(True)
                 async for notification in self._connection.notifies():
-                    if notification.pid not in self._own_pids:
+                    if notification.payload == ROTATED:
+                        self._rotated()
+                    elif notification.pid not in self._own_pids:
                         self._wanted.set()
             except (psycopg.Error, ConnmgrError) as error:
                 wait = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
+                if not failures:
+                    self._reachable(False)
                 failures += 1
                 log.warning(
                     "not hearing the workspace's changes (%s); trying again in %s s", type(error).__name__, wait

@@ -17,6 +17,12 @@ class Sealing(Protocol):
     async def codec(self) -> SecretCodec:
         """The codec, its key fetched first if need be (off the event loop: a keyring may prompt)."""
 
+    def stale(self, envelope: bytes) -> bool:
+        """Whether `envelope` was sealed under a newer key than the codec's."""
+
+    def forget(self) -> None:
+        """The key changed: fetched again when next needed."""
+
 
 class DataKeySealing:
     """Sealed under a data key from `keys` (made on first use if it has none)."""
@@ -31,6 +37,12 @@ class DataKeySealing:
             self._codec = DataKeyCodec(key)
         return self._codec
 
+    def stale(self, envelope: bytes) -> bool:
+        return False  # one data key, never rotated
+
+    def forget(self) -> None:
+        self._codec = None
+
 
 class CodecSealing:
     """A codec already at hand."""
@@ -41,10 +53,16 @@ class CodecSealing:
     async def codec(self) -> SecretCodec:
         return self._codec
 
+    def stale(self, envelope: bytes) -> bool:
+        return False
+
+    def forget(self) -> None:
+        pass  # nothing to fetch again
+
 
 class WorkspaceKeySealing:
     """Sealed under the workspace key, unwrapped on this device by `open_key` (the workspace's id and the key in
-    use) when first needed."""
+    use) when first needed, and again after a rotation."""
 
     def __init__(self, open_key: Callable[[], Awaitable[tuple[str, WorkspaceKey]]]) -> None:
         self._open_key = open_key
@@ -57,3 +75,17 @@ class WorkspaceKeySealing:
             workspace_id, key = await self._open_key()
             self._codec = WorkspaceCodec(workspace_id, key)
         return self._codec
+
+    def stale(self, envelope: bytes) -> bool:
+        from connmgr.storage.envelope import EnvelopeUnreadable
+        from connmgr.storage.members.codec import WorkspaceCodec, generation_of
+
+        if not isinstance(self._codec, WorkspaceCodec):
+            return False
+        try:
+            return generation_of(envelope) > self._codec.generation
+        except EnvelopeUnreadable:
+            return False  # said as unreadable when opened
+
+    def forget(self) -> None:
+        self._codec = None

@@ -100,6 +100,7 @@ class WorkspaceStore:
         self._told = 0  # this object's own commits told so far: a listing from before one is not told after it
         self._uncommitted: dict[str, Connection] = {}  # what a held lock saved, until its transaction ends
         self._writes: set[asyncio.Task[Any]] = set()
+        self._reachable: list[Callable[[bool], None]] = []
 
     @property
     def where(self) -> str:
@@ -135,15 +136,15 @@ class WorkspaceStore:
         return connection_from_columns(rows[0])
 
     async def read(self, name: str) -> tuple[Connection, Secrets]:
-        codec = await self._ready()
+        await self._ready()
         async with self._server.connection() as db:
             rows = await _rows(db, _READ, (name,))
         if not rows:
             raise ConnectionNotFound(name)
-        return _opened(codec, rows[0])
+        return _opened(await self._opening(rows), rows[0])
 
     async def read_many(self, names: Sequence[str]) -> dict[str, tuple[Connection, Secrets]]:
-        codec = await self._ready()
+        await self._ready()
         wanted = list(dict.fromkeys(names))
         async with self._server.connection() as db:
             rows = await _rows(db, f"{_SELECT_WITH_SECRETS} WHERE name = ANY(%s)", (wanted,))
@@ -151,6 +152,7 @@ class WorkspaceStore:
         for name in wanted:
             if name not in by_name:
                 raise ConnectionNotFound(name)
+        codec = await self._opening(rows)
 
         def opened() -> dict[str, tuple[Connection, Secrets]]:
             return {name: _opened(codec, by_name[name]) for name in wanted}
@@ -260,6 +262,7 @@ class WorkspaceStore:
                 rows = await _rows(db, _READ, (connection.name,))
                 if not rows or rows[0]["id"] != connection.id:
                     raise ConnectionNotFound(connection.name)
+                codec = await self._opening(rows)
                 held = WorkspaceHeld(self, db, codec, *_opened(codec, rows[0]))
                 yield held
                 await self._append_all(db, held.audits)  # committed with the saves, before the lock is let go
@@ -281,6 +284,17 @@ class WorkspaceStore:
                 self._starting = asyncio.get_running_loop().create_task(self._start_watch())
         return _Subscription(self, listener)
 
+    def on_reachable(self, listener: Callable[[bool], None]) -> None:
+        """Have `listener` told, once the changes are heard (`subscribe`), when the connection they are heard on is
+        lost (False: the server went away, or the network) and when it is back (True)."""
+        self._reachable.append(listener)
+
+    def _tell_reachable(self, reachable: bool) -> None:
+        if reachable:
+            self._sealing.forget()  # the key may have been rotated while nobody listened
+        for listener in self._reachable:
+            listener(reachable)
+
     def _unsubscribe(self, listener: Callable[[Change], None]) -> None:
         if self._watch is not None:
             self._watch.discard(listener)
@@ -290,7 +304,10 @@ class WorkspaceStore:
     async def _start_watch(self) -> None:
         """Listening first, then the baseline: nothing committed in between is missed."""
         await self._migrate()
-        listener = ChangeListener(self._server.credentials.connect, self._look_again, self._server.pids)
+        listener = ChangeListener(
+            self._server.credentials.connect, self._look_again, self._server.pids, self._tell_reachable,
+            self._on_rotated,
+        )  # fmt: skip
         await listener.start()
         try:
             watch = Watch(asyncio.get_running_loop(), await self._listing())
@@ -368,6 +385,19 @@ class WorkspaceStore:
                 starting = self._starting = asyncio.get_running_loop().create_task(self._start_watch())
             await asyncio.shield(starting)
         return await self._sealing.codec()
+
+    async def _opening(self, rows: Sequence[dict[str, Any]]) -> SecretCodec:
+        """The codec that opens `rows`: the key is opened again first if one of them was sealed under a newer key
+        than the codec's (it was rotated, and this object has not heard yet)."""
+        codec = await self._sealing.codec()
+        if any(self._sealing.stale(bytes(row["secrets"])) for row in rows):
+            self._sealing.forget()
+            codec = await self._sealing.codec()
+        return codec
+
+    def _on_rotated(self) -> None:
+        """The workspace's key was rotated: the next seal or open uses the new one."""
+        self._sealing.forget()
 
     async def _migrate(self) -> None:
         if self._migrating is None:
