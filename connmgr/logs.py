@@ -64,18 +64,26 @@ def redact(*values: str | None) -> None:
 
 
 def _mask_known(text: str) -> str:
-    """`text` with every registered secret masked, the leftmost first: one look-up per position."""
-    pieces: list[str] = []
-    start, at, last = 0, 0, len(text) - _MIN_SECRET
-    while at <= last:
+    """`text` with every registered secret masked wherever it starts: one look-up per position. Secrets that overlap
+    (one's tail another's head) are masked as one, so that no part of either shows."""
+    spans: list[list[int]] = []  # [start, end) of what to mask, in order, none touching
+    for at in range(len(text) - _MIN_SECRET + 1):
         for secret in _by_prefix.get(text[at : at + _MIN_SECRET], ()):
-            if text.startswith(secret, at):
-                pieces += (text[start:at], MASK)
-                at = start = at + len(secret)
+            if text.startswith(secret, at):  # the longest starting here
+                end = at + len(secret)
+                if spans and at <= spans[-1][1]:
+                    spans[-1][1] = max(spans[-1][1], end)
+                else:
+                    spans.append([at, end])
                 break
-        else:
-            at += 1
-    return "".join((*pieces, text[start:])) if pieces else text
+    if not spans:
+        return text
+    pieces: list[str] = []
+    kept = 0
+    for start, end in spans:
+        pieces += (text[kept:start], MASK)
+        kept = end
+    return "".join((*pieces, text[kept:]))
 
 
 @cache

@@ -123,3 +123,23 @@ def test_secrets_registered_one_by_one_cost_memory_in_proportion_to_themselves()
     finally:
         tracemalloc.stop()
     assert grown < 4 * sum(map(len, tokens)), f"{grown} bytes kept for {sum(map(len, tokens))} bytes of secrets"
+
+
+@pytest.mark.parametrize("order", ["earlier first", "later first"])
+def test_secrets_that_overlap_are_masked_over_both_so_neither_shows_a_part(order):
+    """A secret starting inside another (one's tail is the other's head) is masked to its end, not shown from where
+    the first one ended."""
+    earlier = _random()
+    later = earlier[-8:] + secrets.token_urlsafe(16)
+    redact(*([earlier, later] if order == "earlier first" else [later, earlier]))
+    line = scrub(f"got {earlier}{later[8:]} and {later}, {earlier}")
+    assert line == f"got {MASK} and {MASK}, {MASK}"
+    assert later[8:] not in line
+
+
+def test_a_short_secret_before_a_longer_one_it_overlaps_hides_neither_part():
+    longer = _random() + secrets.token_urlsafe(24)
+    shorter = secrets.token_urlsafe(6) + longer[:7]
+    redact(shorter, longer)
+    line = scrub(f"[{shorter[:-7]}{longer}]")
+    assert line == f"[{MASK}]"
