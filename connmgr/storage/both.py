@@ -185,7 +185,14 @@ class HomeAndWorkspace:
         return Side.HOME if at_home else Side.WORKSPACE
 
     async def _sides_named(self, names: Sequence[str]) -> dict[str, Side]:
-        """Each name's side, from one listing of each side; the first name missing is `ConnectionNotFound`."""
+        """Each name's side; the first name missing is `ConnectionNotFound`."""
+        try:
+            return await self._sides_listed(names)
+        except ConnectionDamaged:  # a row that cannot be listed: each name asked alone, so only a damaged one fails
+            return {name: await self._side_named(name) for name in names}
+
+    async def _sides_listed(self, names: Sequence[str]) -> dict[str, Side]:
+        """Each name's side, from one listing of each side."""
         home = {c.name for c in await self._stores[Side.HOME].list_connections()}
         try:
             shared = {c.name for c in await self._from_workspace(lambda store: store.list_connections())}

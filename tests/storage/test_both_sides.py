@@ -13,7 +13,13 @@ import pytest
 from connmgr.storage import LocalStore
 from connmgr.storage.audit import AuditAction, first_broken_link
 from connmgr.storage.both import HomeAndWorkspace, Side
-from connmgr.storage.errors import NameOnBothSides, NameTaken, WorkspaceUnavailable
+from connmgr.storage.errors import (
+    ConnectionDamaged,
+    ConnectionNotFound,
+    NameOnBothSides,
+    NameTaken,
+    WorkspaceUnavailable,
+)
 from connmgr.storage.workspace import WorkspaceStore
 from tests.storage.fakes import FixedDataKey
 from tests.storage.samples import connection, secrets
@@ -131,3 +137,23 @@ async def test_while_the_workspace_is_offline_this_homes_connections_work(
         async with both.locked(connection("Team")):
             pass
     assert {c.name: c.issued_at for c in await local.list_connections()} == {"New": 1_700_000_000.5, "Private": 2.0}
+
+
+async def test_a_damaged_row_in_the_workspace_stops_no_private_command(
+    local: LocalStore, shared: WorkspaceStore, postgres: PostgresServer, workspace_database: str
+) -> None:
+    """A database administrator's edit harms the shared connection it edits, not the private ones beside it."""
+    await local.save(connection("Private"), secrets("Private"))
+    await local.save(connection("Mine"), secrets("Mine"))
+    await shared.save(connection("Team"), secrets("Team"))
+    postgres.psql("UPDATE connections SET field_values = 'edited' WHERE name = 'Team'", workspace_database)
+    both = joined(local, shared)
+
+    assert await both.read_many(["Private", "Mine"]) == {
+        "Private": (connection("Private"), secrets("Private")),
+        "Mine": (connection("Mine"), secrets("Mine")),
+    }
+    with pytest.raises(ConnectionDamaged):
+        await both.read_many(["Private", "Team"])
+    with pytest.raises(ConnectionNotFound):
+        await both.read_many(["Private", "Nowhere"])
