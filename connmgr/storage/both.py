@@ -2,8 +2,9 @@
 connection by its name wherever it is kept.
 
 - Each call goes to the side that holds the connection: found by name (both sides asked, so that a name on both
-  is said rather than one silently shadowing the other), or by id for a connection this object has seen. A new
-  connection is saved on the side `new_side` names (this home's, unless the person asked for a shared one).
+  is said rather than one silently shadowing the other), or by id and name for a connection this object has seen
+  (an id is unique on one side only). A new connection is saved on the side `new_side` names (this home's,
+  unless the person asked for a shared one).
 - A name is one connection's across both sides: a save or rename to a name the other side holds is `NameTaken`.
   (Two machines saving one name at the same moment on different sides cannot be stopped across two databases;
   the name is then refused as on both sides until one is renamed.)
@@ -66,7 +67,9 @@ class HomeAndWorkspace:
         self.where = where
         self._new_side = new_side
         self._clock = clock
-        self._sides: dict[str, Side] = {}  # connection id -> the side it was last found on
+        # (id, name) -> the side a connection was last found on. By id and name, as each side's rows are found: an
+        # id is unique on one side only (a workspace row may be given the id of a connection moved out of it).
+        self._sides: dict[tuple[str, str], Side] = {}
         self._offline: tuple[float, ConnmgrError] | None = None  # when the workspace last failed, and how
         self.unlisted: WorkspaceUnavailable | None = None  # why the last listing lacks the workspace's connections
 
@@ -111,7 +114,7 @@ class HomeAndWorkspace:
         side = await self._side_for_save(connection)
         await self._refuse_name_elsewhere(connection.name, side)
         await self._stores[side].save(connection, secrets, audit=audit)
-        self._sides[connection.id] = side
+        self._noted(side, connection)
 
     async def save_metadata(self, connection: Connection, *, audit: AuditAction | None = None) -> None:
         side = await self._side_holding(connection)
@@ -160,8 +163,9 @@ class HomeAndWorkspace:
             await self._stores[side].record(action, recorded, detail=detail)
 
     async def audit_log(self, connection_id: str | None = None) -> list[AuditEntry]:
-        side = self._sides.get(connection_id) if connection_id is not None else None
-        if side is not None:
+        sides = {side for (id_, _), side in self._sides.items() if id_ == connection_id}
+        if len(sides) == 1:
+            (side,) = sides
             return await self._stores[side].audit_log(connection_id)
         home = await self._stores[Side.HOME].audit_log(connection_id)
         return home + await self._from_workspace(lambda store: store.audit_log(connection_id), name=None)
@@ -228,14 +232,14 @@ class HomeAndWorkspace:
         return self._new_side(connection) if side is None else side
 
     async def _side_of_id(self, connection: Connection) -> Side | None:
-        known = self._sides.get(connection.id)
+        known = self._sides.get((connection.id, connection.name))
         if known is not None:
             return known
         for side in Side:  # by its name first (one row), then by listing
             try:
                 found = await self._ask(side, lambda store: store.get(connection.name), connection.name)
                 if found.id == connection.id:
-                    self._sides[connection.id] = side
+                    self._noted(side, found)
                     return side
             except ConnectionNotFound:
                 pass
@@ -281,10 +285,10 @@ class HomeAndWorkspace:
 
     def _note(self, side: Side, connections: Sequence[Connection]) -> None:
         for connection in connections:
-            self._sides[connection.id] = side
+            self._sides[connection.id, connection.name] = side
 
     def _noted(self, side: Side, connection: Connection) -> Connection:
-        self._sides[connection.id] = side
+        self._sides[connection.id, connection.name] = side
         return connection
 
 

@@ -157,3 +157,26 @@ async def test_a_damaged_row_in_the_workspace_stops_no_private_command(
         await both.read_many(["Private", "Team"])
     with pytest.raises(ConnectionNotFound):
         await both.read_many(["Private", "Nowhere"])
+
+
+async def test_a_workspace_row_given_a_private_connections_id_is_never_taken_for_it(
+    local: LocalStore, shared: WorkspaceStore
+) -> None:
+    """A connection moved out of the workspace keeps its id, which the workspace's audit log still holds: a row
+    given that id there draws neither the private connection's entries, nor its lock, nor its saves."""
+    await local.save(connection("Private"), secrets("Private"))
+    await shared.save(connection("Team", id="id-Private"), secrets("Team"))
+    team = connection("Team", id="id-Private")
+    both = joined(local, shared)
+    await both.list_connections()  # each seen on its side
+
+    await both.record(AuditAction.COPY, [connection("Private")], detail="exec")
+    async with both.locked(connection("Private")) as held:
+        assert await held.save(replace(held.connection, issued_at=2.0), secrets("refreshed"))
+    await both.record(AuditAction.COPY, [team], detail="exec")
+
+    assert [(e.action, e.connection_name) for e in await local.audit_log()] == [("copy", "Private")]
+    assert [(e.action, e.connection_name) for e in await shared.audit_log()] == [("copy", "Team")]
+    assert await local.read("Private") == (replace(connection("Private"), issued_at=2.0), secrets("refreshed"))
+    assert await shared.read("Team") == (team, secrets("Team"))
+    assert [e.connection_name for e in await both.audit_log("id-Private")] == ["Private", "Team"]
