@@ -65,17 +65,22 @@ def trust_of(settings: WorkspaceSettings) -> Trust:
 
 
 @asynccontextmanager
-async def members_of(address: WorkspaceAddress, device: DeviceKeyPair) -> AsyncIterator[WorkspaceMembers]:
-    directory = Membership(address, _password)
+async def members_of(
+    address: WorkspaceAddress, device: DeviceKeyPair, *, member: str
+) -> AsyncIterator[WorkspaceMembers]:
+    """The workspace's members, as `member` of it (whom its audit log names, as for the connections' entries)."""
+    directory = Membership(address, _password, actor=member)
     try:
         yield WorkspaceMembers(directory, device)
     finally:
         directory.close()
 
 
-def _run(address: WorkspaceAddress, device: DeviceKeyPair, work: Callable[[WorkspaceMembers], Awaitable[T]]) -> T:
+def _run(
+    address: WorkspaceAddress, device: DeviceKeyPair, work: Callable[[WorkspaceMembers], Awaitable[T]], *, member: str
+) -> T:
     async def main() -> T:
-        async with members_of(address, device) as members:
+        async with members_of(address, device, member=member) as members:
             return await work(members)
 
     return asyncio.run(main())
@@ -112,7 +117,7 @@ def cmd_create(args: argparse.Namespace, _: Desktop) -> int:
     _refuse_another(args.home, address)
     member = args.member or getpass.getuser()
     device = device_key(args.home)
-    info = _run(address, device, lambda members: members.create(args.name or address.shown, member))
+    info = _run(address, device, lambda members: members.create(args.name or address.shown, member), member=member)
     save_settings(args.home, WorkspaceSettings(address, member, info.id, (device.public_key,), info.generation))
     print(for_terminal(f"Created the workspace {info.name!r} at {address.shown}; this device is its admin, {member}."))
     print(f"This device's fingerprint: {device.fingerprint}")
@@ -164,7 +169,7 @@ def cmd_join(args: argparse.Namespace, _: Desktop) -> int:
         print(for_terminal(f"Joined the workspace {opened.name!r} as {args.member}."))
         return 0
 
-    return _run(address, device, join)
+    return _run(address, device, join, member=args.member)
 
 
 def cmd_approve(args: argparse.Namespace, _: Desktop) -> int:
@@ -179,7 +184,7 @@ def cmd_approve(args: argparse.Namespace, _: Desktop) -> int:
         )
         await members.approve(record, trust_of(settings))
 
-    _run(settings.address, device, approve)
+    _run(settings.address, device, approve, member=settings.member)
     print(for_terminal(f"Approved {args.member}."))
     print(for_terminal(f"This device's fingerprint, for {args.member} to compare: {device.fingerprint}"))
     return 0
@@ -188,7 +193,12 @@ def cmd_approve(args: argparse.Namespace, _: Desktop) -> int:
 def cmd_remove(args: argparse.Namespace, _: Desktop) -> int:
     settings = settings_of(args.home)
     device = device_key(args.home)
-    removal = _run(settings.address, device, lambda members: members.remove(args.member, trust_of(settings)))
+    removal = _run(
+        settings.address,
+        device,
+        lambda members: members.remove(args.member, trust_of(settings)),
+        member=settings.member,
+    )
     if settings.workspace_id is not None:
         _record_generation(args.home, settings, settings.workspace_id, removal.generation)
     print(for_terminal(f"Removed {removal.member}; every shared secret is sealed under a new key."))
@@ -225,7 +235,7 @@ def cmd_status(args: argparse.Namespace, _: Desktop) -> int:
     report = {
         "workspace": settings.address.shown,
         "this_device": {"member": settings.member, "fingerprint": device.fingerprint},
-        **_run(settings.address, device, status),
+        **_run(settings.address, device, status, member=settings.member),
     }
     if args.json:
         print_json(report)
@@ -246,7 +256,7 @@ def cmd_status(args: argparse.Namespace, _: Desktop) -> int:
 async def shared_store(home: Path, settings: WorkspaceSettings) -> AsyncIterator[WorkspaceStore]:
     """The workspace's connections, sealed under the workspace key this device opens on first use."""
     device = await asyncio.to_thread(device_key, home)
-    async with members_of(settings.address, device) as members:
+    async with members_of(settings.address, device, member=settings.member) as members:
 
         async def open_key() -> tuple[str, WorkspaceKey]:
             info, key = await members.workspace_key(trust_of(settings))
