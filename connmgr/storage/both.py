@@ -7,7 +7,8 @@ connection by its name wherever it is kept.
   unless the person asked for a shared one).
 - A name is one connection's across both sides: a save or rename to a name the other side holds is `NameTaken`.
   (Two machines saving one name at the same moment on different sides cannot be stopped across two databases;
-  the name is then refused as on both sides until one is renamed.)
+  nor can a move between them that stopped half-way; the name is then refused as on both sides, except by a
+  rename, which renames this home's.)
 - When the workspace cannot be used (offline, or this device not approved yet or removed), this home's
   connections work as ever, a listing holds them alone (`unlisted` says why), and a name found in neither is
   said to be perhaps in the workspace, which cannot be used (`WorkspaceUnavailable`). Once it failed, the
@@ -122,7 +123,10 @@ class HomeAndWorkspace:
         await self._stores[side].save_metadata(connection, audit=audit)
 
     async def rename(self, old: str, new: str, *, updated_at: float, audit: AuditAction | None = None) -> Connection:
-        side = await self._side_named(old)
+        try:
+            side = await self._side_named(old)
+        except NameOnBothSides:
+            side = Side.HOME  # the way out `NameOnBothSides` says: this home's is the person's own, and renamed back
         await self._refuse_name_elsewhere(new, side)
         return self._noted(side, await self._stores[side].rename(old, new, updated_at=updated_at, audit=audit))
 

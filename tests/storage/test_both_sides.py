@@ -91,8 +91,11 @@ async def test_a_name_on_both_sides_is_said_never_shadowed(local: LocalStore, sh
             await attempt()
         assert error.value.sentence == (
             f"Connection store: a connection named 'Acme' is both in this home and in the workspace at {shared.where};"
-            " rename one of them (connmgr rename) to tell them apart."
+            f" rename this home's to tell them apart (connmgr rename 'Acme' NEW renames it)."
         )
+    renamed = await both.rename("Acme", "Acme mine", updated_at=2.0)  # the way out the sentence gives
+    assert (renamed.id, await local.get("Acme mine")) == ("id-Acme", renamed)
+    assert await both.read("Acme") == (connection("Acme", id="id-theirs"), secrets("theirs"))
 
 
 async def test_each_side_keeps_its_own_audit_log_each_chained(local: LocalStore, shared: WorkspaceStore) -> None:
