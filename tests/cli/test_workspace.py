@@ -84,7 +84,7 @@ async def _open_as(home):
     from connmgr.cli.workspace import members_of, trust_of
 
     settings = load_settings(home)
-    async with members_of(settings.address, KeyringDeviceKey(home).load_or_create()) as members:
+    async with members_of(settings.address, KeyringDeviceKey(home).load_or_create(), member=settings.member) as members:
         return await members.workspace_key(trust_of(settings))
 
 
