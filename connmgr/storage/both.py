@@ -167,7 +167,7 @@ class HomeAndWorkspace:
             await self._stores[side].record(action, recorded, detail=detail)
 
     async def audit_log(self, connection_id: str | None = None) -> list[AuditEntry]:
-        sides = {side for (id_, _), side in self._sides.items() if id_ == connection_id}
+        sides = self._seen_sides(connection_id)
         if len(sides) == 1:
             (side,) = sides
             return await self._stores[side].audit_log(connection_id)
@@ -231,8 +231,9 @@ class HomeAndWorkspace:
         holds no connection this object has not seen there."""
         try:
             side = await self._side_of_id(connection)
-        except WorkspaceUnavailable:
-            side = None
+        except WorkspaceUnavailable:  # one seen on one side under another name (a reconnect renaming it) stays there
+            seen = self._seen_sides(connection.id)
+            side = seen.pop() if len(seen) == 1 else None
         return self._new_side(connection) if side is None else side
 
     async def _side_of_id(self, connection: Connection) -> Side | None:
@@ -286,6 +287,9 @@ class HomeAndWorkspace:
             raise WorkspaceUnavailable(self.where, name, failed) from failed
         self._offline = None
         return answer
+
+    def _seen_sides(self, connection_id: str | None) -> set[Side]:
+        return {side for (id_, _), side in self._sides.items() if id_ == connection_id}
 
     def _note(self, side: Side, connections: Sequence[Connection]) -> None:
         for connection in connections:

@@ -21,6 +21,7 @@ from connmgr.storage.errors import (
     WorkspaceUnavailable,
 )
 from connmgr.storage.workspace import WorkspaceStore
+from connmgr.storage.workspace.errors import WorkspaceUnreachable
 from tests.storage.fakes import FixedDataKey
 from tests.storage.samples import connection, secrets
 from tests.storage.workspaces import Workspaces
@@ -183,3 +184,21 @@ async def test_a_workspace_row_given_a_private_connections_id_is_never_taken_for
     assert await local.read("Private") == (replace(connection("Private"), issued_at=2.0), secrets("refreshed"))
     assert await shared.read("Team") == (team, secrets("Team"))
     assert [e.connection_name for e in await both.audit_log("id-Private")] == ["Private", "Team"]
+
+
+async def test_a_shared_connection_saved_under_a_new_name_while_the_workspace_is_offline_stays_shared(
+    local: LocalStore, shared: WorkspaceStore, postgres: PostgresServer, workspace_database: str
+) -> None:
+    """A reconnect may rename; if the workspace went away meanwhile, the save fails rather than leave a private copy
+    of the shared connection in this home."""
+    await shared.save(connection("Team"), secrets("Team"))
+    both = joined(local, shared)
+    team, _ = await both.read("Team")
+    postgres.psql(f"ALTER DATABASE {workspace_database} ALLOW_CONNECTIONS false")
+    postgres.psql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{workspace_database}'")
+    try:
+        with pytest.raises(WorkspaceUnreachable):
+            await both.save(replace(team, name="Team 2"), secrets("new"))
+    finally:
+        postgres.psql(f"ALTER DATABASE {workspace_database} ALLOW_CONNECTIONS true")
+    assert await local.list_connections() == []
