@@ -27,14 +27,14 @@ async def _said_damaged_and_removable(backend: Backend, reason: str) -> None:
     assert [c.name for c in await fresh.list_connections()] == ["Zeta"]
 
 
-@pytest.mark.parametrize("values_json", ["{not json", "[]", '"text"', '{"issuer": 1}', "[" * 100_000])
-async def test_settings_that_are_no_json_object_of_text_make_the_row_damaged(
+@pytest.mark.parametrize("values_json", ["{not json", "[]", '"text"', "[" * 100_000])
+async def test_settings_that_are_no_json_object_make_the_row_damaged(
     backend: Backend, store: ConnectionStore, values_json: str
 ) -> None:
     await store.save(connection("Acme"), secrets("Acme"))
     await store.save(connection("Zeta"), secrets("Zeta"))
     backend.set_settings("id-Acme", values_json=values_json)
-    await _said_damaged_and_removable(backend, "its settings are not a JSON object of text")
+    await _said_damaged_and_removable(backend, "its settings are not a JSON object")
 
 
 @pytest.mark.parametrize(
