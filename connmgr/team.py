@@ -56,9 +56,10 @@ def record_generation(home: Path, settings: WorkspaceSettings, workspace_id: str
 
 @asynccontextmanager
 async def members_of(
-    address: WorkspaceAddress, device: DeviceKeyPair, prompt: Prompt | None
+    address: WorkspaceAddress, device: DeviceKeyPair, prompt: Prompt | None, *, member: str
 ) -> AsyncIterator[WorkspaceMembers]:
-    directory = Membership(address, prompt)
+    """The workspace's members, as `member` of it (whom its audit log names, as for the connections' entries)."""
+    directory = Membership(address, prompt, actor=member)
     try:
         yield WorkspaceMembers(directory, device)
     finally:
@@ -69,7 +70,7 @@ async def members_of(
 async def shared_store(home: Path, settings: WorkspaceSettings, prompt: Prompt | None) -> AsyncIterator[WorkspaceStore]:
     """The workspace's connections, sealed under the workspace key this device opens on first use."""
     device = await asyncio.to_thread(device_key, home)
-    async with members_of(settings.address, device, prompt) as members:
+    async with members_of(settings.address, device, prompt, member=settings.member) as members:
         with _sealed_store(home, settings, members, prompt) as store:
             yield store
 
@@ -118,7 +119,7 @@ async def team_of(home: Path, local: ConnectionStore, prompt: Prompt | None) -> 
         yield None
         return
     device = await asyncio.to_thread(device_key, home)
-    async with members_of(settings.address, device, prompt) as members:
+    async with members_of(settings.address, device, prompt, member=settings.member) as members:
         with _sealed_store(home, settings, members, prompt) as workspace:
             yield Team(home, settings, HomeAndWorkspace(local, workspace, where=workspace.where), workspace, members)
 

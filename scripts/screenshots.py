@@ -36,7 +36,6 @@ from connmgr.gui.startup.assembly import build_app
 from connmgr.oauth.client import OAuthClient
 from connmgr.storage import LocalStore, PassphraseDataKey
 from connmgr.storage.audit import AuditAction
-from connmgr.storage.local import local_actor
 from connmgr.storage.store import ConnectionDatabase
 from tests.simulators.vcita import VcitaSimulator
 
@@ -63,6 +62,7 @@ STAGED = [
 ]  # fmt: skip
 
 
+ACTOR = "dana@dana-laptop"  # the staged person, not whoever renders the screenshots
 HISTORY = [  # what was done to Northwind workplace: action, how long ago, detail
     (AuditAction.CONNECT, 9 * DAY, ""),
     (AuditAction.REFRESH, 8.96 * DAY, ""),
@@ -213,7 +213,7 @@ def main(out: Path) -> None:
         # A connection's history, as the audit log keeps it.
         northwind = store.database.get("Northwind workplace")
         for action, ago, detail in HISTORY:
-            store.database.append_audit(action, [northwind], actor=local_actor(), at=NOW - ago, detail=detail)
+            store.database.append_audit(action, [northwind], actor=ACTOR, at=NOW - ago, detail=detail)
         window.select("Northwind workplace")
         window.actions_["history"].trigger()
         deadline = time.monotonic() + 15

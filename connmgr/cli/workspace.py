@@ -48,9 +48,11 @@ async def password_prompt(shown: str) -> str | None:
     return await asyncio.to_thread(getpass.getpass, f"Password for the workspace {shown}: ")
 
 
-def _run(address: WorkspaceAddress, device: DeviceKeyPair, work: Callable[[WorkspaceMembers], Awaitable[T]]) -> T:
+def _run(
+    address: WorkspaceAddress, device: DeviceKeyPair, work: Callable[[WorkspaceMembers], Awaitable[T]], *, member: str
+) -> T:
     async def main() -> T:
-        async with members_of(address, device, password_prompt) as members:
+        async with members_of(address, device, password_prompt, member=member) as members:
             return await work(members)
 
     return asyncio.run(main())
@@ -80,7 +82,7 @@ def cmd_create(args: argparse.Namespace, _: Desktop) -> int:
     _refuse_another(args.home, address)
     member = args.member or getpass.getuser()
     device = device_key(args.home)
-    info = _run(address, device, lambda members: members.create(args.name or address.shown, member))
+    info = _run(address, device, lambda members: members.create(args.name or address.shown, member), member=member)
     save_settings(args.home, WorkspaceSettings(address, member, info.id, (device.public_key,), info.generation))
     print(for_terminal(f"Created the workspace {info.name!r} at {address.shown}; this device is its admin, {member}."))
     print(f"This device's fingerprint: {device.fingerprint}")
@@ -132,7 +134,7 @@ def cmd_join(args: argparse.Namespace, _: Desktop) -> int:
         print(for_terminal(f"Joined the workspace {opened.name!r} as {args.member}."))
         return 0
 
-    return _run(address, device, join)
+    return _run(address, device, join, member=args.member)
 
 
 def cmd_approve(args: argparse.Namespace, _: Desktop) -> int:
@@ -147,7 +149,7 @@ def cmd_approve(args: argparse.Namespace, _: Desktop) -> int:
         )
         await members.approve(record, trust_of(settings))
 
-    _run(settings.address, device, approve)
+    _run(settings.address, device, approve, member=settings.member)
     print(for_terminal(f"Approved {args.member}."))
     print(for_terminal(f"This device's fingerprint, for {args.member} to compare: {device.fingerprint}"))
     return 0
@@ -156,7 +158,12 @@ def cmd_approve(args: argparse.Namespace, _: Desktop) -> int:
 def cmd_remove(args: argparse.Namespace, _: Desktop) -> int:
     settings = settings_of(args.home)
     device = device_key(args.home)
-    removal = _run(settings.address, device, lambda members: members.remove(args.member, trust_of(settings)))
+    removal = _run(
+        settings.address,
+        device,
+        lambda members: members.remove(args.member, trust_of(settings)),
+        member=settings.member,
+    )
     if settings.workspace_id is not None:
         record_generation(args.home, settings, settings.workspace_id, removal.generation)
     print(for_terminal(f"Removed {removal.member}; every shared secret is sealed under a new key."))
@@ -193,7 +200,7 @@ def cmd_status(args: argparse.Namespace, _: Desktop) -> int:
     report = {
         "workspace": settings.address.shown,
         "this_device": {"member": settings.member, "fingerprint": device.fingerprint},
-        **_run(settings.address, device, status),
+        **_run(settings.address, device, status, member=settings.member),
     }
     if args.json:
         print_json(report)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtGui import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -81,5 +81,7 @@ class HistoryDialog(QDialog):
 
 def _detail(text: str) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
-    item.setToolTip(text)  # a long detail (an export's path) is cut off in its cell
+    # A long detail (an export's path) is cut off in its cell. As rich text that shows its markup as text: a tooltip
+    # takes anything that looks like HTML for HTML, and a check's detail quotes what the vendor answered.
+    item.setToolTip(Qt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpacePre))
     return item

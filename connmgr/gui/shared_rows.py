@@ -144,21 +144,21 @@ class SharedRows(QObject):
         after = change.after
         if after is None:
             return
-        if self._store.side_of(after.id) is not Side.WORKSPACE:
+        if self._store.side_of(after) is not Side.WORKSPACE:
             self._rows.set_shared(after.id, None)  # unshared, or this home's all along
             return
         self._rows.set_shared(after.id, self._mark(after.id))
         if after.id not in self._connected_by and after.id not in self._asking:
-            self._start(self._ask_connected_by(after.id), "read who connected a shared connection")
+            self._start(self._ask_connected_by(after), "read who connected a shared connection")
 
-    async def _ask_connected_by(self, connection_id: str) -> None:
-        self._asking.add(connection_id)
+    async def _ask_connected_by(self, connection: Connection) -> None:
+        self._asking.add(connection.id)
         try:
-            self._connected_by |= await connected_by(self._store, connection_id)
+            self._connected_by |= await connected_by(self._store, connection.id)
         finally:
-            self._asking.discard(connection_id)
-        if self._store.side_of(connection_id) is Side.WORKSPACE:
-            self._rows.set_shared(connection_id, self._mark(connection_id))
+            self._asking.discard(connection.id)
+        if self._store.side_of(connection) is Side.WORKSPACE:
+            self._rows.set_shared(connection.id, self._mark(connection.id))
 
     # -- helpers
 

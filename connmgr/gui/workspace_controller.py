@@ -73,7 +73,7 @@ class WorkspaceController(QObject):
     def _update(self, *_: object) -> None:
         selected = self._window.selected_connections()
         one = selected[0] if len(selected) == 1 else None
-        shared = one is not None and self._store.side_of(one.id) is Side.WORKSPACE
+        shared = one is not None and self._store.side_of(one) is Side.WORKSPACE
         self._window.workspace_actions.update_for(
             joined=True,
             online=self._shared_rows.online is True,

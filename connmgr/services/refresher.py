@@ -113,7 +113,8 @@ class Refresher:
         """The tokens issued for `connection` as stored that are not known to be stored: the ones its vendor
         knows now."""
         kept = self._unsaved.get(connection.id)
-        if kept is None or connection.generation not in {basis.generation for basis in kept[0]}:
+        # By name too: an id is unique within one store only (a workspace row may be given a private one's).
+        if kept is None or (connection.name, connection.generation) not in {(b.name, b.generation) for b in kept[0]}:
             return None
         return kept[1]
 

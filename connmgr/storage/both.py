@@ -2,11 +2,13 @@
 connection by its name wherever it is kept.
 
 - Each call goes to the side that holds the connection: found by name (both sides asked, so that a name on both
-  is said rather than one silently shadowing the other), or by id for a connection this object has seen. A new
-  connection is saved on the side `new_side` names (this home's, unless the person asked for a shared one).
+  is said rather than one silently shadowing the other), or by id and name for a connection this object has seen
+  (an id is unique on one side only). A new connection is saved on the side `new_side` names (this home's,
+  unless the person asked for a shared one).
 - A name is one connection's across both sides: a save or rename to a name the other side holds is `NameTaken`.
   (Two machines saving one name at the same moment on different sides cannot be stopped across two databases;
-  the name is then refused as on both sides until one is renamed.)
+  nor can a move between them that stopped half-way; the name is then refused as on both sides, except by a
+  rename, which renames this home's.)
 - When the workspace cannot be used (offline, or this device not approved yet or removed), this home's
   connections work as ever, a listing holds them alone (`unlisted` says why), and a name found in neither is
   said to be perhaps in the workspace, which cannot be used (`WorkspaceUnavailable`). Once it failed, the
@@ -68,7 +70,9 @@ class HomeAndWorkspace:
         self.where = where
         self._new_side = new_side
         self._clock = clock
-        self._sides: dict[str, Side] = {}  # connection id -> the side it was last found on
+        # (id, name) -> the side a connection was last found on. By id and name, as each side's rows are found: an
+        # id is unique on one side only (a workspace row may be given the id of a connection moved out of it).
+        self._sides: dict[tuple[str, str], Side] = {}
         self._offline: tuple[float, ConnmgrError] | None = None  # when the workspace last failed, and how
         self.unlisted: WorkspaceUnavailable | None = None  # why the last listing lacks the workspace's connections
 
@@ -121,7 +125,7 @@ class HomeAndWorkspace:
         side = await self._side_for_save(connection)
         await self._refuse_name_elsewhere(connection.name, side)
         await self._stores[side].save(connection, secrets, audit=audit)
-        self._sides[connection.id] = side
+        self._noted(side, connection)
 
     async def save_metadata(self, connection: Connection, *, audit: AuditAction | None = None) -> None:
         side = await self._side_holding(connection)
@@ -129,7 +133,10 @@ class HomeAndWorkspace:
         await self._stores[side].save_metadata(connection, audit=audit)
 
     async def rename(self, old: str, new: str, *, updated_at: float, audit: AuditAction | None = None) -> Connection:
-        side = await self._side_named(old)
+        try:
+            side = await self._side_named(old)
+        except NameOnBothSides:
+            side = Side.HOME  # the way out `NameOnBothSides` says: this home's is the person's own, and renamed back
         await self._refuse_name_elsewhere(new, side)
         return self._noted(side, await self._stores[side].rename(old, new, updated_at=updated_at, audit=audit))
 
@@ -145,7 +152,7 @@ class HomeAndWorkspace:
         connection = await self._ask(leaving, lambda store: store.get(name), name)
         async with self._stores[leaving].locked(connection) as held:
             await self._stores[to].save(held.connection, held.secrets, audit=AuditAction.CONNECT)
-            self._sides[connection.id] = to
+            self._sides[connection.id, connection.name] = to
             await self._stores[leaving].remove(name, audit=AuditAction.REMOVE)
         return held.connection
 
@@ -173,8 +180,11 @@ class HomeAndWorkspace:
         def heard_on(side: Side) -> Callable[[Change], None]:
             def heard(change: Change) -> None:
                 if change.after is not None:  # before the listener asks `side_of`
-                    self._sides[change.after.id] = side
-                elif change.before is not None and self._sides.get(change.before.id, side) is not side:
+                    self._sides[change.after.id, change.after.name] = side
+                elif (
+                    change.before is not None
+                    and self._sides.get((change.before.id, change.before.name), side) is not side
+                ):
                     return  # moved to the other side (shared, or unshared), which was heard first: not gone
                 listener(change)
 
@@ -182,9 +192,9 @@ class HomeAndWorkspace:
 
         return _Subscriptions([store.subscribe(heard_on(side)) for side, store in self._stores.items()])
 
-    def side_of(self, connection_id: str) -> Side | None:
+    def side_of(self, connection: Connection) -> Side | None:
         """The side the connection was last seen on (listed, read, saved, or heard of); None: never seen."""
-        return self._sides.get(connection_id)
+        return self._sides.get((connection.id, connection.name))
 
     # -- the audit log: each side's own
 
@@ -196,8 +206,9 @@ class HomeAndWorkspace:
             await self._stores[side].record(action, recorded, detail=detail)
 
     async def audit_log(self, connection_id: str | None = None) -> list[AuditEntry]:
-        side = self._sides.get(connection_id) if connection_id is not None else None
-        if side is not None:
+        sides = self._seen_sides(connection_id)
+        if len(sides) == 1:
+            (side,) = sides
             return await self._stores[side].audit_log(connection_id)
         home = await self._stores[Side.HOME].audit_log(connection_id)
         return home + await self._from_workspace(lambda store: store.audit_log(connection_id), name=None)
@@ -229,7 +240,14 @@ class HomeAndWorkspace:
         return Side.HOME if at_home else Side.WORKSPACE
 
     async def _sides_named(self, names: Sequence[str]) -> dict[str, Side]:
-        """Each name's side, from one listing of each side; the first name missing is `ConnectionNotFound`."""
+        """Each name's side; the first name missing is `ConnectionNotFound`."""
+        try:
+            return await self._sides_listed(names)
+        except ConnectionDamaged:  # a row that cannot be listed: each name asked alone, so only a damaged one fails
+            return {name: await self._side_named(name) for name in names}
+
+    async def _sides_listed(self, names: Sequence[str]) -> dict[str, Side]:
+        """Each name's side, from one listing of each side."""
         home = {c.name for c in await self._stores[Side.HOME].list_connections()}
         try:
             shared = {c.name for c in await self._from_workspace(lambda store: store.list_connections())}
@@ -260,19 +278,20 @@ class HomeAndWorkspace:
         holds no connection this object has not seen there."""
         try:
             side = await self._side_of_id(connection)
-        except WorkspaceUnavailable:
-            side = None
+        except WorkspaceUnavailable:  # one seen on one side under another name (a reconnect renaming it) stays there
+            seen = self._seen_sides(connection.id)
+            side = seen.pop() if len(seen) == 1 else None
         return self._new_side(connection) if side is None else side
 
     async def _side_of_id(self, connection: Connection) -> Side | None:
-        known = self._sides.get(connection.id)
+        known = self._sides.get((connection.id, connection.name))
         if known is not None:
             return known
         for side in Side:  # by its name first (one row), then by listing
             try:
                 found = await self._ask(side, lambda store: store.get(connection.name), connection.name)
                 if found.id == connection.id:
-                    self._sides[connection.id] = side
+                    self._noted(side, found)
                     return side
             except ConnectionNotFound:
                 pass
@@ -316,12 +335,15 @@ class HomeAndWorkspace:
         self._offline = None
         return answer
 
+    def _seen_sides(self, connection_id: str | None) -> set[Side]:
+        return {side for (id_, _), side in self._sides.items() if id_ == connection_id}
+
     def _note(self, side: Side, connections: Sequence[Connection]) -> None:
         for connection in connections:
-            self._sides[connection.id] = side
+            self._sides[connection.id, connection.name] = side
 
     def _noted(self, side: Side, connection: Connection) -> Connection:
-        self._sides[connection.id] = side
+        self._sides[connection.id, connection.name] = side
         return connection
 
 

@@ -209,5 +209,5 @@ class NameOnBothSides(StorageError):
         super().__init__(
             STORE,
             f"a connection named {clip(name)!r} is both in this home and in the workspace at {where}",
-            "rename one of them (connmgr rename) to tell them apart",
+            f"rename this home's to tell them apart (connmgr rename {clip(name)!r} NEW renames it)",
         )

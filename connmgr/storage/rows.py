@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Mapping
 from enum import StrEnum
@@ -73,6 +74,7 @@ def connection_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Connection:
     sixteen thousand look-ups searched the columns' names."""
     (id_, name, template_id, flow, field_values, account, scope, token_type, issued_at, expires_at, refresh_expires_at,
      has_refresh_token, status, status_detail, created_at, updated_at) = row[:_METADATA_COUNT]  # fmt: skip
+    _check_times(id_, name, (issued_at, expires_at, refresh_expires_at, created_at, updated_at))
     # Its fields filled at once: the frozen dataclass's __init__ sets them one object.__setattr__ at a time, which
     # was half of a listing's conversion (10,000 rows: 40 ms, now 18). Every field is set, as `__init__` would.
     connection = _new_connection(Connection)
@@ -81,7 +83,7 @@ def connection_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Connection:
         name=name,
         template_id=template_id,
         flow=_word(id_, name, "flow", flow, _FLOWS),
-        values=MappingProxyType(json.loads(field_values)),
+        values=_values(id_, name, field_values),
         account=account,
         scope=scope,
         token_type=token_type,
@@ -100,6 +102,29 @@ def connection_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Connection:
 def connection_from_columns(row: Mapping[str, Any]) -> Connection:
     """The same, from a row read by column name (PostgreSQL's)."""
     return connection_from_row(tuple(row[column] for column in METADATA_COLUMNS))
+
+
+_TIMES = ("issued_at", "expires_at", "refresh_expires_at", "created_at", "updated_at")
+
+
+def _check_times(id_: str, name: str, times: tuple[Any, ...]) -> None:
+    """`ConnectionDamaged` unless each time is absent or a finite number: an infinite expiry is no time to count
+    down to, or to plan a refresh at."""
+    for column, stored in zip(_TIMES, times, strict=True):
+        if stored is not None and not (type(stored) is float and math.isfinite(stored)):  # REAL, DOUBLE: a float
+            raise ConnectionDamaged(id_, name, f"its {column} {clip(repr(stored), 40)} is not a time")
+
+
+def _values(id_: str, name: str, stored: str) -> Mapping[str, str]:
+    """The settings' JSON object, or `ConnectionDamaged`. (A value changed in it, of any type, is the seal's to
+    catch: the secrets bound to the settings then do not open, and the row is still listed.)"""
+    try:
+        values = json.loads(stored)
+    except (TypeError, ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
+        values = None
+    if type(values) is not dict:
+        raise ConnectionDamaged(id_, name, "its settings are not a JSON object")
+    return MappingProxyType(values)
 
 
 def _word(id_: str, name: str, column: str, stored: str, words: Mapping[str, Word]) -> Word:

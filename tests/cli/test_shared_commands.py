@@ -88,6 +88,7 @@ def test_connect_shared_keeps_nothing_in_this_home_and_every_command_works_by_na
         "SELECT actor || ' ' || action FROM audit WHERE connection_id <> '' ORDER BY seq", workspace_database
     ).split("\n")
     assert [line for line in audit if line] == [
+        "bob join", "alice approve",  # the members' entries name the member, as the connections' do
         "alice connect", "bob copy", "bob check", "bob reveal", "bob refresh", "bob copy", "bob export", "bob copy",
         "bob rename", "bob revoke", "bob remove",
     ]  # fmt: skip

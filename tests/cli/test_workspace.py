@@ -84,7 +84,8 @@ async def _open_as(home):
     from connmgr.team import members_of, trust_of
 
     settings = load_settings(home)
-    async with members_of(settings.address, KeyringDeviceKey(home).load_or_create(), None) as members:
+    device = KeyringDeviceKey(home).load_or_create()
+    async with members_of(settings.address, device, None, member=settings.member) as members:
         return await members.workspace_key(trust_of(settings))
 
 

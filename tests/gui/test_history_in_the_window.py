@@ -8,9 +8,14 @@ import getpass
 import sqlite3
 from contextlib import closing
 
+from PySide6.QtGui import Qt, QTextDocument
+
 from connmgr.gui.history_dialog import INTACT, HistoryDialog
+from connmgr.services.history import History
+from connmgr.storage.audit import AuditEntry
 from tests.gui.desktop import TIMEOUT_MS
 from tests.services.test_revocation import connect_vcita
+from tests.storage.samples import connection
 
 
 def _connected_and_checked(desktop, vcita_sim) -> None:
@@ -55,3 +60,19 @@ def test_an_entry_changed_behind_connmgrs_back_is_pointed_out(desktop, vcita_sim
     assert [cells[1] for cells in _cells(dialog)][1] == "someone else"
     assert dialog.integrity.text().startswith("Warning: entry ")
     assert dialog.integrity.text().endswith(" of the audit log was changed after it was written.")
+
+
+def test_a_detail_a_vendor_wrote_is_shown_as_written_in_its_cell_and_tooltip(qtbot):
+    """A check's detail quotes the vendor's answer: markup in it is text, never a tooltip's rich text."""
+    detail = 'HTTP 401 in 35 ms, refused: “<h1 style="color:red">Call +1 555 0100 now</h1> & <img src="x.png">”'
+    entry = AuditEntry(1, 1_700_000_000.0, "dana@desk", "check", "id-Acme", "Acme", detail, "0" * 64)
+    dialog = HistoryDialog(History(connection("Acme"), (entry,), None))
+    qtbot.addWidget(dialog)
+
+    item = dialog.table.item(0, 3)
+    tip, shown = item.toolTip(), QTextDocument()
+    if Qt.mightBeRichText(tip):
+        shown.setHtml(tip)
+    else:
+        shown.setPlainText(tip)
+    assert (item.text(), shown.toPlainText()) == (detail, detail)

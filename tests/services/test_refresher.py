@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from dataclasses import replace
 
@@ -12,10 +13,12 @@ from connmgr.domain.connection import Status
 from connmgr.domain.errors import ConfigError, GrantError, ServiceUnavailable
 from connmgr.services import refresher
 from connmgr.services.refresher import Refresher, read_stored
+from connmgr.storage.both import HomeAndWorkspace
 from connmgr.storage.errors import ConnectionNotFound, StoreFull
 from connmgr.storage.local import LocalHeld
 from tests.simulators.ioffice import TOKEN_PATH
 from tests.storage.contract.child import StoreChild
+from tests.storage.workspaces import Workspaces
 from tests.support.providers import CATALOG
 from tests.support.refreshing import connect_ioffice, connections_for
 
@@ -323,3 +326,32 @@ async def test_trying_leaves_a_refresh_to_the_process_holding_the_lock_and_waiti
 
     assert len(sim.requests_to(TOKEN_PATH)) - before == 1
     assert refreshed == store.database.get("Acme")
+
+
+async def test_tokens_a_full_disk_refused_are_never_saved_into_a_workspace_row_given_the_same_id_and_times(
+    store, client, sleep, ioffice_sim, postgres, workspace_database, monkeypatch
+):
+    """A connection moved out of the workspace leaves its id and token times in the workspace's audit log and
+    backups: a database administrator may give a shared row the same. The tokens the home's disk refused are the
+    private connection's alone, and the shared row's refresh never takes them."""
+    sim = ioffice_sim.sim
+    workspaces = Workspaces()
+    try:
+        shared = workspaces.open(postgres.uri(workspace_database))
+        private = await connect_ioffice(connections_for(store, client, sleep), ioffice_sim, "Acme")
+        await shared.save(replace(private, name="Team"), (await store.read("Acme"))[1])
+        connections = connections_for(HomeAndWorkspace(store, shared, where=shared.where), client, sleep)
+        issued_before = set(sim.issued_secrets())
+
+        monkeypatch.setattr(store.database, "_write", lambda *_: (_ for _ in ()).throw(StoreFull(store.home)))
+        with pytest.raises(StoreFull):
+            await connections.refresh("Acme")
+        monkeypatch.undo()
+        with contextlib.suppress(GrantError):  # the row's own refresh token was the one just spent
+            await connections.refresh("Team")
+
+        _, team = await shared.read("Team")
+        kept_there = bool({team.access_token, team.refresh_token} & (set(sim.issued_secrets()) - issued_before))
+        assert not kept_there, "the private connection's new tokens were saved into the workspace"  # never printed
+    finally:
+        workspaces.close_all()

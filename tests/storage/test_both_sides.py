@@ -14,9 +14,16 @@ import pytest
 from connmgr.storage import LocalStore
 from connmgr.storage.audit import AuditAction, first_broken_link
 from connmgr.storage.both import HomeAndWorkspace, Side
-from connmgr.storage.errors import NameOnBothSides, NameTaken, WorkspaceUnavailable
+from connmgr.storage.errors import (
+    ConnectionDamaged,
+    ConnectionNotFound,
+    NameOnBothSides,
+    NameTaken,
+    WorkspaceUnavailable,
+)
 from connmgr.storage.interface import Change
 from connmgr.storage.workspace import WorkspaceStore
+from connmgr.storage.workspace.errors import WorkspaceUnreachable
 from tests.storage.fakes import FixedDataKey
 from tests.storage.samples import connection, secrets
 from tests.storage.workspaces import Workspaces
@@ -87,8 +94,11 @@ async def test_a_name_on_both_sides_is_said_never_shadowed(local: LocalStore, sh
             await attempt()
         assert error.value.sentence == (
             f"Connection store: a connection named 'Acme' is both in this home and in the workspace at {shared.where};"
-            " rename one of them (connmgr rename) to tell them apart."
+            f" rename this home's to tell them apart (connmgr rename 'Acme' NEW renames it)."
         )
+    renamed = await both.rename("Acme", "Acme mine", updated_at=2.0)  # the way out the sentence gives
+    assert (renamed.id, await local.get("Acme mine")) == ("id-Acme", renamed)
+    assert await both.read("Acme") == (connection("Acme", id="id-theirs"), secrets("theirs"))
 
 
 async def test_each_side_keeps_its_own_audit_log_each_chained(local: LocalStore, shared: WorkspaceStore) -> None:
@@ -148,14 +158,75 @@ async def test_a_listener_hears_each_change_with_its_side_and_a_move_as_a_change
     await shared.save(connection("Acme"), secrets("Acme"), audit=AuditAction.CONNECT)
     moved = await asyncio.wait_for(heard.get(), 10)
     assert (moved.before, moved.after) == (None, connection("Acme"))
-    assert both.side_of("id-Acme") is Side.WORKSPACE
+    assert both.side_of(connection("Acme")) is Side.WORKSPACE
     await local.remove("Acme", audit=AuditAction.REMOVE)
     await both.save(connection("Zeta"), secrets("Zeta"))  # a change after it: the removal was heard, or never is
     after = await asyncio.wait_for(heard.get(), 10)
-    assert (after.before, after.after) == (None, connection("Zeta")) and both.side_of("id-Zeta") is Side.HOME
+    assert (after.before, after.after) == (None, connection("Zeta")) and both.side_of(connection("Zeta")) is Side.HOME
     await shared.remove("Acme")  # gone from the side that holds it: removed
     gone = await asyncio.wait_for(heard.get(), 10)
     assert (gone.before, gone.after) == (connection("Acme"), None)
     chains = await both.audit_chains()
     assert [[e.action for e in chain] for chain in chains] == [["connect", "remove"], ["connect"]]
     assert all(first_broken_link(chain) is None for chain in chains)
+
+
+async def test_a_damaged_row_in_the_workspace_stops_no_private_command(
+    local: LocalStore, shared: WorkspaceStore, postgres: PostgresServer, workspace_database: str
+) -> None:
+    """A database administrator's edit harms the shared connection it edits, not the private ones beside it."""
+    await local.save(connection("Private"), secrets("Private"))
+    await local.save(connection("Mine"), secrets("Mine"))
+    await shared.save(connection("Team"), secrets("Team"))
+    postgres.psql("UPDATE connections SET field_values = 'edited' WHERE name = 'Team'", workspace_database)
+    both = joined(local, shared)
+
+    assert await both.read_many(["Private", "Mine"]) == {
+        "Private": (connection("Private"), secrets("Private")),
+        "Mine": (connection("Mine"), secrets("Mine")),
+    }
+    with pytest.raises(ConnectionDamaged):
+        await both.read_many(["Private", "Team"])
+    with pytest.raises(ConnectionNotFound):
+        await both.read_many(["Private", "Nowhere"])
+
+
+async def test_a_workspace_row_given_a_private_connections_id_is_never_taken_for_it(
+    local: LocalStore, shared: WorkspaceStore
+) -> None:
+    """A connection moved out of the workspace keeps its id, which the workspace's audit log still holds: a row
+    given that id there draws neither the private connection's entries, nor its lock, nor its saves."""
+    await local.save(connection("Private"), secrets("Private"))
+    await shared.save(connection("Team", id="id-Private"), secrets("Team"))
+    team = connection("Team", id="id-Private")
+    both = joined(local, shared)
+    await both.list_connections()  # each seen on its side
+
+    await both.record(AuditAction.COPY, [connection("Private")], detail="exec")
+    async with both.locked(connection("Private")) as held:
+        assert await held.save(replace(held.connection, issued_at=2.0), secrets("refreshed"))
+    await both.record(AuditAction.COPY, [team], detail="exec")
+
+    assert [(e.action, e.connection_name) for e in await local.audit_log()] == [("copy", "Private")]
+    assert [(e.action, e.connection_name) for e in await shared.audit_log()] == [("copy", "Team")]
+    assert await local.read("Private") == (replace(connection("Private"), issued_at=2.0), secrets("refreshed"))
+    assert await shared.read("Team") == (team, secrets("Team"))
+    assert [e.connection_name for e in await both.audit_log("id-Private")] == ["Private", "Team"]
+
+
+async def test_a_shared_connection_saved_under_a_new_name_while_the_workspace_is_offline_stays_shared(
+    local: LocalStore, shared: WorkspaceStore, postgres: PostgresServer, workspace_database: str
+) -> None:
+    """A reconnect may rename; if the workspace went away meanwhile, the save fails rather than leave a private copy
+    of the shared connection in this home."""
+    await shared.save(connection("Team"), secrets("Team"))
+    both = joined(local, shared)
+    team, _ = await both.read("Team")
+    postgres.psql(f"ALTER DATABASE {workspace_database} ALLOW_CONNECTIONS false")
+    postgres.psql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{workspace_database}'")
+    try:
+        with pytest.raises(WorkspaceUnreachable):
+            await both.save(replace(team, name="Team 2"), secrets("new"))
+    finally:
+        postgres.psql(f"ALTER DATABASE {workspace_database} ALLOW_CONNECTIONS true")
+    assert await local.list_connections() == []

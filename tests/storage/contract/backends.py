@@ -63,6 +63,10 @@ class Backend(ABC):
         """Change a stored connection's template or field values (JSON) behind the store's back."""
 
     @abstractmethod
+    def set_column(self, connection_id: str, column: str, value: object) -> None:
+        """Set one column of a stored connection's row behind the store's back."""
+
+    @abstractmethod
     def swap_secrets(self, first_id: str, second_id: str) -> None:
         """Swap two stored connections' sealed secrets behind the store's back."""
 
@@ -118,6 +122,10 @@ class LocalBackend(Backend):
                 db.execute("UPDATE connections SET template_id = ? WHERE id = ?", (template_id, connection_id))
             if values_json is not None:
                 db.execute("UPDATE connections SET field_values = ? WHERE id = ?", (values_json, connection_id))
+
+    def set_column(self, connection_id: str, column: str, value: object) -> None:
+        with self._raw() as db:
+            db.execute(f"UPDATE connections SET {column} = ? WHERE id = ?", (value, connection_id))
 
     def swap_secrets(self, first_id: str, second_id: str) -> None:
         with self._raw() as db:
@@ -187,6 +195,10 @@ class PostgresBackend(Backend):
                 db.execute("UPDATE connections SET template_id = %s WHERE id = %s", (template_id, connection_id))
             if values_json is not None:
                 db.execute("UPDATE connections SET field_values = %s WHERE id = %s", (values_json, connection_id))
+
+    def set_column(self, connection_id: str, column: str, value: object) -> None:
+        with self._raw() as db:
+            db.execute(f"UPDATE connections SET {column} = %s WHERE id = %s", (value, connection_id))  # type: ignore[arg-type]
 
     def swap_secrets(self, first_id: str, second_id: str) -> None:
         with self._raw() as db:
@@ -273,6 +285,10 @@ class BothBackend(Backend):
                      ) -> None:  # fmt: skip
         for side in (self.home_side, self.workspace_side):  # a change of no row on the side that lacks it
             side.set_settings(connection_id, template_id=template_id, values_json=values_json)
+
+    def set_column(self, connection_id: str, column: str, value: object) -> None:
+        for side in (self.home_side, self.workspace_side):
+            side.set_column(connection_id, column, value)
 
     def swap_secrets(self, first_id: str, second_id: str) -> None:
         with self.home_side._raw() as local, self.workspace_side._raw() as shared:
