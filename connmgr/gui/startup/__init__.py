@@ -8,7 +8,3 @@
 `launch.run` is the app as a person starts it, through `assembly.app_behind`, as the smoke check does too; the tests,
 the screenshots and the benchmarks build the same objects with `assembly.build_app`, shown and started as they need.
 """
-
-from connmgr.gui.pyside_import_hook import skip_source_scan
-
-skip_source_scan()  # before the window's modules are imported: see the hook's module
