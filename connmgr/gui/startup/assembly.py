@@ -18,6 +18,7 @@ from connmgr.gui.health import watch_health
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import Prompts
 from connmgr.gui.quit_signals import quitting_on_signals
+from connmgr.gui.startup.sources import drop_imported_sources
 from connmgr.gui.startup.window import build_window
 from connmgr.gui.tray import Tray
 from connmgr.oauth.client import OAuthClient
@@ -64,6 +65,7 @@ class App:
 
 def assemble(window: MainWindow, store: ConnectionStore, client: OAuthClient) -> App:
     """Behind the painted `window`, on the running event loop (the store tells the controller of its changes)."""
+    drop_imported_sources()  # phase 2's
     catalog = window.catalog
     connections = Connections(store, catalog, client)
     clipboard = SecretClipboard(QGuiApplication.clipboard(), parent=window)
