@@ -23,7 +23,7 @@ import time
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from statistics import median
+from statistics import median, quantiles
 
 import httpx
 
@@ -43,7 +43,7 @@ COUNT = 1_000
 CONCURRENCY = 16
 REPEATS = 5
 HEARTBEAT_S = 0.005
-STALL_BUDGET_MS = 50.0
+STALL_BUDGET_RATIO = 2.0  # the largest stall, against authlib's largest in the same run
 
 
 async def _heartbeat(stop: asyncio.Event, lateness: list[float]) -> None:
@@ -53,9 +53,12 @@ async def _heartbeat(stop: asyncio.Event, lateness: list[float]) -> None:
         lateness.append(time.perf_counter() - started - HEARTBEAT_S)
 
 
-async def timed_run(indices: Sequence[int], one: Callable[[int], Awaitable[None]]) -> tuple[float, float, float]:
+async def timed_run(
+    indices: Sequence[int], one: Callable[[int], Awaitable[None]], heartbeats_ms: list[float] | None = None
+) -> tuple[float, float, float]:
     """(refreshes per second, largest stall in ms, client CPU µs per refresh) of `one` over `indices`, CONCURRENCY
-    at a time. The CPU time (all the process's threads) is less disturbed by other work on the machine.
+    at a time; every heartbeat's lateness (ms) is added to `heartbeats_ms` if given. The CPU time (all the
+    process's threads) is less disturbed by other work on the machine.
 
     CONCURRENCY workers take the next index as they finish, rather than a task per index behind a semaphore:
     creating a thousand tasks at once is itself a stall, and it would be the harness's, not the client's."""
@@ -73,6 +76,8 @@ async def timed_run(indices: Sequence[int], one: Callable[[int], Awaitable[None]
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     stop.set()
     await beat
+    if heartbeats_ms is not None:
+        heartbeats_ms.extend(late * 1000 for late in lateness)
     return len(indices) / elapsed, max(lateness) * 1000, cpu / len(indices) * 1e6
 
 
@@ -135,21 +140,24 @@ async def _bench(server: TokenServer, store: LocalStore, names: list[str]) -> li
         for one in ways.values():  # warm-up: imports, connection pools, SQLite's page cache, every lock file made
             await timed_run(range(COUNT), one)
         gc.freeze()  # as connmgr's window does once it has started (connmgr/gui/startup/assembly.py)
-        # The table's figure is each way's median over REPEATS runs of COUNT; the stall is the worst of its runs.
+        # The table's figure is each way's median over REPEATS runs of COUNT; the stall is the worst of its runs,
+        # its p99 that of all its runs' heartbeats together.
         rates: dict[str, list[float]] = {way: [] for way in ways}
         stalls: dict[str, list[float]] = {way: [] for way in ways}
+        lateness: dict[str, list[float]] = {way: [] for way in ways}
         cpu_us: dict[str, list[float]] = {way: [] for way in ways}
         order = list(ways)
         for repeat in range(REPEATS):
             for way in rotated(order, repeat):
-                rate, stall, cpu = await timed_run(range(COUNT), ways[way])
+                rate, stall, cpu = await timed_run(range(COUNT), ways[way], lateness[way])
                 rates[way].append(rate)
                 stalls[way].append(stall)
                 cpu_us[way].append(cpu)
 
     ours, stock, engine, authlib = (median(rates[w]) for w in ("connmgr", "stock", "engine", "authlib"))
     authlib_cpu = median(cpu_us["authlib"])
-    worst_stall = max(stalls["connmgr"])
+    worst_stall, authlib_stall = max(stalls["connmgr"]), max(stalls["authlib"])
+    p99 = {way: quantiles(lateness[way], n=100)[98] for way in ("connmgr", "authlib")}
     return [
         Figure(
             "refresh.connmgr",
@@ -195,12 +203,21 @@ async def _bench(server: TokenServer, store: LocalStore, names: list[str]) -> li
             "  largest event-loop stall during connmgr's refreshes (worst run)",
             worst_stall,
             "ms",
-            max(stalls["authlib"]),
+            authlib_stall,
             "authlib's refreshes, worst run",
-            f"< {STALL_BUDGET_MS:g} ms",
-            worst_stall < STALL_BUDGET_MS,
+            f"<= {STALL_BUDGET_RATIO:g}x authlib",
+            worst_stall <= STALL_BUDGET_RATIO * authlib_stall,
             REPEATS,
             stalls["connmgr"],
+        ),
+        Figure(
+            "refresh.stall_p99",
+            "  p99 event-loop stall during connmgr's refreshes (all runs)",
+            p99["connmgr"],
+            "ms",
+            p99["authlib"],
+            "authlib's refreshes, all runs",
+            runs=REPEATS,
         ),
     ]
 

@@ -21,6 +21,7 @@ from connmgr.gui.main_window import MainWindow
 from connmgr.gui.prompts import Prompts, workspace_password
 from connmgr.gui.quit_signals import quitting_on_signals
 from connmgr.gui.shared_rows import LastKnownFile, SharedRows
+from connmgr.gui.startup.sources import drop_imported_sources
 from connmgr.gui.startup.window import build_window
 from connmgr.gui.tray import Tray
 from connmgr.gui.workspace_controller import WorkspaceController
@@ -76,6 +77,7 @@ class App:
 def assemble(window: MainWindow, store: ConnectionStore, client: OAuthClient, team: Team | None = None) -> App:
     """Behind the painted `window`, on the running event loop (the store tells the controller of its changes). With
     a `team`, its store over this home and the workspace takes the place of `store`."""
+    drop_imported_sources()  # phase 2's
     catalog = window.catalog
     if team is not None:
         store = team.store

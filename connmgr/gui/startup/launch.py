@@ -17,6 +17,7 @@ from connmgr import logs
 from connmgr.domain.errors import ConnmgrError
 from connmgr.gui.main_window import MainWindow
 from connmgr.gui.qt_start import start_application, start_event_loop
+from connmgr.gui.startup.sources import drop_imported_sources
 from connmgr.gui.startup.window import build_window, list_the_rest, open_store
 from connmgr.storage import LocalStore
 
@@ -30,6 +31,7 @@ def run(home: Path, notices: Sequence[str] = (), *, verbose: bool = False) -> in
     logs.configure(logging.DEBUG if verbose else logging.WARNING)
     try:
         app = start_application()
+        drop_imported_sources()  # phase 1's: freed before the rows and the window are made
         store = open_store(home)
         if store is None:
             return 1
