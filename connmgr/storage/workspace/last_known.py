@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from connmgr.domain.sharing import LastKnown
 from connmgr.storage.errors import ConnectionDamaged, StorageError
 from connmgr.storage.rows import METADATA_COLUMNS, connection_from_row, metadata_row
 from connmgr.storage.workspace.errors import WORKSPACE
+from connmgr.storage.workspace.home_files import read_json, write_json
 
 LAST_KNOWN_NAME = "workspace-listing.json"
 _MAX_BYTES = 64 * 1024 * 1024  # some 80,000 connections
@@ -49,32 +49,15 @@ def save_last_known(home: Path, known: LastKnown) -> None:
     rows = [
         {**metadata_row(c), "connected_by": known.connected_by.get(c.id)} for c in known.connections
     ]  # metadata only: a Connection holds no secret
-    path = last_known_path(home)
-    temporary = path.with_name(f"{LAST_KNOWN_NAME}.new")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        json.dump({"version": 1, "workspace": known.workspace, "connections": rows}, file)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
+    write_json(last_known_path(home), {"version": 1, "workspace": known.workspace, "connections": rows})
 
 
 def load_last_known(home: Path) -> LastKnown | None:
     """What was last saved; None if nothing was; `LastKnownUnreadable` for a file connmgr did not write."""
     path = last_known_path(home)
-    try:
-        with path.open("rb") as file:
-            raw = file.read(_MAX_BYTES + 1)
-    except FileNotFoundError:
+    data = read_json(path, _MAX_BYTES, lambda reason: LastKnownUnreadable(path, reason))
+    if data is None:
         return None
-    except OSError as error:
-        raise LastKnownUnreadable(path, error.strerror or "it cannot be read") from None
-    if len(raw) > _MAX_BYTES:
-        raise LastKnownUnreadable(path, "it is too large")
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise LastKnownUnreadable(path, "it is not JSON") from None
     if not isinstance(data, dict) or set(data) != {"version", "workspace", "connections"} or data["version"] != 1:
         raise LastKnownUnreadable(path, "its fields are not the expected ones")
     if not isinstance(data["workspace"], str) or not isinstance(data["connections"], list):

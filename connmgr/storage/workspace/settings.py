@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from connmgr.storage.errors import StorageError
 from connmgr.storage.members.publickeys import PUBLIC_KEY_BYTES
 from connmgr.storage.workspace.address import WorkspaceAddress
 from connmgr.storage.workspace.errors import WORKSPACE
+from connmgr.storage.workspace.home_files import read_json, write_json
 
 SETTINGS_NAME = "workspace.json"
 _MAX_BYTES = 64 * 1024
@@ -61,19 +60,9 @@ def settings_path(home: Path) -> Path:
 def load_settings(home: Path) -> WorkspaceSettings | None:
     """The home's workspace, None if it belongs to none; `SettingsInvalid` for a file connmgr did not write."""
     path = settings_path(home)
-    try:
-        with path.open("rb") as file:
-            raw = file.read(_MAX_BYTES + 1)
-    except FileNotFoundError:
+    data = read_json(path, _MAX_BYTES, lambda reason: SettingsInvalid(path, reason))
+    if data is None:
         return None
-    except OSError as error:
-        raise SettingsInvalid(path, error.strerror or "it cannot be read") from None
-    if len(raw) > _MAX_BYTES:
-        raise SettingsInvalid(path, "it is too large")
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise SettingsInvalid(path, "it is not JSON") from None
     if not isinstance(data, dict) or set(data) != _KEYS or data["version"] != 1:
         raise SettingsInvalid(path, "its fields are not the expected ones")
     address, member, workspace_id = data["address"], data["member"], data["workspace_id"]
@@ -108,11 +97,4 @@ def _public_key(path: Path, text: object) -> bytes:
 
 def save_settings(home: Path, settings: WorkspaceSettings) -> None:
     """Written whole (a new file, then renamed over the old), private to its owner."""
-    path = settings_path(home)
-    temporary = path.with_name(f"{SETTINGS_NAME}.new")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        json.dump(settings.to_json(), file, indent=2)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, path)
+    write_json(settings_path(home), settings.to_json(), indent=2)
