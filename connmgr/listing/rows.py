@@ -133,8 +133,7 @@ class ConnectionRows:
         row = self._rows[position]
         connection = row.connection
         shared = self._shared.get(connection.id)
-        status = WORKSPACE_OFFLINE if shared is not None and shared.offline else row.health.label
-        words = (connection.name, self._vendor(connection), connection.account or "", status)
+        words = (connection.name, self._vendor(connection), connection.account or "", self._status(row))
         return "\n".join((*words, shared.description) if shared is not None else words)
 
     # -- changing
