@@ -46,10 +46,6 @@ def _parse(text: str, template_id: str) -> dict[str, Any]:
     return raw
 
 
-def _parse_text(text: Callable[[], str], template_id: str) -> dict[str, Any]:
-    return _parse(text(), template_id)
-
-
 def _read_user_template(path: Path) -> str:
     with path.open("rb") as file:
         data = file.read(MAX_TEMPLATE_BYTES + 1)  # a template is small: a huge file is not read whole
@@ -65,7 +61,9 @@ def load_catalog(user_dir: Path | None = None, *, cache: Path | None = None) -> 
     parsed = ParsedTemplates(cache) if cache is not None else None
 
     def read(file: Path | None, text: Callable[[], str], template_id: str) -> dict[str, Any]:
-        parse = partial(_parse_text, text, template_id)
+        def parse() -> dict[str, Any]:
+            return _parse(text(), template_id)
+
         return parse() if parsed is None or file is None else parsed.parsed(file, parse)
 
     shipped: dict[str, tuple[dict[str, Any], str]] = {}
